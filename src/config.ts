@@ -1,0 +1,159 @@
+// Every setting of the service, parsed once from the environment (and .env) with zod.
+// Nothing else reads process.env: main.ts passes the parsed Config down.
+import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.reason });
+        return z.NEVER;
+      }
+      return parsed.ms;
+    });
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const idList = z
+  .string()
+  .default('')
+  .transform((text) =>
+    text
+      .split(/[\s,]+/)
+      .map((id) => id.trim())
+      .filter(Boolean),
+  );
+
+const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
+
+/** 32 random bytes in base64; several keys may be given as `id:base64,...`, the first encrypts. */
+const encryptionKeys = z.string().transform((text, ctx) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const [index, entry] of text.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : `k${index + 1}`;
+    const material = colon > 0 ? entry.slice(colon + 1) : entry;
+    const key = Buffer.from(material, 'base64');
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(id)) {
+      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-16 letters, digits, _ or -` });
+      return z.NEVER;
+    }
+    if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, '')) {
+      ctx.addIssue({ code: 'custom', message: 'must be 32 bytes of base64 (openssl rand -base64 32)' });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be 32 bytes of base64 (openssl rand -base64 32)' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const databaseUrl = z
+  .string()
+  .default('file:./data/xero-guard.db')
+  .refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), 'must start with file: (SQLite) or postgresql://');
+
+export const settingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: url,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: databaseUrl,
+  TOKEN_ENCRYPTION_KEY: encryptionKeys,
+
+  XERO_CLIENT_ID: z.string().min(1),
+  XERO_CLIENT_SECRET: z.string().min(1),
+  XERO_REDIRECT_URI: url.optional(),
+  XERO_SCOPES: z
+    .string()
+    .default('openid profile email offline_access accounting.settings.read')
+    .transform((text) => text.split(/\s+/).filter(Boolean)),
+  XERO_IDENTITY_URL: url.default('https://identity.xero.com'),
+  XERO_API_URL: url.default('https://api.xero.com'),
+  XERO_LOGIN_URL: url.default('https://login.xero.com'),
+  XERO_TIMEOUT: duration('10s'),
+
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_API_URL: url.default('https://slack.com/api/'),
+  SLACK_ADMIN_USER_IDS: idList,
+
+  MicrosoftAppId: optionalText,
+  MicrosoftAppPassword: optionalText,
+  MicrosoftAppTenantId: optionalText,
+  MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+  TEAMS_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  TEAMS_ADMIN_USER_IDS: idList,
+
+  CHECK_INTERVAL: duration('5m'),
+  REPEAT_INTERVAL: duration('24h'),
+  TRANSIENT_ALERT_AFTER: duration('15m'),
+  GROUP_WINDOW: duration('30s'),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export type Config = Settings & {
+  /** Where Xero sends the browser back: XERO_REDIRECT_URI, or PUBLIC_URL + /xero/callback. */
+  xeroRedirectUri: string;
+  slackEnabled: boolean;
+  teamsEnabled: boolean;
+};
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = settingsSchema.safeParse(withoutEmpty(env));
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'settings');
+      const missing = issue.code === 'invalid_type' && withoutEmpty(env)[name] === undefined;
+      problems.push(missing ? `${name} is missing` : `${name} ${issue.message}`);
+    }
+    return { ok: false, problems };
+  }
+  const s = parsed.data;
+  const slackEnabled = Boolean(s.SLACK_BOT_TOKEN || s.SLACK_SIGNING_SECRET || s.SLACK_APP_TOKEN);
+  if (slackEnabled && !s.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing (Slack is partly configured)');
+  if (slackEnabled && !s.SLACK_SIGNING_SECRET && !s.SLACK_APP_TOKEN) {
+    problems.push('SLACK_SIGNING_SECRET is missing (needed for HTTP mode; or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  const teamsEnabled = s.TEAMS_ENABLED ?? Boolean(s.MicrosoftAppId);
+  if (s.MicrosoftAppId && !s.MicrosoftAppPassword && s.MicrosoftAppType !== 'UserAssignedMSI') {
+    problems.push('MicrosoftAppPassword is missing (MicrosoftAppId is set)');
+  }
+  if (s.MicrosoftAppType === 'SingleTenant' && !s.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppTenantId is missing (MicrosoftAppType is SingleTenant)');
+  }
+  if (!slackEnabled && !teamsEnabled) {
+    problems.push(
+      'no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or MicrosoftAppId and MicrosoftAppPassword (or TEAMS_ENABLED=true)',
+    );
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  const base = s.PUBLIC_URL.replace(/\/+$/, '');
+  return {
+    ok: true,
+    config: { ...s, xeroRedirectUri: s.XERO_REDIRECT_URI ?? `${base}/xero/callback`, slackEnabled, teamsEnabled },
+  };
+}
+
+/** An empty `FOO=` line in .env means "not set", as people expect. */
+function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}

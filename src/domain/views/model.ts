@@ -1,0 +1,138 @@
+// View models: what a chat message says, platform-neutral. Handlers build them; the Slack and
+// Teams renderers only lay them out. They are stored as JSON in the outbox, so every one has a
+// zod schema and the types flow from it. Times are ISO strings; renderers format them.
+import { z } from 'zod';
+import { CAUSES } from '../causes.ts';
+import { STATES } from '../states.ts';
+import { PLATFORMS } from '../permissions.ts';
+
+const iso = z.string();
+export const personSchema = z.object({ platform: z.enum(PLATFORMS), userId: z.string(), name: z.string().optional() });
+export type Person = z.infer<typeof personSchema>;
+
+const stepSchema = z.object({ by: personSchema, at: iso });
+export type StepDone = z.infer<typeof stepSchema>;
+
+export const alertViewSchema = z.object({
+  type: z.literal('alert'),
+  incidentId: z.string(),
+  connectionId: z.string(),
+  tenantName: z.string(),
+  cause: z.enum(CAUSES),
+  /** "Xero connection revoked", short, for the header after the organisation name. */
+  headline: z.string(),
+  /** The cause in plain words. */
+  explanation: z.string(),
+  /** What to do now, given the steps already done. */
+  nextStep: z.string(),
+  since: iso,
+  connectedBy: personSchema,
+  lastGoodCheck: iso.optional(),
+  xeroError: z.string().optional(),
+  httpStatus: z.number().optional(),
+  steps: z.object({
+    disconnectedHere: stepSchema.optional(),
+    confirmedInXero: stepSchema.optional(),
+    reconnectRequested: stepSchema.optional(),
+    reconnected: stepSchema.optional(),
+  }),
+  resolved: z.object({ at: iso, recoveredAfterMs: z.number(), by: personSchema.optional() }).optional(),
+  /** Buttons still worth showing, in order. Empty once resolved. */
+  buttons: z.array(z.enum(['disconnect', 'reconnect', 'confirmXero'])),
+});
+export type AlertView = z.infer<typeof alertViewSchema>;
+
+/** Many definite breaks at once: one message with a row per organisation. */
+export const summaryViewSchema = z.object({
+  type: z.literal('summary'),
+  title: z.string(),
+  text: z.string(),
+  rows: z.array(
+    z.object({ incidentId: z.string(), connectionId: z.string(), tenantName: z.string(), cause: z.enum(CAUSES), explanation: z.string(), resolved: z.boolean() }),
+  ),
+  /** Rows beyond what one message may show. */
+  more: z.number().int().nonnegative(),
+});
+export type SummaryView = z.infer<typeof summaryViewSchema>;
+
+/** Many transient failures together (Xero down), or its recovery. */
+export const noticeViewSchema = z.object({
+  type: z.literal('notice'),
+  tone: z.enum(['info', 'warning', 'danger', 'good']),
+  title: z.string(),
+  text: z.string(),
+  /** Organisation names, when the notice is about several. */
+  organisations: z.array(z.string()).default([]),
+});
+export type NoticeView = z.infer<typeof noticeViewSchema>;
+
+export const statusRowSchema = z.object({
+  connectionId: z.string(),
+  tenantName: z.string(),
+  state: z.enum(STATES),
+  since: iso,
+  lastGoodCheck: iso.optional(),
+  connectedBy: personSchema,
+  tokenAgeMs: z.number().optional(),
+  cause: z.enum(CAUSES).optional(),
+});
+export type StatusRow = z.infer<typeof statusRowSchema>;
+
+export const statusViewSchema = z.object({
+  type: z.literal('status'),
+  /** "12 connections: 10 connected, 1 broken, 1 paused" */
+  summary: z.string(),
+  counts: z.record(z.enum(STATES), z.number()),
+  /** Broken first, then degraded, reconnecting, paused, disconnected, connected; by name within each. */
+  rows: z.array(statusRowSchema),
+});
+export type StatusView = z.infer<typeof statusViewSchema>;
+
+export const errorsViewSchema = z.object({
+  type: z.literal('errors'),
+  title: z.string(),
+  rows: z.array(
+    z.object({
+      at: iso,
+      tenantName: z.string(),
+      operation: z.string(),
+      httpStatus: z.number().optional(),
+      xeroError: z.string().optional(),
+      cause: z.enum(CAUSES).optional(),
+    }),
+  ),
+});
+export type ErrorsView = z.infer<typeof errorsViewSchema>;
+
+/** A direct message carrying a single-use link (connect or reconnect). */
+export const linkViewSchema = z.object({
+  type: z.literal('link'),
+  purpose: z.enum(['connect', 'reconnect']),
+  text: z.string(),
+  buttonText: z.string(),
+  url: z.string(),
+  expiresAt: iso,
+});
+export type LinkView = z.infer<typeof linkViewSchema>;
+
+/** Plain answers: help, confirmations, thread replies, refusals. */
+export const textViewSchema = z.object({
+  type: z.literal('text'),
+  tone: z.enum(['info', 'warning', 'danger', 'good']).default('info'),
+  title: z.string().optional(),
+  text: z.string(),
+  /** Lines shown as a list under the text (help, candidates). */
+  lines: z.array(z.string()).default([]),
+});
+export type TextView = z.infer<typeof textViewSchema>;
+
+export const viewSchema = z.discriminatedUnion('type', [
+  alertViewSchema,
+  summaryViewSchema,
+  noticeViewSchema,
+  statusViewSchema,
+  errorsViewSchema,
+  linkViewSchema,
+  textViewSchema,
+]);
+export type View = z.infer<typeof viewSchema>;
