@@ -50,3 +50,66 @@ export interface ChatSender {
   readonly platform: Platform;
   deliver(delivery: Delivery): Promise<DeliveryOutcome>;
 }
+
+// ---- Xero, as the monitor and the buttons see it (implemented by src/adapters/xero) ----
+
+import type { Cause } from '../domain/causes.ts';
+import type { ChatActor } from '../domain/permissions.ts';
+
+/** Shares one GET /connections per grant among all the connections checked in one cycle. */
+export interface CheckCycle {
+  readonly id: string;
+}
+
+export type CheckOutcome =
+  | { ok: true; connectionId: string; tenantName?: string }
+  | {
+      ok: false;
+      connectionId: string;
+      cause: Cause;
+      /** refresh | connections | organisation | ... : which call failed */
+      operation: string;
+      httpStatus?: number;
+      xeroError?: string;
+      /** Set for rate_limited: how long Xero asked us to wait. */
+      retryAfterMs?: number;
+    };
+
+export type DisconnectOutcome = {
+  /** DELETE /connections/{id}: removed (204), already_gone (404), skipped (token dead or no grant), failed */
+  tenantRemoval: 'removed' | 'already_gone' | 'skipped' | 'failed';
+  /** Revocation of the grant at identity.xero.com: only when no other connection uses it. */
+  grantRevocation: 'revoked' | 'kept_for_other_connections' | 'skipped' | 'failed';
+  tokensErased: boolean;
+  error?: string;
+};
+
+export interface XeroPort {
+  newCycle(): CheckCycle;
+  /** Checks one connection and writes the outcome as a connection log row. */
+  checkConnection(connectionId: string, cycle: CheckCycle): Promise<CheckOutcome>;
+  /** Removes the connection on our side and in Xero as far as the token allows; keeps its settings. */
+  disconnect(connectionId: string, actor: ChatActor): Promise<DisconnectOutcome>;
+}
+
+// ---- The connection log (implemented by src/adapters/db/connection-log.ts) ----
+
+export type LogEntry = {
+  connectionId?: string | null;
+  tenantId?: string | null;
+  kind: 'check' | 'state' | 'action' | 'oauth' | 'refresh' | 'notice' | 'disconnect';
+  operation: string;
+  outcome: 'ok' | 'failure' | 'info';
+  httpStatus?: number | null;
+  xeroError?: string | null;
+  cause?: Cause | null;
+  fromState?: string | null;
+  toState?: string | null;
+  actor?: ChatActor | null;
+  detail?: string | null;
+  at?: Date;
+};
+
+export interface ConnectionLogWriter {
+  append(entry: LogEntry): Promise<void>;
+}
