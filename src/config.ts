@@ -117,40 +117,60 @@ export type Config = Settings & {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
-  const parsed = settingsSchema.safeParse(withoutEmpty(env));
+  const raw = withoutEmpty(env);
+  const parsed = settingsSchema.safeParse(raw);
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0] ?? 'settings');
-      const missing = issue.code === 'invalid_type' && withoutEmpty(env)[name] === undefined;
-      problems.push(missing ? `${name} is missing` : `${name} ${issue.message}`);
+      problems.push(raw[name] === undefined ? `${name} is missing` : `${name} ${issue.message}`);
     }
-    return { ok: false, problems };
   }
+  problems.push(...platformProblems(raw));
+  if (!parsed.success || problems.length > 0) return { ok: false, problems };
   const s = parsed.data;
-  const slackEnabled = Boolean(s.SLACK_BOT_TOKEN || s.SLACK_SIGNING_SECRET || s.SLACK_APP_TOKEN);
-  if (slackEnabled && !s.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing (Slack is partly configured)');
-  if (slackEnabled && !s.SLACK_SIGNING_SECRET && !s.SLACK_APP_TOKEN) {
-    problems.push('SLACK_SIGNING_SECRET is missing (needed for HTTP mode; or set SLACK_APP_TOKEN for Socket Mode)');
-  }
-  const teamsEnabled = s.TEAMS_ENABLED ?? Boolean(s.MicrosoftAppId);
-  if (s.MicrosoftAppId && !s.MicrosoftAppPassword && s.MicrosoftAppType !== 'UserAssignedMSI') {
-    problems.push('MicrosoftAppPassword is missing (MicrosoftAppId is set)');
-  }
-  if (s.MicrosoftAppType === 'SingleTenant' && !s.MicrosoftAppTenantId) {
-    problems.push('MicrosoftAppTenantId is missing (MicrosoftAppType is SingleTenant)');
-  }
-  if (!slackEnabled && !teamsEnabled) {
-    problems.push(
-      'no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or MicrosoftAppId and MicrosoftAppPassword (or TEAMS_ENABLED=true)',
-    );
-  }
-  if (problems.length > 0) return { ok: false, problems };
   const base = s.PUBLIC_URL.replace(/\/+$/, '');
   return {
     ok: true,
-    config: { ...s, xeroRedirectUri: s.XERO_REDIRECT_URI ?? `${base}/xero/callback`, slackEnabled, teamsEnabled },
+    config: {
+      ...s,
+      xeroRedirectUri: s.XERO_REDIRECT_URI ?? `${base}/xero/callback`,
+      slackEnabled: isSlackConfigured(raw),
+      teamsEnabled: isTeamsConfigured(raw),
+    },
   };
+}
+
+function isSlackConfigured(raw: Record<string, string>): boolean {
+  return Boolean(raw.SLACK_BOT_TOKEN || raw.SLACK_SIGNING_SECRET || raw.SLACK_APP_TOKEN);
+}
+
+function isTeamsConfigured(raw: Record<string, string>): boolean {
+  if (raw.TEAMS_ENABLED !== undefined) return raw.TEAMS_ENABLED === 'true' || raw.TEAMS_ENABLED === '1';
+  return Boolean(raw.MicrosoftAppId);
+}
+
+/** Either platform may be configured alone, but a half-configured one is a mistake worth a line each. */
+function platformProblems(raw: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const slack = isSlackConfigured(raw);
+  if (slack && !raw.SLACK_BOT_TOKEN) problems.push('SLACK_BOT_TOKEN is missing (Slack is partly configured)');
+  if (slack && !raw.SLACK_SIGNING_SECRET && !raw.SLACK_APP_TOKEN) {
+    problems.push('SLACK_SIGNING_SECRET is missing (needed for HTTP mode; or set SLACK_APP_TOKEN for Socket Mode)');
+  }
+  const appType = raw.MicrosoftAppType ?? 'MultiTenant';
+  if (raw.MicrosoftAppId && !raw.MicrosoftAppPassword && appType !== 'UserAssignedMSI') {
+    problems.push('MicrosoftAppPassword is missing (MicrosoftAppId is set)');
+  }
+  if (raw.MicrosoftAppId && appType === 'SingleTenant' && !raw.MicrosoftAppTenantId) {
+    problems.push('MicrosoftAppTenantId is missing (MicrosoftAppType is SingleTenant)');
+  }
+  if (!slack && !isTeamsConfigured(raw)) {
+    problems.push(
+      'no chat platform is configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (Slack), or MicrosoftAppId and MicrosoftAppPassword (Teams)',
+    );
+  }
+  return problems;
 }
 
 /** An empty `FOO=` line in .env means "not set", as people expect. */

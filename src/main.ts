@@ -1,0 +1,32 @@
+// `npm start`: read settings from the environment and .env, then run the service until a signal.
+import dotenv from 'dotenv';
+import { loadConfig } from './config.ts';
+import { startService } from './service.ts';
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const loaded = loadConfig(process.env);
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) console.error(`xero-guard: ${problem}`);
+    console.error('xero-guard: see the Configuration table in README.md (and .env.example) for every setting.');
+    process.exit(1);
+  }
+  const service = await startService(loaded.config);
+  const shutdown = (signal: string) => {
+    service.logger.info({ signal }, 'shutting down');
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        service.logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('xero-guard: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+// Builds and starts the whole service from a Config. main.ts calls it for `npm start`; tests call
+// it to run the real service in-process. Adapters are wired here and nowhere else.
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.ts';
+import { openDatabase, isReachable, type Database } from './adapters/db/client.ts';
+import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts';
+import { createLogger, type Logger } from './adapters/observability/logger.ts';
+import { createMetrics } from './adapters/observability/metrics.ts';
+import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
+
+export type RunningService = {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  server: http.Server;
+  port: number;
+  stop(): Promise<void>;
+};
+
+export type ServiceOptions = { logger?: Logger };
+
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const metrics = createMetrics();
+
+  const database = await openDatabase(config.DATABASE_URL);
+  const migrated = await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
+  logger.info({ dialect: database.dialect, applied: migrated.applied }, 'database ready');
+
+  const app = createHttpApp({ logger, metrics, health: async () => ({ database: await isReachable(database.db) }) });
+  const stoppers: (() => Promise<void>)[] = [];
+
+  // --- platform and Xero wiring (added as the adapters land) ---
+
+  finishHttpApp(app, logger);
+  const server = await listen(app, config.PORT);
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port, slack: config.slackEnabled, teams: config.teamsEnabled }, 'xero guard listening');
+
+  let stopped = false;
+  return {
+    config,
+    database,
+    logger,
+    server,
+    port,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await closeServer(server);
+      for (const stop of stoppers.reverse()) await stop();
+      await database.close();
+    },
+  };
+}
