@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { ACTION_IDS, buttonActionOf, encodeButtonValue, parseButtonValue } from '../../src/domain/actions.ts';
+import { formatDuration, parseDuration } from '../../src/domain/duration.ts';
+
+describe('button values', () => {
+  it('round-trips ids', () => {
+    const raw = encodeButtonValue({ incidentId: 'i-1', connectionId: 'c-1' });
+    expect(parseButtonValue(raw)).toEqual({ ok: true, value: { incidentId: 'i-1', connectionId: 'c-1' } });
+  });
+
+  it.each([['not json'], ['{"incidentId":""}'], ['{"incidentId":"i","connectionId":7}'], [42], [null]])('refuses %j', (raw) => {
+    expect(parseButtonValue(raw).ok).toBe(false);
+  });
+
+  it('maps action ids back to actions', () => {
+    expect(buttonActionOf(ACTION_IDS.confirmXero)).toBe('confirmXero');
+    expect(buttonActionOf('xg_unknown')).toBeUndefined();
+  });
+});
+
+describe('durations in settings', () => {
+  it.each([['30s', 30_000], ['5m', 300_000], ['24h', 86_400_000], ['1d', 86_400_000], ['250ms', 250], ['1.5m', 90_000]])('%s is %d ms', (text, ms) => {
+    expect(parseDuration(text)).toEqual({ ok: true, ms });
+  });
+
+  it.each(['5', 'five minutes', '5 weeks', '', '0s'])('refuses %j', (text) => {
+    expect(parseDuration(text).ok).toBe(false);
+  });
+
+  it('formats durations for people', () => {
+    expect(formatDuration(42_000)).toBe('42s');
+    expect(formatDuration(25 * 60_000)).toBe('25m');
+    expect(formatDuration(3 * 3_600_000 + 5 * 60_000)).toBe('3h 5m');
+    expect(formatDuration(50 * 3_600_000)).toBe('2d 2h');
+  });
+});
