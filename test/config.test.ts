@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+
+const key = Buffer.alloc(32, 7).toString('base64');
+const base = {
+  PUBLIC_URL: 'https://guard.example.com/',
+  TOKEN_ENCRYPTION_KEY: key,
+  XERO_CLIENT_ID: 'client',
+  XERO_CLIENT_SECRET: 'secret',
+  SLACK_BOT_TOKEN: 'xoxb-test',
+  SLACK_SIGNING_SECRET: 'signing',
+};
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  const loaded = loadConfig(env);
+  return loaded.ok ? [] : loaded.problems;
+}
+
+describe('settings', () => {
+  it('applies the documented defaults', () => {
+    const loaded = loadConfig(base);
+    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    const c = loaded.config;
+    expect(c.PORT).toBe(3000);
+    expect(c.DATABASE_URL).toBe('file:./data/xero-guard.db');
+    expect(c.CHECK_INTERVAL).toBe(300_000);
+    expect(c.REPEAT_INTERVAL).toBe(86_400_000);
+    expect(c.GROUP_WINDOW).toBe(30_000);
+    expect(c.xeroRedirectUri).toBe('https://guard.example.com/xero/callback');
+    expect(c.XERO_SCOPES).toContain('offline_access');
+    expect(c.TOKEN_ENCRYPTION_KEY).toEqual([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
+    expect(c.slackEnabled).toBe(true);
+    expect(c.teamsEnabled).toBe(false);
+  });
+
+  it('names every missing setting, one line each', () => {
+    expect(problemsOf({})).toEqual([
+      'PUBLIC_URL is missing',
+      'TOKEN_ENCRYPTION_KEY is missing',
+      'XERO_CLIENT_ID is missing',
+      'XERO_CLIENT_SECRET is missing',
+      expect.stringMatching(/^no chat platform is configured/),
+    ]);
+  });
+
+  it.each([
+    ['PUBLIC_URL', 'not a url', /^PUBLIC_URL /],
+    ['TOKEN_ENCRYPTION_KEY', Buffer.alloc(16).toString('base64'), /^TOKEN_ENCRYPTION_KEY must be 32 bytes of base64/],
+    ['TOKEN_ENCRYPTION_KEY', 'not base64 at all!', /^TOKEN_ENCRYPTION_KEY must be 32 bytes of base64/],
+    ['CHECK_INTERVAL', 'often', /^CHECK_INTERVAL "often" is not a duration/],
+    ['REPEAT_INTERVAL', '3 fortnights', /^REPEAT_INTERVAL /],
+    ['PORT', 'eighty', /^PORT /],
+    ['DATABASE_URL', 'mysql://db', /^DATABASE_URL must start with file:/],
+    ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
+    ['SLACK_API_URL', 'ftp://slack', /^SLACK_API_URL /],
+  ])('refuses a bad %s and names it', (name, value, message) => {
+    const problems = problemsOf({ ...base, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it('accepts several encryption keys for rotation, the first one encrypting', () => {
+    const loaded = loadConfig({ ...base, TOKEN_ENCRYPTION_KEY: `new:${Buffer.alloc(32, 1).toString('base64')},old:${key}` });
+    expect(loaded.ok && loaded.config.TOKEN_ENCRYPTION_KEY.map((k) => k.id)).toEqual(['new', 'old']);
+  });
+
+  it('treats empty lines of .env as unset', () => {
+    const loaded = loadConfig({ ...base, PORT: '', SLACK_APP_TOKEN: '' });
+    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    expect(loaded.config.PORT).toBe(3000);
+    expect(loaded.config.SLACK_APP_TOKEN).toBeUndefined();
+  });
+
+  it('runs Teams alone', () => {
+    const env = { ...base, SLACK_BOT_TOKEN: undefined, SLACK_SIGNING_SECRET: undefined, MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' };
+    expect(loadConfig(env)).toMatchObject({ ok: true, config: { slackEnabled: false, teamsEnabled: true } });
+  });
+
+  it('names the missing half of a half-configured platform', () => {
+    expect(problemsOf({ ...base, SLACK_SIGNING_SECRET: undefined })).toEqual([expect.stringMatching(/^SLACK_SIGNING_SECRET is missing/)]);
+    expect(problemsOf({ ...base, MicrosoftAppId: 'app' })).toEqual(['MicrosoftAppPassword is missing (MicrosoftAppId is set)']);
+    expect(problemsOf({ ...base, MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw', MicrosoftAppType: 'SingleTenant' })).toEqual([
+      'MicrosoftAppTenantId is missing (MicrosoftAppType is SingleTenant)',
+    ]);
+  });
+
+  it('uses XERO_REDIRECT_URI when given', () => {
+    expect(loadConfig({ ...base, XERO_REDIRECT_URI: 'https://x.example/cb' })).toMatchObject({ ok: true, config: { xeroRedirectUri: 'https://x.example/cb' } });
+  });
+});
