@@ -70,6 +70,7 @@ CREATE TABLE "Incident" (
     "httpStatus" INTEGER,
     "xeroError" TEXT,
     "alertKey" TEXT,
+    "announcedAt" TIMESTAMP(3),
     "nextReminderAt" TIMESTAMP(3),
     "remindersSent" INTEGER NOT NULL DEFAULT 0,
     "disconnectedAt" TIMESTAMP(3),
@@ -190,6 +191,21 @@ CREATE TABLE "Lease" (
     CONSTRAINT "Lease_pkey" PRIMARY KEY ("name")
 );
 
+-- CreateTable
+CREATE TABLE "Notice" (
+    "id" TEXT NOT NULL,
+    "kind" TEXT NOT NULL,
+    "openKey" TEXT,
+    "openedAt" TIMESTAMP(3) NOT NULL,
+    "closedAt" TIMESTAMP(3),
+    "organisations" TEXT NOT NULL DEFAULT '[]',
+    "updates" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Notice_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "Grant_leaseUntil_idx" ON "Grant"("leaseUntil");
 
@@ -210,6 +226,9 @@ CREATE INDEX "Incident_connectionId_status_idx" ON "Incident"("connectionId", "s
 
 -- CreateIndex
 CREATE INDEX "Incident_status_nextReminderAt_idx" ON "Incident"("status", "nextReminderAt");
+
+-- CreateIndex
+CREATE INDEX "Incident_status_announcedAt_idx" ON "Incident"("status", "announcedAt");
 
 -- CreateIndex
 CREATE INDEX "ConnectionLog_connectionId_at_idx" ON "ConnectionLog"("connectionId", "at");
@@ -234,6 +253,9 @@ CREATE INDEX "Outbox_status_nextAttemptAt_idx" ON "Outbox"("status", "nextAttemp
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ChatTarget_platform_kind_externalId_key" ON "ChatTarget"("platform", "kind", "externalId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Notice_openKey_key" ON "Notice"("openKey");
 
 -- AddForeignKey
 ALTER TABLE "Connection" ADD CONSTRAINT "Connection_grantId_fkey" FOREIGN KEY ("grantId") REFERENCES "Grant"("id") ON DELETE SET NULL ON UPDATE CASCADE;

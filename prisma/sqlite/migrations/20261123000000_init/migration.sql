@@ -65,6 +65,7 @@ CREATE TABLE "Incident" (
     "httpStatus" INTEGER,
     "xeroError" TEXT,
     "alertKey" TEXT,
+    "announcedAt" DATETIME,
     "nextReminderAt" DATETIME,
     "remindersSent" INTEGER NOT NULL DEFAULT 0,
     "disconnectedAt" DATETIME,
@@ -173,6 +174,19 @@ CREATE TABLE "Lease" (
     "until" DATETIME NOT NULL
 );
 
+-- CreateTable
+CREATE TABLE "Notice" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "kind" TEXT NOT NULL,
+    "openKey" TEXT,
+    "openedAt" DATETIME NOT NULL,
+    "closedAt" DATETIME,
+    "organisations" TEXT NOT NULL DEFAULT '[]',
+    "updates" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
+);
+
 -- CreateIndex
 CREATE INDEX "Grant_leaseUntil_idx" ON "Grant"("leaseUntil");
 
@@ -193,6 +207,9 @@ CREATE INDEX "Incident_connectionId_status_idx" ON "Incident"("connectionId", "s
 
 -- CreateIndex
 CREATE INDEX "Incident_status_nextReminderAt_idx" ON "Incident"("status", "nextReminderAt");
+
+-- CreateIndex
+CREATE INDEX "Incident_status_announcedAt_idx" ON "Incident"("status", "announcedAt");
 
 -- CreateIndex
 CREATE INDEX "ConnectionLog_connectionId_at_idx" ON "ConnectionLog"("connectionId", "at");
@@ -217,4 +234,7 @@ CREATE INDEX "Outbox_status_nextAttemptAt_idx" ON "Outbox"("status", "nextAttemp
 
 -- CreateIndex
 CREATE UNIQUE INDEX "ChatTarget_platform_kind_externalId_key" ON "ChatTarget"("platform", "kind", "externalId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "Notice_openKey_key" ON "Notice"("openKey");
 
