@@ -32,11 +32,13 @@ export function baseEnv(port: number, extra: Record<string, string> = {}): Recor
 
 /** Runs `npm start` in `cwd` with exactly `env` (no .env of the developer leaks in: cwd has none). */
 export function runNpmStart(env: Record<string, string>, cwd = process.cwd()): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn('npm', ['start', '--silent'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a stop signals npm and the node process under it alike.
+  const child = spawn('npm', ['start', '--silent'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close' waits for the output pipes too, so the last log lines are captured.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }
 
@@ -50,7 +52,7 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
   for (;;) {
     if (exitCode !== undefined) throw new Error(`service exited with ${exitCode}:\n${output()}`);
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      process.kill(-child.pid!, 'SIGKILL');
       throw new Error(`service did not start in ${timeoutMs} ms:\n${output()}`);
     }
     try {
@@ -68,7 +70,7 @@ export async function startServiceProcess(env: Record<string, string>, timeoutMs
     output,
     async stop() {
       if (exitCode !== undefined) return exitCode;
-      child.kill('SIGTERM');
+      process.kill(-child.pid!, 'SIGTERM');
       return exited;
     },
   };
