@@ -1,0 +1,115 @@
+// The alert message (DESIGN.md section 5): header with the organisation and what happened, the
+// cause in plain words, fields, the steps done so far, the next step, and the three buttons. The
+// same message is edited in place as steps happen; once resolved it turns green and loses them.
+import { createHash } from 'node:crypto';
+import { ACTION_IDS, encodeButtonValue, type ButtonAction } from '../../domain/actions.ts';
+import { formatDuration } from '../../domain/duration.ts';
+import type { AlertView, StepDone } from '../../domain/views/model.ts';
+import { COLORS, TONE_EMOJI, clip, md, mention, mrkdwn, plain, slackDate, type Block, type ButtonElement, type SlackMessage } from './blocks.ts';
+
+const STEP_LABELS: { key: keyof AlertView['steps']; label: string }[] = [
+  { key: 'disconnectedHere', label: 'Disconnected in Xero Guard' },
+  { key: 'confirmedInXero', label: 'Disconnected in Xero too' },
+  { key: 'reconnectRequested', label: 'Reconnect link sent' },
+  { key: 'reconnected', label: 'Reconnected' },
+];
+
+export function renderAlert(view: AlertView): SlackMessage {
+  const resolved = view.resolved;
+  // A new block_id per iteration: Slack keeps client state per block_id, and an edited message
+  // should not inherit the state of the one it replaces.
+  const iteration = createHash('sha1').update(JSON.stringify([view.steps, view.resolved, view.buttons])).digest('hex').slice(0, 10);
+  const blocks: Block[] = [];
+
+  const emoji = resolved ? TONE_EMOJI.good : TONE_EMOJI.danger;
+  const what = resolved ? 'connection restored' : view.headline;
+  blocks.push({ type: 'header', block_id: `xg_head:${iteration}`, text: plain(`${emoji} ${view.tenantName}: ${what}`, 150) });
+
+  if (resolved) {
+    const by = resolved.by ? ` by ${mention(resolved.by)}` : '';
+    blocks.push({
+      type: 'section',
+      block_id: `xg_resolved:${iteration}`,
+      text: mrkdwn(`${TONE_EMOJI.good} *Resolved*${by} ${slackDate(resolved.at)}. Time to recover: *${formatDuration(resolved.recoveredAfterMs)}*.`),
+    });
+  }
+  blocks.push({ type: 'section', block_id: `xg_cause:${iteration}`, text: mrkdwn(`${resolved ? '*Was:* ' : ''}${md(view.explanation, 2_800)}`) });
+  blocks.push({
+    type: 'section',
+    block_id: `xg_fields:${iteration}`,
+    fields: [
+      mrkdwn(`*Organisation*\n${md(view.tenantName, 500)}`),
+      mrkdwn(`*${resolved ? 'Was broken since' : 'Broken since'}*\n${slackDate(view.since)}`),
+      mrkdwn(`*Connected by*\n${mention(view.connectedBy)}`),
+      mrkdwn(`*Last good check*\n${view.lastGoodCheck ? slackDate(view.lastGoodCheck) : 'never'}`),
+    ],
+  });
+
+  const steps = STEP_LABELS.flatMap(({ key, label }) => {
+    const step = view.steps[key];
+    return step ? [stepLine(label, step)] : [];
+  });
+  if (steps.length > 0) blocks.push({ type: 'section', block_id: `xg_steps:${iteration}`, text: mrkdwn(`*Steps*\n${steps.join('\n')}`) });
+  if (!resolved && view.nextStep) blocks.push({ type: 'section', block_id: `xg_next:${iteration}`, text: mrkdwn(`*Next step:* ${md(view.nextStep, 2_800)}`) });
+
+  const buttons = resolved ? [] : view.buttons.map((b) => alertButton(b, view));
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `xg_actions:${iteration}`, elements: buttons });
+  blocks.push({ type: 'context', block_id: `xg_meta:${iteration}`, elements: [mrkdwn(metaLine(view))] });
+
+  const text = resolved
+    ? `${view.tenantName}: Xero connection restored after ${formatDuration(resolved.recoveredAfterMs)}`
+    : `${view.tenantName}: ${view.headline}. ${view.explanation}`;
+  return {
+    text: clip(text, 3_000),
+    blocks,
+    // The colour bar is the at-a-glance state: red while broken, green once resolved.
+    attachments: [
+      {
+        color: resolved ? COLORS.good : COLORS.danger,
+        fallback: resolved ? 'Resolved' : 'Broken',
+        blocks: [{ type: 'context', elements: [mrkdwn(resolved ? `${TONE_EMOJI.good} Resolved` : `${TONE_EMOJI.danger} Broken since ${slackDate(view.since)}`)] }],
+      },
+    ],
+  };
+}
+
+function stepLine(label: string, step: StepDone): string {
+  return `${TONE_EMOJI.good} ${label} by ${mention(step.by)} ${slackDate(step.at)}`;
+}
+
+function metaLine(view: AlertView): string {
+  const parts = [`Cause: \`${view.cause}\``];
+  if (view.httpStatus !== undefined || view.xeroError) {
+    parts.push(`Xero said: ${[view.httpStatus, view.xeroError ? md(view.xeroError, 300) : undefined].filter((p) => p !== undefined).join(' ')}`);
+  }
+  parts.push(`Incident ${md(view.incidentId.slice(0, 8), 8)}`);
+  return parts.join(' · ');
+}
+
+function alertButton(action: ButtonAction, view: AlertView): ButtonElement {
+  const value = encodeButtonValue({ incidentId: view.incidentId, connectionId: view.connectionId });
+  switch (action) {
+    case 'disconnect':
+      return {
+        type: 'button',
+        action_id: ACTION_IDS.disconnect,
+        text: plain('Disconnect', 75),
+        style: 'danger',
+        value,
+        confirm: {
+          title: plain(`Disconnect ${view.tenantName}?`, 100),
+          text: plain(
+            clip(`This removes the connection to ${view.tenantName} and erases its tokens. Its settings are kept, and you can reconnect it later.`, 300),
+            300,
+          ),
+          confirm: plain('Disconnect', 30),
+          deny: plain('Cancel', 30),
+          style: 'danger',
+        },
+      };
+    case 'reconnect':
+      return { type: 'button', action_id: ACTION_IDS.reconnect, text: plain('Reconnect', 75), style: 'primary', value };
+    case 'confirmXero':
+      return { type: 'button', action_id: ACTION_IDS.confirmXero, text: plain('I disconnected in Xero too', 75), value };
+  }
+}
