@@ -1,0 +1,115 @@
+// Conformance check for the Teams app, run by .ci/run:
+//   1. teams/manifest.json, and the manifest `npm run teams:package` would build from it, validate
+//      against the Teams manifest schema (v1.19);
+//   2. the icons are PNGs of the right sizes, the outline one white on transparent;
+//   3. every Adaptive Card the renderer can produce (src/adapters/teams/cards/samples.ts) validates
+//      against the Adaptive Card 1.5 schema, stays at version 1.5 at most and under Teams' size limit.
+// The schemas are read from ../shared/schemas (or SHARED_SCHEMAS_DIR), never copied into the repo.
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { decodePng } from './teams-png.ts';
+import { fillManifest, readManifestTemplate, REPO_ROOT, TEAMS_DIR, type Manifest } from './teams-package.ts';
+import { sampleCards } from '../src/adapters/teams/cards/samples.ts';
+import { cardBytes } from '../src/adapters/teams/cards/card.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+export const SCHEMAS_DIR = process.env.SHARED_SCHEMAS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'schemas');
+/** Teams refuses bot messages of about 28 KB; leave room for the activity around the card. */
+export const MAX_CARD_BYTES = 26_000;
+
+function compile(file: string): ValidateFunction {
+  const schema = JSON.parse(readFileSync(path.join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
+  // Both schemas name an older draft (04 and 06); their keywords are the ones ajv's default draft
+  // reads the same way, once the draft-04 style `id` is renamed `$id`.
+  delete schema.$schema;
+  if (typeof schema.id === 'string') {
+    schema.$id = schema.id;
+    delete schema.id;
+  }
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  return ajv.compile(schema);
+}
+
+let validators: { card: ValidateFunction; manifest: ValidateFunction } | undefined;
+function getValidators() {
+  validators ??= { card: compile('adaptive-cards/adaptive-card-1.5.json'), manifest: compile('teams/MicrosoftTeams.v1.19.schema.json') };
+  return validators;
+}
+
+function describe(errors: ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).slice(0, 10).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`);
+}
+
+export function checkCard(card: unknown): string[] {
+  const validate = getValidators().card;
+  const problems = validate(card) ? [] : describe(validate.errors);
+  const version = (card as { version?: string }).version ?? '';
+  if (!/^1\.[0-5]$/.test(version)) problems.push(`version ${version} is above 1.5, the most Teams renders`);
+  const bytes = cardBytes(card);
+  if (bytes > MAX_CARD_BYTES) problems.push(`is ${bytes} bytes, over the ${MAX_CARD_BYTES}-byte budget`);
+  return problems;
+}
+
+export function checkManifest(manifest: Manifest): string[] {
+  const validate = getValidators().manifest;
+  return validate(manifest) ? [] : describe(validate.errors);
+}
+
+export function checkIcons(manifest: Manifest, dir = TEAMS_DIR): string[] {
+  const problems: string[] = [];
+  const expect = [
+    { name: manifest.icons?.color as string, size: 192, outline: false },
+    { name: manifest.icons?.outline as string, size: 32, outline: true },
+  ];
+  for (const icon of expect) {
+    const file = path.join(dir, icon.name ?? '');
+    if (!icon.name || !existsSync(file)) {
+      problems.push(`icon ${icon.name} is missing`);
+      continue;
+    }
+    const image = decodePng(readFileSync(file));
+    if (image.width !== icon.size || image.height !== icon.size) problems.push(`${icon.name} is ${image.width}x${image.height}, must be ${icon.size}x${icon.size}`);
+    if (icon.outline) {
+      let opaque = 0;
+      for (let i = 0; i < image.pixels.length; i += 4) {
+        const [r, g, b, a] = [image.pixels[i]!, image.pixels[i + 1]!, image.pixels[i + 2]!, image.pixels[i + 3]!];
+        if (a > 0 && (r !== 255 || g !== 255 || b !== 255)) {
+          problems.push(`${icon.name} has a pixel that is neither white nor transparent`);
+          break;
+        }
+        if (a === 255) opaque++;
+      }
+      if (opaque === image.pixels.length / 4) problems.push(`${icon.name} has no transparent background`);
+      if (opaque === 0) problems.push(`${icon.name} is empty`);
+    }
+  }
+  return problems;
+}
+
+/** Everything, as lines to print; empty when all is well. */
+export function checkTeams(): string[] {
+  const problems: string[] = [];
+  const template = readManifestTemplate();
+  for (const p of checkManifest(template)) problems.push(`teams/manifest.json: ${p}`);
+  const filled = fillManifest(template, { MicrosoftAppId: '11111111-2222-3333-4444-555555555555', PUBLIC_URL: 'https://guard.example.org' }, '1.2.3');
+  for (const p of checkManifest(filled)) problems.push(`packaged manifest: ${p}`);
+  for (const p of checkIcons(template)) problems.push(`teams icons: ${p}`);
+  for (const { name, card } of sampleCards()) {
+    for (const p of checkCard(card)) problems.push(`card "${name}": ${p}`);
+  }
+  return problems;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const problems = checkTeams();
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(`check-teams: ${problem}`);
+    process.exit(1);
+  }
+  console.log(`check-teams: manifest, icons and ${sampleCards().length} cards are valid`);
+}

@@ -1,0 +1,99 @@
+// The alert card: one per incident, edited in place as steps happen (DESIGN.md sections 1 and 3).
+// The words come from the AlertView; this file only lays them out.
+import { ACTION_IDS, type ButtonAction, type ButtonValue } from '../../../domain/actions.ts';
+import { formatDuration } from '../../../domain/duration.ts';
+import type { AlertView } from '../../../domain/views/model.ts';
+import {
+  card,
+  escapeMarkdown,
+  facts,
+  formatTime,
+  header,
+  innerCard,
+  personName,
+  stepDone,
+  text,
+  type Action,
+  type AdaptiveCard,
+  type Element,
+} from './card.ts';
+
+export function alertCard(view: AlertView): AdaptiveCard {
+  const resolved = view.resolved;
+  const title = resolved ? `${view.tenantName}: connection restored` : `${view.tenantName}: ${view.headline}`;
+  const subtitle = resolved
+    ? `Resolved ${formatTime(resolved.at)}, ${formatDuration(resolved.recoveredAfterMs)} after it broke${resolved.by ? `, by ${personName(resolved.by)}` : ''}`
+    : undefined;
+  const body: Element[] = [
+    header(title, resolved ? 'good' : 'danger', subtitle),
+    text(view.explanation),
+    facts([
+      ['Organisation', view.tenantName],
+      [resolved ? 'Was broken since' : 'Broken since', formatTime(view.since)],
+      ['Connected by', personName(view.connectedBy)],
+      ['Last good check', formatTime(view.lastGoodCheck)],
+      ['Xero said', xeroSaid(view)],
+    ]),
+    text('Steps', { weight: 'Bolder', spacing: 'Medium' }),
+    facts(stepLines(view)),
+  ];
+  if (!resolved) body.push(text(`**Next:** ${view.nextStep}`, { spacing: 'Medium' }));
+  const actions = resolved ? [] : view.buttons.map((button) => buttonFor(button, view));
+  return card(body, actions, `${title}. ${view.explanation}`);
+}
+
+function xeroSaid(view: AlertView): string | undefined {
+  if (view.httpStatus === undefined && !view.xeroError) return undefined;
+  return [view.httpStatus !== undefined ? `HTTP ${view.httpStatus}` : undefined, view.xeroError].filter(Boolean).join(' · ');
+}
+
+function stepLines(view: AlertView): [string, string][] {
+  const { disconnectedHere, confirmedInXero, reconnectRequested, reconnected } = view.steps;
+  const reconnect = reconnected
+    ? `✅ ${stepDone(reconnected)}`
+    : reconnectRequested
+      ? `⏳ link sent (${stepDone(reconnectRequested)})`
+      : '⬜ not yet';
+  return [
+    ['1. Disconnect here', disconnectedHere ? `✅ ${stepDone(disconnectedHere)}` : '⬜ not yet'],
+    ['2. Remove the app in Xero', confirmedInXero ? `✅ ${stepDone(confirmedInXero)}` : '⬜ not yet'],
+    ['3. Reconnect', reconnect],
+  ];
+}
+
+const TITLES: Record<ButtonAction, string> = {
+  disconnect: 'Disconnect',
+  reconnect: 'Reconnect',
+  confirmXero: 'I disconnected in Xero too',
+};
+
+/** Action.Execute data is the button value itself: ids only, checked again by the handler. */
+export function executeAction(button: ButtonAction, value: ButtonValue, title = TITLES[button]): Action {
+  return {
+    type: 'Action.Execute',
+    title,
+    verb: ACTION_IDS[button],
+    data: { incidentId: value.incidentId, connectionId: value.connectionId },
+    ...(button === 'reconnect' ? { style: 'positive' as const } : {}),
+    ...(button === 'disconnect' ? { style: 'destructive' as const } : {}),
+  };
+}
+
+function buttonFor(button: ButtonAction, view: AlertView): Action {
+  const value = { incidentId: view.incidentId, connectionId: view.connectionId };
+  if (button !== 'disconnect') return executeAction(button, value);
+  // Adaptive Cards have no confirm dialog: Disconnect opens a small card that asks first, as
+  // Slack's confirm dialog does.
+  return {
+    type: 'Action.ShowCard',
+    title: TITLES.disconnect,
+    card: innerCard(
+      [
+        text(
+          `Disconnect **${escapeMarkdown(view.tenantName)}** on our side? Its tokens are erased and the app is removed from Xero where the token still works. Settings are kept.`,
+        ),
+      ],
+      [executeAction('disconnect', value, 'Yes, disconnect')],
+    ),
+  };
+}

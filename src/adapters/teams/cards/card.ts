@@ -1,0 +1,137 @@
+// The few Adaptive Card 1.5 pieces Xero Guard uses, typed, with small builders. Teams renders at
+// most schema 1.5 (reference/chat-facts.md 5.5), and every card must validate against the official
+// 1.5 schema, so no Teams-only root properties (`msteams`) are used.
+import type { StepDone, Person } from '../../../domain/views/model.ts';
+
+export const CARD_VERSION = '1.5';
+export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
+
+export type Tone = 'info' | 'warning' | 'danger' | 'good';
+
+export type TextBlock = {
+  type: 'TextBlock';
+  text: string;
+  wrap?: boolean;
+  size?: 'Small' | 'Default' | 'Medium' | 'Large';
+  weight?: 'Lighter' | 'Default' | 'Bolder';
+  color?: 'Default' | 'Dark' | 'Light' | 'Accent' | 'Good' | 'Warning' | 'Attention';
+  isSubtle?: boolean;
+  spacing?: 'None' | 'Small' | 'Default' | 'Medium' | 'Large';
+  separator?: boolean;
+  style?: 'default' | 'heading';
+};
+export type Fact = { title: string; value: string };
+export type FactSet = { type: 'FactSet'; facts: Fact[]; spacing?: TextBlock['spacing'] };
+export type Container = {
+  type: 'Container';
+  items: Element[];
+  style?: 'default' | 'emphasis' | 'good' | 'attention' | 'warning' | 'accent';
+  bleed?: boolean;
+  separator?: boolean;
+  spacing?: TextBlock['spacing'];
+};
+export type ActionSet = { type: 'ActionSet'; actions: Action[] };
+export type Element = TextBlock | FactSet | Container | ActionSet;
+
+export type ExecuteAction = {
+  type: 'Action.Execute';
+  title: string;
+  verb: string;
+  data: Record<string, unknown>;
+  style?: 'default' | 'positive' | 'destructive';
+};
+export type OpenUrlAction = { type: 'Action.OpenUrl'; title: string; url: string; style?: 'default' | 'positive' | 'destructive' };
+export type ShowCardAction = { type: 'Action.ShowCard'; title: string; card: AdaptiveCard; style?: 'default' | 'positive' | 'destructive' };
+export type Action = ExecuteAction | OpenUrlAction | ShowCardAction;
+
+export type AdaptiveCard = {
+  type: 'AdaptiveCard';
+  $schema?: string;
+  version: string;
+  body: Element[];
+  actions?: Action[];
+  fallbackText?: string;
+};
+
+export function card(body: Element[], actions: Action[] = [], fallbackText?: string): AdaptiveCard {
+  return {
+    type: 'AdaptiveCard',
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    version: CARD_VERSION,
+    body,
+    ...(actions.length > 0 ? { actions } : {}),
+    ...(fallbackText ? { fallbackText } : {}),
+  };
+}
+
+/** A nested card (inside Action.ShowCard): the schema wants no $schema there, only the version. */
+export function innerCard(body: Element[], actions: Action[] = []): AdaptiveCard {
+  return { type: 'AdaptiveCard', version: CARD_VERSION, body, ...(actions.length > 0 ? { actions } : {}) };
+}
+
+export function text(value: string, options: Omit<TextBlock, 'type' | 'text'> = {}): TextBlock {
+  return { type: 'TextBlock', text: value, wrap: true, ...options };
+}
+
+export function facts(pairs: [string, string | undefined][]): FactSet {
+  return { type: 'FactSet', facts: pairs.filter((p): p is [string, string] => Boolean(p[1])).map(([title, value]) => ({ title, value })) };
+}
+
+const TONE_STYLE: Record<Tone, Container['style']> = { info: 'emphasis', warning: 'warning', danger: 'attention', good: 'good' };
+const TONE_ICON: Record<Tone, string> = { info: 'ℹ️', warning: '⚠️', danger: '🔴', good: '✅' };
+
+/** The coloured band at the top of a card: an icon and a title. */
+export function header(title: string, tone: Tone, subtitle?: string): Container {
+  const items: Element[] = [text(`${TONE_ICON[tone]} ${escapeMarkdown(title)}`, { size: 'Medium', weight: 'Bolder', style: 'heading' })];
+  if (subtitle) items.push(text(subtitle, { isSubtle: true, spacing: 'None' }));
+  return { type: 'Container', style: TONE_STYLE[tone], bleed: true, items };
+}
+
+// TextBlock text is a small Markdown subset (emphasis, links, lists): names typed by people
+// (organisations, users) must not turn into emphasis or links by accident. Only the characters
+// that subset reacts to are escaped, so "Demo Company (NZ)" stays as it is.
+export function escapeMarkdown(value: string): string {
+  return value.replace(/([\\`*_[\]])/g, '\\$1');
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** "3 Mar 2026, 09:05 UTC": one zone for everyone in the channel, no locale surprises. */
+export function formatTime(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+}
+
+export function personName(person: Person | undefined): string | undefined {
+  if (!person) return undefined;
+  return person.name ?? person.userId;
+}
+
+export function stepDone(step: StepDone): string {
+  return `${personName(step.by)}, ${formatTime(step.at)}`;
+}
+
+/** Bytes a card takes on the wire: Teams refuses messages of about 28 KB and more. */
+export function cardBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/** Keeps adding rendered rows while the card stays under the budget; says how many were left out. */
+export function fitRows<R>(rows: readonly R[], render: (row: R) => Element, budgetBytes: number): { elements: Element[]; omitted: number } {
+  const elements: Element[] = [];
+  let used = 0;
+  for (const [index, row] of rows.entries()) {
+    const element = render(row);
+    const size = cardBytes(element) + 1;
+    if (used + size > budgetBytes) return { elements, omitted: rows.length - index };
+    elements.push(element);
+    used += size;
+  }
+  return { elements, omitted: 0 };
+}
+
+/** What a card budget leaves for rows: the whole message must stay well under Teams' ~28 KB. */
+export const ROWS_BUDGET_BYTES = 20_000;

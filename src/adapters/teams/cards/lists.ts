@@ -1,0 +1,86 @@
+// Cards that list many things: the summary of a mass break, `status` and `errors`. Each keeps its
+// rows under a byte budget (Teams refuses large messages) and says how many it left out.
+import { formatDuration } from '../../../domain/duration.ts';
+import type { ConnectionState } from '../../../domain/states.ts';
+import type { ErrorsView, StatusRow, StatusView, SummaryView } from '../../../domain/views/model.ts';
+import { ROWS_BUDGET_BYTES, card, escapeMarkdown, fitRows, formatTime, header, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
+
+export function summaryCard(view: SummaryView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
+  const allResolved = view.rows.length > 0 && view.rows.every((r) => r.resolved);
+  const rows = fitRows(
+    view.rows,
+    (row): Element => ({
+      type: 'Container',
+      separator: true,
+      items: [
+        text(`${row.resolved ? '✅' : '🔴'} **${escapeMarkdown(row.tenantName)}**${row.resolved ? ' (restored)' : ''}`),
+        text(row.explanation, { isSubtle: true, spacing: 'None' }),
+      ],
+    }),
+    budgetBytes,
+  );
+  const more = view.more + rows.omitted;
+  const body: Element[] = [header(view.title, allResolved ? 'good' : 'danger'), text(view.text), ...rows.elements];
+  if (more > 0) body.push(text(`…and ${more} more.`, { isSubtle: true }));
+  return card(body, [], `${view.title}. ${view.text}`);
+}
+
+const STATE_ICON: Record<ConnectionState, string> = {
+  broken: '🔴',
+  degraded: '🟠',
+  reconnecting: '🔁',
+  paused: '⏸️',
+  disconnected: '⚪',
+  connected: '🟢',
+};
+
+export function statusCard(view: StatusView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
+  const anyBroken = (view.counts.broken ?? 0) > 0;
+  const anyTrouble = anyBroken || (view.counts.degraded ?? 0) > 0 || (view.counts.reconnecting ?? 0) > 0;
+  const tone = anyBroken ? 'danger' : anyTrouble ? 'warning' : view.rows.length === 0 ? 'info' : 'good';
+  const rows = fitRows(view.rows, statusRow, budgetBytes);
+  const body: Element[] = [header('Xero connections', tone, view.summary)];
+  if (view.rows.length === 0) body.push(text('No organisation is connected yet. Send **connect** to the bot to connect one.'));
+  body.push(...rows.elements);
+  if (rows.omitted > 0) body.push(text(`…and ${rows.omitted} more (the problems are listed first).`, { isSubtle: true }));
+  return card(body, [], view.summary);
+}
+
+function statusRow(row: StatusRow): Container {
+  const details = [
+    row.lastGoodCheck ? `last good check ${formatTime(row.lastGoodCheck)}` : 'no good check yet',
+    `connected by ${escapeMarkdown(personName(row.connectedBy) ?? 'unknown')}`,
+    row.tokenAgeMs !== undefined ? `token ${formatDuration(row.tokenAgeMs)} old` : undefined,
+  ].filter(Boolean);
+  return {
+    type: 'Container',
+    separator: true,
+    items: [
+      text(`${STATE_ICON[row.state]} **${escapeMarkdown(row.tenantName)}**: ${row.state}${row.cause ? ` (${row.cause.replaceAll('_', ' ')})` : ''} since ${formatTime(row.since)}`),
+      text(details.join(' · '), { isSubtle: true, spacing: 'None', size: 'Small' }),
+    ],
+  };
+}
+
+export function errorsCard(view: ErrorsView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
+  const rows = fitRows(
+    view.rows,
+    (row): Element => ({
+      type: 'Container',
+      separator: true,
+      items: [
+        text(`**${escapeMarkdown(row.tenantName)}** · ${escapeMarkdown(row.operation)}${row.httpStatus !== undefined ? ` · HTTP ${row.httpStatus}` : ''}`),
+        text(
+          [formatTime(row.at), row.xeroError ? escapeMarkdown(row.xeroError) : undefined, row.cause ? `cause: ${row.cause}` : undefined].filter(Boolean).join(' · '),
+          { isSubtle: true, spacing: 'None', size: 'Small' },
+        ),
+      ],
+    }),
+    budgetBytes,
+  );
+  const body: Element[] = [header(view.title, view.rows.length > 0 ? 'warning' : 'good')];
+  if (view.rows.length === 0) body.push(text('No errors recorded.'));
+  body.push(...rows.elements);
+  if (rows.omitted > 0) body.push(text(`…and ${rows.omitted} more.`, { isSubtle: true }));
+  return card(body, [], view.title);
+}
