@@ -1,0 +1,244 @@
+// A fake Slack Web API on 127.0.0.1 for tests: the service's WebClient points at it through
+// SLACK_API_URL (clientOptions.slackApiUrl), and test payloads carry response_urls on it too.
+// It answers the methods Xero Guard uses, keeps the messages it was sent (so edits and thread
+// replies can be checked), records every call, and can be told to fail: HTTP 429 with
+// Retry-After, or `ok: false` with an error such as channel_not_found or cannot_dm_bot.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type SlackCall = {
+  /** Web API method (chat.postMessage, ...), or "response_url" for a POST to a response URL. */
+  method: string;
+  /** Form fields or JSON body; JSON-valued fields (blocks, attachments, view) are parsed. */
+  args: Record<string, unknown>;
+  /** The bearer token sent, if any. */
+  token?: string;
+  path: string;
+  /** What the fake answered. */
+  status: number;
+  response: unknown;
+  at: number;
+};
+
+export type StoredMessage = {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text?: string;
+  blocks?: unknown[];
+  attachments?: unknown[];
+  edits: number;
+};
+
+export type Failure = { status: 429; retryAfter: number } | { status: number; body?: string } | { error: string };
+
+type PendingFailure = { method: string; failure: Failure; times: number; match?: (args: Record<string, unknown>) => boolean };
+
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'metadata'];
+
+export type FakeSlack = {
+  /** Base for SLACK_API_URL, ending in /api/. */
+  apiUrl: string;
+  origin: string;
+  botUserId: string;
+  botId: string;
+  teamId: string;
+  /** A response_url on the fake (for slash command and block_actions payloads). */
+  responseUrl(label?: string): string;
+  calls(method?: string): SlackCall[];
+  messages(channel?: string): StoredMessage[];
+  message(channel: string, ts: string): StoredMessage | undefined;
+  replies(channel: string, threadTs: string): StoredMessage[];
+  /** The next `times` calls to `method` (matching `match`, if given) fail as described. */
+  failNext(method: string, failure: Failure, options?: { times?: number; match?: (args: Record<string, unknown>) => boolean }): void;
+  /** conversations.open for this user answers ok:false with the error (default cannot_dm_bot), every time. */
+  makeUnreachable(userId: string, error?: string): void;
+  /** Resolves with the first call (already recorded or coming) that satisfies the predicate. */
+  waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
+  reset(): void;
+  close(): Promise<void>;
+};
+
+export async function startFakeSlack(options: { botUserId?: string; botId?: string; teamId?: string } = {}): Promise<FakeSlack> {
+  const botUserId = options.botUserId ?? 'U0XGBOT01';
+  const botId = options.botId ?? 'B0XGBOT01';
+  const teamId = options.teamId ?? 'T0ACME001';
+  let calls: SlackCall[] = [];
+  let stored: StoredMessage[] = [];
+  let pending: PendingFailure[] = [];
+  let unreachable = new Map<string, string>();
+  let tsCounter = 0;
+  let hookCounter = 0;
+  const waiters = new Set<{ predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }>();
+
+  const nextTs = () => {
+    tsCounter += 1;
+    return `1700000000.${String(tsCounter).padStart(6, '0')}`;
+  };
+
+  function record(call: SlackCall): void {
+    calls.push(call);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(call)) {
+        waiters.delete(waiter);
+        waiter.resolve(call);
+      }
+    }
+  }
+
+  function takeFailure(method: string, args: Record<string, unknown>): Failure | undefined {
+    const index = pending.findIndex((p) => p.method === method && (!p.match || p.match(args)));
+    if (index < 0) return undefined;
+    const entry = pending[index]!;
+    entry.times -= 1;
+    if (entry.times <= 0) pending.splice(index, 1);
+    return entry.failure;
+  }
+
+  function answer(method: string, args: Record<string, unknown>): unknown {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, url: 'https://acme.slack.com/', team: 'Acme', user: 'xero_guard', team_id: teamId, user_id: botUserId, bot_id: botId };
+      case 'chat.postMessage': {
+        const channel = String(args.channel ?? '');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const message: StoredMessage = { channel, ts: nextTs(), text: str(args.text), blocks: arr(args.blocks), attachments: arr(args.attachments), edits: 0 };
+        if (args.thread_ts) message.thread_ts = String(args.thread_ts);
+        stored.push(message);
+        return { ok: true, channel, ts: message.ts, message: { type: 'message', text: message.text, bot_id: botId, ts: message.ts, blocks: message.blocks } };
+      }
+      case 'chat.update': {
+        const found = stored.find((m) => m.channel === args.channel && m.ts === args.ts);
+        if (!found) return { ok: false, error: 'message_not_found' };
+        found.text = str(args.text);
+        if (args.blocks !== undefined) found.blocks = arr(args.blocks);
+        if (args.attachments !== undefined) found.attachments = arr(args.attachments);
+        found.edits += 1;
+        return { ok: true, channel: found.channel, ts: found.ts, text: found.text };
+      }
+      case 'chat.postEphemeral':
+        if (!args.channel || !args.user) return { ok: false, error: 'channel_not_found' };
+        return { ok: true, message_ts: nextTs() };
+      case 'conversations.open': {
+        const users = String(args.users ?? '').split(',').filter(Boolean);
+        if (users.length === 0) return { ok: false, error: 'users_list_not_supplied' };
+        for (const user of users) {
+          const error = unreachable.get(user);
+          if (error) return { ok: false, error };
+          if (user === botUserId) return { ok: false, error: 'cannot_dm_bot' };
+        }
+        return { ok: true, channel: { id: `D${users[0]!.replace(/^[UW]/, '')}` } };
+      }
+      case 'views.publish':
+        if (!args.user_id) return { ok: false, error: 'invalid_arguments' };
+        return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, type: 'home', blocks: (args.view as { blocks?: unknown })?.blocks } };
+      case 'users.info': {
+        const user = String(args.user ?? '');
+        if (unreachable.get(user) === 'user_not_found') return { ok: false, error: 'user_not_found' };
+        return { ok: true, user: { id: user, name: user.toLowerCase(), real_name: `User ${user}`, is_bot: user === botUserId, deleted: unreachable.get(user) === 'account_inactive' } };
+      }
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const isHook = url.pathname.startsWith('/hooks/');
+      const method = isHook ? 'response_url' : url.pathname.replace(/^\/api\//, '');
+      const args = parseBody(raw, String(req.headers['content-type'] ?? ''));
+      const auth = String(req.headers.authorization ?? '');
+      const token = auth.startsWith('Bearer ') ? auth.slice(7) : typeof args.token === 'string' ? args.token : undefined;
+      const failure = takeFailure(method, args);
+      const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        record({ method, args, token, path: url.pathname, status, response: body, at: Date.now() });
+        const text = typeof body === 'string' ? body : JSON.stringify(body);
+        res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
+        res.end(text);
+      };
+      if (failure && 'retryAfter' in failure) return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(failure.retryAfter) });
+      if (failure && 'status' in failure) return send(failure.status, failure.body ?? 'failure');
+      if (failure && 'error' in failure) return send(200, { ok: false, error: failure.error });
+      if (isHook) return send(200, 'ok');
+      return send(200, answer(method, args));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    apiUrl: `${origin}/api/`,
+    origin,
+    botUserId,
+    botId,
+    teamId,
+    responseUrl(label = 'commands') {
+      hookCounter += 1;
+      return `${origin}/hooks/${label}/${teamId}/${hookCounter}/secret${hookCounter}`;
+    },
+    calls: (method) => (method ? calls.filter((c) => c.method === method) : [...calls]),
+    messages: (channel) => (channel ? stored.filter((m) => m.channel === channel) : [...stored]),
+    message: (channel, ts) => stored.find((m) => m.channel === channel && m.ts === ts),
+    replies: (channel, threadTs) => stored.filter((m) => m.channel === channel && m.thread_ts === threadTs),
+    failNext(method, failure, opts = {}) {
+      pending.push({ method, failure, times: opts.times ?? 1, match: opts.match });
+    },
+    makeUnreachable(userId, error = 'cannot_dm_bot') {
+      unreachable.set(userId, error);
+    },
+    waitFor(predicate, timeoutMs = 10_000) {
+      const done = calls.find(predicate);
+      if (done) return Promise.resolve(done);
+      return new Promise((resolve, reject) => {
+        const waiter = { predicate, resolve: (c: SlackCall) => (clearTimeout(timer), resolve(c)) };
+        const timer = setTimeout(() => {
+          waiters.delete(waiter);
+          reject(new Error(`fake Slack: no matching call within ${timeoutMs} ms; calls so far: ${calls.map((c) => c.method).join(', ')}`));
+        }, timeoutMs);
+        waiters.add(waiter);
+      });
+    },
+    reset() {
+      calls = [];
+      stored = [];
+      pending = [];
+      unreachable = new Map();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function parseBody(raw: string, contentType: string): Record<string, unknown> {
+  if (!raw) return {};
+  if (contentType.includes('application/json')) {
+    try {
+      return JSON.parse(raw) as Record<string, unknown>;
+    } catch {
+      return { raw };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] = JSON_FIELDS.includes(key) ? tryJson(value) : value;
+  }
+  return out;
+}
+
+function tryJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+const arr = (v: unknown) => (Array.isArray(v) ? v : undefined);
