@@ -3,7 +3,13 @@
 export const PLATFORMS = ['slack', 'teams'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
-export type ChatActor = { platform: Platform; userId: string; name?: string };
+export type ChatActor = {
+  platform: Platform;
+  userId: string;
+  name?: string;
+  /** Other ids of the same person that admins may be listed by (Teams: the Entra object id beside the 29: id). */
+  altIds?: readonly string[];
+};
 export type Admins = Record<Platform, readonly string[]>;
 
 export const ACTIONS = ['read', 'connect', 'disconnect', 'reconnect', 'confirm_xero', 'check', 'pause', 'resume', 'set_alert_channel'] as const;
@@ -28,7 +34,8 @@ export function decidePermission(
   // No admins configured for a platform means a first install: everyone there is an admin until
   // the operator names some (main.ts warns about it at start).
   const platformAdmins = admins[actor.platform];
-  if (platformAdmins.length === 0 || platformAdmins.includes(actor.userId)) return { allowed: true, reason: 'admin' };
+  const listed = platformAdmins.includes(actor.userId) || (actor.altIds ?? []).some((id) => platformAdmins.includes(id));
+  if (platformAdmins.length === 0 || listed) return { allowed: true, reason: 'admin' };
   if (ADMIN_ONLY.includes(action)) return { allowed: false, reason: 'not_admin' };
   if (connector && connector.platform === actor.platform && connector.userId === actor.userId) {
     return { allowed: true, reason: 'connector' };
