@@ -1,0 +1,15 @@
+// What the Slack app asks of a workspace, in one place: the routes use these names and
+// scripts/check-slack-manifest.ts checks manifest.json asks for exactly these and no others.
+export const SLASH_COMMAND = '/xero';
+export const EVENTS_PATH = '/slack/events';
+
+/** Events the routes subscribe to. */
+export const BOT_EVENTS = ['app_home_opened'] as const;
+
+/**
+ * Bot scopes, each for a Web API call the sender makes:
+ * commands (the /xero command), chat:write (chat.postMessage, chat.update, chat.postEphemeral),
+ * chat:write.public (post alerts to a channel chosen with `/xero here` without inviting the bot
+ * first), im:write (conversations.open for the reconnect DM). views.publish and auth.test need none.
+ */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write'] as const;
