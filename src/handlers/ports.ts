@@ -113,3 +113,29 @@ export type LogEntry = {
 export interface ConnectionLogWriter {
   append(entry: LogEntry): Promise<void>;
 }
+
+// ---- Single-use links and consent results (issue 4 ↔ issue 3) ----
+
+export type LinkPurpose = 'connect' | 'reconnect';
+
+/** Issues a single-use /xero/connect link bound to a chat user (src/handlers/oauth issueLink). */
+export interface LinkIssuer {
+  issue(input: { purpose: LinkPurpose; actor: ChatActor; connectionId?: string; incidentId?: string }): Promise<{ url: string; expiresAt: Date | string }>;
+}
+
+/**
+ * What the /xero/callback handler reports after it bound a consent (in its own transaction). The
+ * monitor resolves incidents and queues "Connected: <org>" from it; the callback posts nothing.
+ */
+export type ConsentBound = {
+  purpose: LinkPurpose;
+  actor: ChatActor;
+  /** Connections this consent created or restored (one per authorised tenant). */
+  connections: { id: string; tenantId: string; tenantName: string; created?: boolean }[];
+  /** Reconnect: the connection the link was issued for (bound only when the tenantId matched). */
+  reconnectedConnectionId?: string;
+  incidentId?: string;
+  at?: Date;
+};
+
+export type ConsentBoundHandler = (result: ConsentBound) => Promise<void>;

@@ -1,0 +1,43 @@
+// Slack channels and Teams conversations the bot writes to; `isAlertChannel` marks where alerts go.
+import type { Db } from './client.ts';
+import type { Client } from './connections.ts';
+
+export type ChatTargetRow = Awaited<ReturnType<Db['chatTarget']['findFirstOrThrow']>>;
+
+export function createChatTargets(db: Client) {
+  return {
+    get(id: string): Promise<ChatTargetRow | null> {
+      return db.chatTarget.findUnique({ where: { id } });
+    },
+    alertChannels(): Promise<ChatTargetRow[]> {
+      return db.chatTarget.findMany({ where: { isAlertChannel: true }, orderBy: { platform: 'asc' } });
+    },
+    find(platform: string, kind: 'channel' | 'user', externalId: string): Promise<ChatTargetRow | null> {
+      return db.chatTarget.findUnique({ where: { platform_kind_externalId: { platform, kind, externalId } } });
+    },
+    /** Makes this conversation the platform's alert channel (one per platform). */
+    async makeAlertChannel(input: { platform: string; externalId: string; name?: string | undefined; conversationReference?: string | undefined }): Promise<{ target: ChatTargetRow; previous: string[] }> {
+      const previous = await db.chatTarget.findMany({ where: { platform: input.platform, isAlertChannel: true }, select: { id: true } });
+      await db.chatTarget.updateMany({ where: { platform: input.platform, isAlertChannel: true }, data: { isAlertChannel: false } });
+      const target = await db.chatTarget.upsert({
+        where: { platform_kind_externalId: { platform: input.platform, kind: 'channel', externalId: input.externalId } },
+        create: {
+          platform: input.platform,
+          kind: 'channel',
+          externalId: input.externalId,
+          name: input.name ?? null,
+          conversationReference: input.conversationReference ?? null,
+          isAlertChannel: true,
+        },
+        update: {
+          isAlertChannel: true,
+          ...(input.name ? { name: input.name } : {}),
+          ...(input.conversationReference ? { conversationReference: input.conversationReference } : {}),
+        },
+      });
+      return { target, previous: previous.map((p) => p.id).filter((id) => id !== target.id) };
+    },
+  };
+}
+
+export type ChatTargetsRepo = ReturnType<typeof createChatTargets>;

@@ -1,0 +1,123 @@
+// Connections as the monitor sees them: schedule, check leases, state changes. Every state change
+// writes its connection log row through the same client, so inside a transaction both land or
+// neither does.
+import type { Prisma } from '../../generated/sqlite/client.ts';
+import type { Db } from './client.ts';
+import type { LogEntry } from '../../handlers/ports.ts';
+import { isWatched, STATES, type ConnectionState } from '../../domain/states.ts';
+
+export type Client = Db | Prisma.TransactionClient;
+export type ConnectionRow = Awaited<ReturnType<Db['connection']['findFirstOrThrow']>>;
+
+const WATCHED_STATES = STATES.filter(isWatched);
+
+export function createConnections(db: Client) {
+  return {
+    get(id: string): Promise<ConnectionRow | null> {
+      return db.connection.findUnique({ where: { id } });
+    },
+    /** With the grant's refresh time, for /xero status. */
+    listWithGrant() {
+      return db.connection.findMany({ orderBy: { tenantName: 'asc' }, include: { grant: { select: { refreshedAt: true, createdAt: true } } } });
+    },
+    list(): Promise<ConnectionRow[]> {
+      return db.connection.findMany({ orderBy: { tenantName: 'asc' } });
+    },
+    countWatched(): Promise<number> {
+      return db.connection.count({ where: { state: { in: WATCHED_STATES } } });
+    },
+    /** Degraded connections, for the grouped transient notice. */
+    listDegraded(): Promise<ConnectionRow[]> {
+      return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } });
+    },
+    /** Due, watched and not leased by a live worker: candidates for a claim, oldest due first. */
+    findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
+      return db.connection.findMany({
+        where: { state: { in: WATCHED_STATES }, nextCheckAt: { lte: now }, OR: [{ checkLeaseUntil: null }, { checkLeaseUntil: { lt: now } }] },
+        orderBy: { nextCheckAt: 'asc' },
+        take: limit,
+        select: { id: true, checkLeaseUntil: true, checkLeaseOwner: true },
+      });
+    },
+    /**
+     * Compare-and-set claim: succeeds for exactly one worker across replicas, because the UPDATE
+     * only matches while the lease is free (or expired, when its holder died).
+     */
+    async claim(id: string, owner: string, now: Date, leaseMs: number, requireDue: boolean): Promise<boolean> {
+      const { count } = await db.connection.updateMany({
+        where: {
+          id,
+          state: { in: WATCHED_STATES },
+          ...(requireDue ? { nextCheckAt: { lte: now } } : {}),
+          OR: [{ checkLeaseUntil: null }, { checkLeaseUntil: { lt: now } }],
+        },
+        data: { checkLeaseOwner: owner, checkLeaseUntil: new Date(now.getTime() + leaseMs) },
+      });
+      return count === 1;
+    },
+    /** Ends a claim and sets the next check; a no-op when the lease was lost meanwhile. */
+    async release(id: string, owner: string, data: Prisma.ConnectionUpdateManyMutationInput): Promise<boolean> {
+      const { count } = await db.connection.updateMany({
+        where: { id, checkLeaseOwner: owner },
+        data: { ...data, checkLeaseOwner: null, checkLeaseUntil: null },
+      });
+      return count === 1;
+    },
+    /** Like release, but only while the connection is still in the state the check read. */
+    async releaseIf(id: string, owner: string, state: string, data: Prisma.ConnectionUpdateManyMutationInput): Promise<boolean> {
+      const { count } = await db.connection.updateMany({
+        where: { id, checkLeaseOwner: owner, state },
+        data: { ...data, checkLeaseOwner: null, checkLeaseUntil: null },
+      });
+      return count === 1;
+    },
+    /** A state change guarded by the state it expects (another worker may have changed it). */
+    async transition(id: string, from: ConnectionState, to: ConnectionState, now: Date, data: Prisma.ConnectionUpdateManyMutationInput = {}): Promise<boolean> {
+      const { count } = await db.connection.updateMany({
+        where: { id, state: from },
+        data: { ...data, state: to, ...(from !== to ? { stateSince: now } : {}) },
+      });
+      return count === 1;
+    },
+    update(id: string, data: Prisma.ConnectionUpdateInput): Promise<ConnectionRow> {
+      return db.connection.update({ where: { id }, data });
+    },
+    setAlertTargetFrom(platformTargetIds: string[], targetId: string) {
+      return db.connection.updateMany({ where: { alertTargetId: { in: platformTargetIds } }, data: { alertTargetId: targetId } });
+    },
+    async log(entry: LogEntry): Promise<void> {
+      await db.connectionLog.create({ data: toLogRow(entry) });
+    },
+    recentFailures(options: { connectionId?: string; limit: number }) {
+      return db.connectionLog.findMany({
+        where: { outcome: 'failure', ...(options.connectionId ? { connectionId: options.connectionId } : {}) },
+        orderBy: [{ at: 'desc' }, { id: 'desc' }],
+        take: options.limit,
+        include: { connection: { select: { tenantName: true } } },
+      });
+    },
+  };
+}
+
+export type ConnectionsRepo = ReturnType<typeof createConnections>;
+
+/** Same mapping as src/adapters/db/connection-log.ts, usable inside the monitor's transactions. */
+export function toLogRow(entry: LogEntry) {
+  return {
+    connectionId: entry.connectionId ?? null,
+    tenantId: entry.tenantId ?? null,
+    kind: entry.kind,
+    operation: entry.operation,
+    outcome: entry.outcome,
+    httpStatus: entry.httpStatus ?? null,
+    xeroError: entry.xeroError ?? null,
+    cause: entry.cause ?? null,
+    fromState: entry.fromState ?? null,
+    toState: entry.toState ?? null,
+    actorPlatform: entry.actor?.platform ?? null,
+    actorId: entry.actor?.userId ?? null,
+    actorName: entry.actor?.name ?? null,
+    detail: entry.detail ?? null,
+    ...(entry.at ? { at: entry.at } : {}),
+  };
+}

@@ -1,0 +1,62 @@
+// The plain facts the view builders read. Database rows satisfy these structurally, so builders
+// stay pure and tests build them by hand.
+import type { Platform } from '../permissions.ts';
+import type { Person } from './model.ts';
+import { PLATFORMS } from '../permissions.ts';
+
+export type ConnectionFacts = {
+  id: string;
+  tenantName: string;
+  state: string;
+  stateSince: Date;
+  connectedByPlatform: string;
+  connectedByUserId: string;
+  connectedByName: string | null;
+  lastGoodCheckAt: Date | null;
+  lastCause: string | null;
+};
+
+export type IncidentFacts = {
+  id: string;
+  connectionId: string;
+  cause: string;
+  status: string;
+  openedAt: Date;
+  brokenSince: Date;
+  httpStatus: number | null;
+  xeroError: string | null;
+  disconnectedAt: Date | null;
+  disconnectedBy: string | null;
+  confirmedXeroAt: Date | null;
+  confirmedXeroBy: string | null;
+  reconnectRequestedAt: Date | null;
+  reconnectRequestedBy: string | null;
+  reconnectedAt: Date | null;
+  reconnectedBy: string | null;
+  resolvedAt: Date | null;
+};
+
+export function connectorOf(connection: Pick<ConnectionFacts, 'connectedByPlatform' | 'connectedByUserId' | 'connectedByName'>): Person {
+  const platform = (PLATFORMS as readonly string[]).includes(connection.connectedByPlatform)
+    ? (connection.connectedByPlatform as Platform)
+    : 'slack';
+  return { platform, userId: connection.connectedByUserId, ...(connection.connectedByName ? { name: connection.connectedByName } : {}) };
+}
+
+/** Actors are stored as JSON in the incident's "...By" columns. */
+export function encodePerson(person: { platform: Platform; userId: string; name?: string }): string {
+  return JSON.stringify({ platform: person.platform, userId: person.userId, ...(person.name ? { name: person.name } : {}) });
+}
+
+export function decodePerson(text: string | null): Person | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as { platform?: unknown; userId?: unknown; name?: unknown };
+    if (typeof value.userId !== 'string' || typeof value.platform !== 'string') return undefined;
+    if (!(PLATFORMS as readonly string[]).includes(value.platform)) return undefined;
+    return { platform: value.platform as Platform, userId: value.userId, ...(typeof value.name === 'string' ? { name: value.name } : {}) };
+  } catch {
+    // Written only by encodePerson; an unreadable value shows as "someone" rather than failing a view.
+    return undefined;
+  }
+}

@@ -1,0 +1,32 @@
+// `/xero status` (and Slack's App Home): every connection, worst first.
+import { isState, STATES, type ConnectionState } from '../states.ts';
+import type { StatusView } from './model.ts';
+import { STATUS_SUMMARY } from './wording.ts';
+import { causeOf } from './alert.ts';
+import { connectorOf, type ConnectionFacts } from './facts.ts';
+
+const ORDER: ConnectionState[] = ['broken', 'degraded', 'reconnecting', 'paused', 'disconnected', 'connected'];
+
+export type StatusFacts = ConnectionFacts & { tokenRefreshedAt: Date | null };
+
+export function toStatusView(connections: readonly StatusFacts[], now: Date): StatusView {
+  const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ConnectionState, number>;
+  const rows = connections.map((c) => {
+    const state: ConnectionState = isState(c.state) ? c.state : 'broken';
+    counts[state] += 1;
+    const row: StatusView['rows'][number] = {
+      connectionId: c.id,
+      tenantName: c.tenantName,
+      state,
+      since: c.stateSince.toISOString(),
+      connectedBy: connectorOf(c),
+    };
+    if (c.lastGoodCheckAt) row.lastGoodCheck = c.lastGoodCheckAt.toISOString();
+    if (c.tokenRefreshedAt) row.tokenAgeMs = Math.max(0, now.getTime() - c.tokenRefreshedAt.getTime());
+    if (c.lastCause && state !== 'connected') row.cause = causeOf(c.lastCause);
+    return row;
+  });
+  rows.sort((a, b) => ORDER.indexOf(a.state) - ORDER.indexOf(b.state) || a.tenantName.localeCompare(b.tenantName));
+  const ordered = Object.fromEntries(ORDER.map((s) => [s, counts[s]])) as Record<ConnectionState, number>;
+  return { type: 'status', summary: STATUS_SUMMARY(connections.length, ordered), counts, rows };
+}

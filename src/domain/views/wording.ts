@@ -1,0 +1,194 @@
+// Every sentence Xero Guard says, in one place, so Slack and Teams say the same thing and a
+// wording change is one edit. Builders in this folder assemble views from these.
+import type { Cause } from '../causes.ts';
+import type { ConnectionState } from '../states.ts';
+import { formatDuration } from '../duration.ts';
+import type { Person } from './model.ts';
+
+export const CAUSE_WORDING: Record<Cause, { headline: string; explanation: string }> = {
+  token_revoked: {
+    headline: 'Xero authorisation expired or revoked',
+    explanation: 'The authorisation expired or was revoked, so Xero Guard can no longer refresh its token. Reconnect to fix it.',
+  },
+  app_disconnected_in_xero: {
+    headline: 'App removed in Xero',
+    explanation: 'Someone removed the app under Connected Apps in Xero, so this organisation is no longer connected.',
+  },
+  access_lost: {
+    headline: 'Access to the organisation lost',
+    explanation:
+      "The user who connected lost access or their role changed, or the organisation's subscription or trial ended. Reconnect as a Standard or Adviser user.",
+  },
+  permission_missing: {
+    headline: 'A permission is missing',
+    explanation: 'The connection lacks a permission it needs. Reconnect and approve every permission Xero asks for.',
+  },
+  app_credentials_invalid: {
+    headline: "Xero Guard's own Xero app credentials are wrong",
+    explanation:
+      "Xero refused our app's client id or secret. This is an operator problem, not the organisation's: fix XERO_CLIENT_ID and XERO_CLIENT_SECRET; reconnecting will not help.",
+  },
+  xero_unavailable: {
+    headline: 'Xero API unreachable',
+    explanation: 'Xero did not answer (timeouts or server errors). Xero Guard keeps retrying with backoff; nothing to do yet.',
+  },
+  rate_limited: {
+    headline: 'Xero rate limit reached',
+    explanation: 'Xero asked us to slow down. Xero Guard waits as asked; this is not a failure of the organisation.',
+  },
+};
+
+export const STATE_WORDS: Record<ConnectionState, string> = {
+  connected: 'connected',
+  degraded: 'degraded',
+  broken: 'broken',
+  disconnected: 'disconnected',
+  reconnecting: 'reconnecting',
+  paused: 'paused',
+};
+
+export function who(person: Person | undefined): string {
+  if (!person) return 'someone';
+  return person.name ?? person.userId;
+}
+
+/** "2026-11-23 08:05 UTC": used only inside sentences; view fields stay ISO for the renderers. */
+export function when(at: Date | string): string {
+  const d = typeof at === 'string' ? new Date(at) : at;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+export const XERO_REMOVAL_PATH = (tenantName: string) =>
+  `In Xero: ${tenantName} > Settings > Connected Apps > Disconnect (remove every instance of the app).`;
+
+export const NEXT_STEP = {
+  operatorFix: 'An operator must fix the Xero app credentials (XERO_CLIENT_ID, XERO_CLIENT_SECRET). Nothing to do in Xero.',
+  start: (tenantName: string) =>
+    `Click Disconnect, then remove the app in Xero, then Reconnect. ${XERO_REMOVAL_PATH(tenantName)}`,
+  reconnectOnly: (connector: string) => `Click Reconnect: ${connector} gets a single-use link by direct message.`,
+  afterDisconnect: (tenantName: string) =>
+    `Next: remove the app in Xero too. ${XERO_REMOVAL_PATH(tenantName)} Then click "I disconnected in Xero too".`,
+  afterConfirm: (connector: string) => `Next: click Reconnect. ${connector} gets a single-use link by direct message.`,
+  waitingForReconnect: (connector: string, at: string) =>
+    `Waiting for ${connector} to open the reconnect link sent ${when(at)} (it expires after 30 minutes; click Reconnect for a new one).`,
+  resolved: (syncFrom: string) => `Nothing to do. Host apps should re-sync from ${when(syncFrom)}.`,
+};
+
+export const THREAD = {
+  disconnected: (by: Person, tenantName: string, detail: string) => `${who(by)} disconnected ${tenantName} here. ${detail}`,
+  confirmed: (by: Person) => `${who(by)} confirmed the app was removed in Xero too.`,
+  reconnectRequested: (by: Person, connector: string) =>
+    `${who(by)} asked for a reconnect: ${connector} has a single-use link by direct message.`,
+  reconnected: (by: Person | undefined, tenantName: string, after: number, syncFrom: string) =>
+    `${tenantName} reconnected${by ? ` by ${who(by)}` : ''}. It was broken for ${formatDuration(after)}; host apps should re-sync from ${when(syncFrom)}.`,
+  recovered: (tenantName: string, after: number, syncFrom: string) =>
+    `${tenantName} works again (broken for ${formatDuration(after)}). Host apps should re-sync from ${when(syncFrom)}.`,
+  reminder: (tenantName: string, since: string, count: number) =>
+    `Reminder ${count}: ${tenantName} is still broken (since ${when(since)}).`,
+  unreachable: (person: string) =>
+    `I could not send ${person} a direct message, so I sent the reconnect link to the admins instead.`,
+  unreachableNoAdmins: (person: string) =>
+    `I could not send ${person} a direct message and no admins are configured: an admin can click Reconnect or run /xero reconnect.`,
+};
+
+export const DISCONNECT_DETAIL = {
+  removed: 'The connection was removed in Xero and our tokens were erased.',
+  already_gone: 'Xero had already dropped the connection; our tokens were erased.',
+  skipped: 'The token no longer worked, so only our side was cleaned up; our tokens were erased.',
+  failed: 'Xero could not be reached to remove the connection; our tokens were erased anyway.',
+} as const;
+
+export const DM = {
+  reconnect: (tenantName: string, cause: Cause) =>
+    `${tenantName} needs reconnecting: ${CAUSE_WORDING[cause].explanation} Use this single-use link (it expires in 30 minutes).`,
+  reconnectForAdmin: (tenantName: string, connector: string) =>
+    `${connector} could not be reached, so here is a link for you to reconnect ${tenantName}. It is single-use and expires in 30 minutes.`,
+  reconnectReminder: (tenantName: string, since: string) =>
+    `Reminder: ${tenantName} is still broken since ${when(since)}. Use this new single-use link to reconnect (expires in 30 minutes).`,
+  connect: 'Use this single-use link to connect Xero organisations (it expires in 30 minutes).',
+  buttonReconnect: 'Reconnect to Xero',
+  buttonConnect: 'Connect to Xero',
+  summary: (count: number) =>
+    `${count} organisations you connected need reconnecting. Use the Reconnect buttons in the alert channel, or /xero reconnect <organisation>.`,
+};
+
+export const SUMMARY = {
+  title: (count: number) => `${count} Xero connections broke`,
+  text: (count: number, windowMs: number) =>
+    `${count} connections broke within ${formatDuration(windowMs)}. Each row says why; fix each with its buttons or /xero reconnect <organisation>.`,
+  more: (count: number) => `…and ${count} more: /xero status lists them all.`,
+};
+
+export const NOTICE = {
+  unreachableTitle: 'Xero API unreachable',
+  unreachableText: (count: number, sinceMs: number) =>
+    `Xero has not answered for ${formatDuration(sinceMs)} for ${count} organisation${count === 1 ? '' : 's'}. Xero Guard keeps retrying; no one needs to reconnect.`,
+  recoveredTitle: 'Xero API reachable again',
+  recoveredText: (afterMs: number) => `Xero answers again after ${formatDuration(afterMs)}. Checks are back to normal.`,
+};
+
+export const CONNECTED = {
+  title: (tenantName: string) => `Connected: ${tenantName}`,
+  text: (by: Person) => `${who(by)} connected it. Xero Guard now watches it and will alert here if it breaks.`,
+};
+
+export const ANSWERS = {
+  refusedNotAdmin: 'Only Xero Guard admins may do that.',
+  refusedNotAdminOrConnector: (connector: string) => `Only admins and ${connector} (who connected it) may do that.`,
+  unknownCommand: (word: string) => `I don't know "${word}". Here is what I understand:`,
+  missingOrg: (name: string) => `Which organisation? Try /xero ${name} <organisation>.`,
+  unknownOrg: (name: string, known: string[]) =>
+    known.length === 0 ? `No organisation matches "${name}": none is connected yet (/xero connect).` : `No organisation matches "${name}". Connected: ${known.join(', ')}.`,
+  ambiguousOrg: (name: string) => `"${name}" matches several organisations; say which:`,
+  badButton: 'That button is out of date or malformed. Run /xero status for the current state.',
+  incidentGone: 'This alert no longer matches an open problem (it may be resolved). Run /xero status.',
+  alreadyDone: (what: string, by: Person, at: string) => `Already done: ${what} by ${who(by)} at ${when(at)}.`,
+  disconnected: (tenantName: string, detail: string) => `Disconnected ${tenantName}. ${detail}`,
+  alreadyDisconnected: (tenantName: string) => `${tenantName} is already disconnected.`,
+  confirmed: (tenantName: string) => `Recorded: the app was removed in Xero for ${tenantName}.`,
+  notDisconnectedYet: 'Click Disconnect first: the app should be removed on our side before Xero.',
+  reconnectSent: (connector: string, alsoToYou: boolean) =>
+    alsoToYou
+      ? `Sent a single-use reconnect link by direct message to ${connector}, and one to you.`
+      : `Sent a single-use reconnect link to ${connector} by direct message.`,
+  reconnectSentToYou: 'Sent you a single-use reconnect link by direct message.',
+  reconnectDisconnectFirst: 'Reconnect works on an organisation that is broken or disconnected.',
+  checkOk: (tenantName: string) => `${tenantName}: the check passed, the connection works.`,
+  checkFailed: (tenantName: string, cause: Cause) => `${tenantName}: the check failed: ${CAUSE_WORDING[cause].explanation}`,
+  checkBusy: (tenantName: string) => `${tenantName} is being checked right now; try again in a few seconds.`,
+  checkNotWatched: (tenantName: string, state: ConnectionState) => `${tenantName} is ${STATE_WORDS[state]}, so it is not checked. Resume or reconnect it first.`,
+  paused: (tenantName: string) => `Paused ${tenantName}: no checks and no alerts until /xero resume ${tenantName}.`,
+  alreadyPaused: (tenantName: string) => `${tenantName} is already paused.`,
+  resumed: (tenantName: string) => `Resumed ${tenantName}: it will be checked within a minute.`,
+  notPaused: (tenantName: string) => `${tenantName} is not paused.`,
+  cannotPause: (tenantName: string, state: ConnectionState) => `${tenantName} is ${STATE_WORDS[state]}; only watched connections can be paused.`,
+  here: (platform: string) => `Alerts for ${platform} now go to this channel.`,
+  hereNeedsChannel: 'Run /xero here in the channel that should receive alerts.',
+  connect: 'Here is your single-use link.',
+  noConnections: 'No Xero organisation is connected yet. An admin can run /xero connect.',
+  noErrors: (org?: string) => (org ? `No errors logged for ${org}.` : 'No errors logged.'),
+  internal: 'Something went wrong on our side; it is logged. Please try again.',
+};
+
+export const ERRORS_TITLE = (count: number, org?: string) => `Last ${count} error${count === 1 ? '' : 's'}${org ? ` for ${org}` : ''}`;
+
+export const STATUS_SUMMARY = (total: number, counts: Partial<Record<ConnectionState, number>>) => {
+  const parts = (Object.entries(counts) as [ConnectionState, number][]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${STATE_WORDS[s]}`);
+  return `${total} connection${total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
+};
+
+export const HELP = {
+  title: 'Xero Guard commands',
+  text: 'Xero Guard watches your Xero connections and alerts here when one breaks.',
+  lines: [
+    '/xero status: every connection, its state and since when',
+    '/xero errors [organisation] [n]: the last n errors (default 10)',
+    '/xero connect: connect organisations (admins)',
+    '/xero reconnect <organisation>: send a single-use reconnect link to whoever connected it',
+    '/xero disconnect <organisation>: remove the connection on our side and in Xero',
+    '/xero check <organisation>: check it now',
+    '/xero pause <organisation> / resume <organisation>: stop and restart checks and alerts',
+    '/xero here: send alerts to this channel (admins)',
+    '/xero help: this list',
+  ],
+};

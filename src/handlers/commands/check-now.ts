@@ -1,0 +1,33 @@
+// `/xero check <org>`: check one connection at once, through the same path as the scheduler (and
+// under the same lease, so it never runs alongside a scheduled check of the same connection).
+import type { ChatActor } from '../../domain/permissions.ts';
+import { isState, isWatched } from '../../domain/states.ts';
+import { textView } from '../../domain/views/text.ts';
+import { ANSWERS } from '../../domain/views/wording.ts';
+import type { HandlerDeps } from '../deps.ts';
+import type { HandlerResult } from '../types.ts';
+import { answer, fail, findOrganisation, refusal } from '../common.ts';
+import { CHECK_LEASE_MS, checkConnection, newOwner } from '../check-connection.ts';
+import { runMonitorTick } from '../announce.ts';
+
+export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
+  const found = await findOrganisation(deps, org);
+  if (!found.ok) return found;
+  const refused = refusal(deps, actor, 'check', found.value);
+  if (refused) return refused;
+  const connection = found.value;
+  if (!isState(connection.state) || !isWatched(connection.state)) {
+    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, isState(connection.state) ? connection.state : 'broken'), 'warning'));
+  }
+  const owner = newOwner('check-now');
+  const now = deps.clock.now();
+  if (!(await deps.store.connections.claim(connection.id, owner, now, CHECK_LEASE_MS, false))) {
+    return fail('bad_request', ANSWERS.checkBusy(connection.tenantName), 'busy');
+  }
+  await deps.store.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'check_now', outcome: 'info', actor, at: now });
+  const { outcome } = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+  // A break found now is announced now (the group window still applies), not at the next tick.
+  await runMonitorTick(deps);
+  if (outcome.ok) return answer(textView(ANSWERS.checkOk(connection.tenantName), 'good'));
+  return answer(textView(ANSWERS.checkFailed(connection.tenantName, outcome.cause), 'danger'));
+}

@@ -1,0 +1,46 @@
+// `/xero pause|resume <org>`: stop and restart checks and alerts, keeping every setting.
+import type { ChatActor } from '../../domain/permissions.ts';
+import { decideTransition, isState, type ConnectionState } from '../../domain/states.ts';
+import { textView } from '../../domain/views/text.ts';
+import { ANSWERS } from '../../domain/views/wording.ts';
+import type { HandlerDeps } from '../deps.ts';
+import type { HandlerResult } from '../types.ts';
+import { answer, fail, findOrganisation, refusal } from '../common.ts';
+
+export async function pause(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
+  const found = await findOrganisation(deps, org);
+  if (!found.ok) return found;
+  const refused = refusal(deps, actor, 'pause', found.value);
+  if (refused) return refused;
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    const connection = (await tx.connections.get(found.value.id))!;
+    const from = connection.state as ConnectionState;
+    if (from === 'paused') return answer(textView(ANSWERS.alreadyPaused(connection.tenantName)));
+    if (!isState(from) || !decideTransition(from, 'paused').allowed) return fail('bad_request', ANSWERS.cannotPause(connection.tenantName, from), 'not_pausable');
+    if (!(await tx.connections.transition(connection.id, from, 'paused', now, { stateBeforePause: from }))) {
+      return fail('internal', ANSWERS.internal, 'state_moved');
+    }
+    await tx.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'pause', outcome: 'info', fromState: from, toState: 'paused', actor, at: now });
+    return answer(textView(ANSWERS.paused(connection.tenantName), 'info'));
+  });
+}
+
+export async function resume(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
+  const found = await findOrganisation(deps, org);
+  if (!found.ok) return found;
+  const refused = refusal(deps, actor, 'resume', found.value);
+  if (refused) return refused;
+  const now = deps.clock.now();
+  return deps.store.transaction(async (tx) => {
+    const connection = (await tx.connections.get(found.value.id))!;
+    if (connection.state !== 'paused') return answer(textView(ANSWERS.notPaused(connection.tenantName)));
+    const back = connection.stateBeforePause && isState(connection.stateBeforePause) && connection.stateBeforePause !== 'paused' ? connection.stateBeforePause : 'connected';
+    // Checked again right away, so a connection that broke while paused is found within a tick.
+    if (!(await tx.connections.transition(connection.id, 'paused', back, now, { stateBeforePause: null, nextCheckAt: now }))) {
+      return fail('internal', ANSWERS.internal, 'state_moved');
+    }
+    await tx.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'resume', outcome: 'info', fromState: 'paused', toState: back, actor, at: now });
+    return answer(textView(ANSWERS.resumed(connection.tenantName), 'good'));
+  });
+}

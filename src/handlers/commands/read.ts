@@ -1,0 +1,46 @@
+// Reading commands: status, errors, help. Anyone may read.
+import { toStatusView } from '../../domain/views/status.ts';
+import { toErrorsView } from '../../domain/views/errors.ts';
+import { helpView, textView } from '../../domain/views/text.ts';
+import { ANSWERS } from '../../domain/views/wording.ts';
+import type { StatusView } from '../../domain/views/model.ts';
+import type { HandlerDeps } from '../deps.ts';
+import type { HandlerResult } from '../types.ts';
+import { answer, findOrganisation } from '../common.ts';
+
+export async function statusView(deps: HandlerDeps): Promise<StatusView> {
+  const rows = await deps.store.connections.listWithGrant();
+  return toStatusView(
+    rows.map((r) => ({ ...r, tokenRefreshedAt: r.grant ? (r.grant.refreshedAt ?? r.grant.createdAt) : null })),
+    deps.clock.now(),
+  );
+}
+
+export async function status(deps: HandlerDeps): Promise<HandlerResult> {
+  const view = await statusView(deps);
+  if (view.rows.length === 0) return answer(textView(ANSWERS.noConnections));
+  return answer(view);
+}
+
+export async function errors(deps: HandlerDeps, org: string | undefined, limit: number): Promise<HandlerResult> {
+  let connectionId: string | undefined;
+  let name: string | undefined;
+  if (org) {
+    const found = await findOrganisation(deps, org);
+    if (!found.ok) return found;
+    connectionId = found.value.id;
+    name = found.value.tenantName;
+  }
+  const rows = await deps.store.connections.recentFailures({ limit, ...(connectionId ? { connectionId } : {}) });
+  if (rows.length === 0) return answer(textView(ANSWERS.noErrors(name)));
+  return answer(
+    toErrorsView(
+      rows.map((r) => ({ at: r.at, tenantName: r.connection?.tenantName ?? '(all)', operation: r.operation, httpStatus: r.httpStatus, xeroError: r.xeroError, cause: r.cause })),
+      name,
+    ),
+  );
+}
+
+export function help(): HandlerResult {
+  return answer(helpView());
+}

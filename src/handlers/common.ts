@@ -1,0 +1,53 @@
+// Small helpers every chat handler uses: refusals with a view, organisation lookup by name,
+// permission checks against the stored connector.
+import { decidePermission, type Action, type ChatActor } from '../domain/permissions.ts';
+import { matchOrganisation } from '../domain/commands.ts';
+import { err, ok, type Result } from '../domain/result.ts';
+import { textView } from '../domain/views/text.ts';
+import { ANSWERS, who } from '../domain/views/wording.ts';
+import { connectorOf } from '../domain/views/facts.ts';
+import type { ConnectionRow } from '../adapters/db/connections.ts';
+import type { View } from '../domain/views/model.ts';
+import type { HandlerDeps } from './deps.ts';
+import type { HandlerFailure, HandlerFailureCode, HandlerResult } from './types.ts';
+
+export function fail(code: HandlerFailureCode, text: string, reason?: string, lines: string[] = []): { ok: false; error: HandlerFailure } {
+  return err({ code, ...(reason ? { reason } : {}), reply: textView(text, code === 'internal' ? 'danger' : 'warning', lines) });
+}
+
+export function answer(reply: View | undefined, extra: { message?: View; queued?: boolean } = {}): HandlerResult {
+  return ok({ ...(reply ? { reply } : {}), ...(extra.message ? { message: extra.message } : {}), queued: extra.queued ?? false });
+}
+
+/** Refuses with the rule's reason, or returns undefined when the actor may act. */
+export function refusal(deps: HandlerDeps, actor: ChatActor, action: Action, connection?: ConnectionRow): { ok: false; error: HandlerFailure } | undefined {
+  const connector = connection ? { platform: connection.connectedByPlatform, userId: connection.connectedByUserId } : undefined;
+  const permission = decidePermission(actor, action, deps.admins, connector);
+  if (permission.allowed) return undefined;
+  deps.log.info({ platform: actor.platform, userId: actor.userId, action, reason: permission.reason, connectionId: connection?.id }, 'action refused');
+  const text = permission.reason === 'not_admin' || !connection ? ANSWERS.refusedNotAdmin : ANSWERS.refusedNotAdminOrConnector(who(connectorOf(connection)));
+  return fail('not_permitted', text, permission.reason);
+}
+
+export async function findOrganisation(deps: HandlerDeps, name: string): Promise<Result<ConnectionRow, HandlerFailure>> {
+  const all = await deps.store.connections.list();
+  const match = matchOrganisation(name, all);
+  if (match.ok) return ok(match.match);
+  if (match.reason === 'unknown') return fail('not_found', ANSWERS.unknownOrg(name, all.map((c) => c.tenantName)), 'unknown_org');
+  return fail('bad_request', ANSWERS.ambiguousOrg(name), 'ambiguous_org', match.candidates.map((c) => c.tenantName));
+}
+
+/** Runs one thing at a time per key inside this process: a double click waits for the first. */
+export function singleFlight() {
+  const running = new Map<string, Promise<unknown>>();
+  return async function run<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = running.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    running.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (running.get(key) === next) running.delete(key);
+    }
+  };
+}

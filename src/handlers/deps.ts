@@ -1,0 +1,44 @@
+// Everything the monitor's handlers need, passed in once by the composition root (service.ts).
+import type { Logger } from 'pino';
+import type { Admins } from '../domain/permissions.ts';
+import type { MonitorStore } from '../adapters/db/monitor-store.ts';
+import type { Clock, LinkIssuer, XeroPort } from './ports.ts';
+
+export type MonitorSettings = {
+  /** CHECK_INTERVAL: every watched connection is checked once per interval. */
+  checkIntervalMs: number;
+  /** REPEAT_INTERVAL: reminders of an unresolved incident. */
+  repeatIntervalMs: number;
+  /** TRANSIENT_ALERT_AFTER: transient trouble older than this raises the grouped notice. */
+  transientAlertAfterMs: number;
+  /** GROUP_WINDOW: definite breaks this close together share one summary message. */
+  groupWindowMs: number;
+};
+
+export type HandlerDeps = {
+  store: MonitorStore;
+  xero: XeroPort;
+  links: LinkIssuer;
+  clock: Clock;
+  log: Logger;
+  admins: Admins;
+  settings: MonitorSettings;
+  /** Wakes the outbox worker after something was queued (optional: it also polls). */
+  wakeOutbox?: () => void;
+  /** Jitter source; tests pass a fixed one. */
+  random?: () => number;
+};
+
+export function settingsFromConfig(config: {
+  CHECK_INTERVAL: number;
+  REPEAT_INTERVAL: number;
+  TRANSIENT_ALERT_AFTER: number;
+  GROUP_WINDOW: number;
+}): MonitorSettings {
+  return {
+    checkIntervalMs: config.CHECK_INTERVAL,
+    repeatIntervalMs: config.REPEAT_INTERVAL,
+    transientAlertAfterMs: config.TRANSIENT_ALERT_AFTER,
+    groupWindowMs: config.GROUP_WINDOW,
+  };
+}

@@ -1,0 +1,71 @@
+// The monitor's entry point for adapters: one function per use case, platform-neutral.
+//
+//   const handlers = createHandlers(deps);
+//   await handlers.runCommand(actor, 'errors Demo 5', { platform: 'slack', channelId, responseUrl });
+//   await handlers.clickButton(actor, 'xg_disconnect', rawValue, context);
+//
+// Every answer is a Result: `value.reply` is shown only to the asker (Slack ephemeral / Teams
+// private), `value.message` is the alert or summary as it reads now (Teams may return it as the
+// invoke response); `error.reply` explains a refusal privately. Channel posts, edits, thread
+// replies and DMs are never returned: they go through the outbox.
+import type { ChatActor } from '../domain/permissions.ts';
+import type { StatusView } from '../domain/views/model.ts';
+import type { CheckCycle, ConsentBound } from './ports.ts';
+import type { HandlerDeps } from './deps.ts';
+import type { CommandContext, HandlerResult } from './types.ts';
+import { fail, singleFlight } from './common.ts';
+import { ANSWERS } from '../domain/views/wording.ts';
+import { runCommand } from './run-command.ts';
+import { clickButton } from './click-button.ts';
+import { onConsentBound } from './consent-bound.ts';
+import { onUnreachable, type Unreachable } from './unreachable.ts';
+import { statusView } from './commands/read.ts';
+import { checkConnection, type CheckApplied } from './check-connection.ts';
+import { runMonitorTick, type TickReport } from './announce.ts';
+
+export type { HandlerDeps, MonitorSettings } from './deps.ts';
+export { settingsFromConfig } from './deps.ts';
+export type { CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
+export type { Unreachable } from './unreachable.ts';
+export type { TickReport } from './announce.ts';
+
+export type Handlers = {
+  /** The whole /xero language: status, errors [org] [n], connect, reconnect|disconnect|check|pause|resume <org>, here, help. */
+  runCommand(actor: ChatActor, text: string, context: CommandContext): Promise<HandlerResult>;
+  /** Alert buttons: action is 'disconnect' | 'reconnect' | 'confirmXero' or its ACTION_IDS value; rawValue the button's value. */
+  clickButton(actor: ChatActor, action: string, rawValue: unknown, context: CommandContext): Promise<HandlerResult>;
+  /** For /xero/callback (deps.onConsentBound): resolves incidents, queues "Connected: <org>". */
+  onConsentBound(result: ConsentBound): Promise<void>;
+  /** For the outbox worker: a DM could not reach its person. */
+  onUnreachable(event: Unreachable): Promise<void>;
+  /** Slack App Home and anything else that shows the status table. */
+  statusView(): Promise<StatusView>;
+  /** For the scheduler: one check of a connection whose lease `owner` holds. */
+  checkConnection(connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied>;
+  /** For the scheduler: announcements, reminders and the grouped transient notice. */
+  runMonitorTick(): Promise<TickReport>;
+};
+
+export function createHandlers(deps: HandlerDeps): Handlers {
+  // A double click reaches us as two requests at once: run them one after the other per subject,
+  // so the second re-reads what the first did (the database compare-and-sets cover other replicas).
+  const oneAtATime = singleFlight();
+  const guarded = async (what: string, key: string, work: () => Promise<HandlerResult>): Promise<HandlerResult> => {
+    try {
+      return await oneAtATime(key, work);
+    } catch (error) {
+      deps.log.error({ err: error, what }, 'handler failed');
+      return fail('internal', ANSWERS.internal, 'exception');
+    }
+  };
+  return {
+    runCommand: (actor, text, context) => guarded('command', `command:${text.trim().toLowerCase()}`, () => runCommand(deps, actor, text, context)),
+    clickButton: (actor, action, rawValue, context) =>
+      guarded('button', `button:${typeof rawValue === 'string' ? rawValue : JSON.stringify(rawValue)}`, () => clickButton(deps, actor, action, rawValue, context)),
+    onConsentBound: (result) => onConsentBound(deps, result),
+    onUnreachable: (event) => onUnreachable(deps, event),
+    statusView: () => statusView(deps),
+    checkConnection: (connectionId, cycle, owner) => checkConnection(deps, connectionId, cycle, owner),
+    runMonitorTick: () => runMonitorTick(deps),
+  };
+}

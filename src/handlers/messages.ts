@@ -1,0 +1,134 @@
+// Building outbox rows for the monitor: where an organisation's alerts go, how a person is reached
+// by direct message, and the edits and thread replies that follow an alert wherever it was posted.
+// Message keys: an incident's alert is `alert:<incidentId>`, a summary `summary:<firstIncidentId>`;
+// each channel copy is `<alertKey>@<chatTargetId>`.
+import type { MonitorRepos } from '../adapters/db/monitor-store.ts';
+import type { ChatTargetRow } from '../adapters/db/chat-targets.ts';
+import type { ConnectionRow } from '../adapters/db/connections.ts';
+import type { OutboxInput, OutboxMeta } from '../adapters/db/outbox.ts';
+import type { ChatAddress } from './ports.ts';
+import type { Person, View } from '../domain/views/model.ts';
+import { toAlertView } from '../domain/views/alert.ts';
+import { toSummaryView } from '../domain/views/summary.ts';
+import { textView } from '../domain/views/text.ts';
+
+export const alertKeyOf = (incidentId: string) => `alert:${incidentId}`;
+export const summaryKeyOf = (firstIncidentId: string) => `summary:${firstIncidentId}`;
+export const copyKey = (alertKey: string, targetId: string) => `${alertKey}@${targetId}`;
+
+/** The connection's own alert channel when it has one, else every platform's alert channel. */
+export async function alertTargets(tx: MonitorRepos, connection: Pick<ConnectionRow, 'alertTargetId'> | null): Promise<ChatTargetRow[]> {
+  if (connection?.alertTargetId) {
+    const own = await tx.targets.get(connection.alertTargetId);
+    if (own) return [own];
+  }
+  return tx.targets.alertChannels();
+}
+
+export function channelAddress(target: ChatTargetRow): ChatAddress {
+  return target.platform === 'teams' ? { platform: 'teams', targetId: target.id } : { platform: 'slack', channel: target.externalId };
+}
+
+/** A direct message: Slack opens it by user id; Teams needs a stored 1:1 reference or the tenant. */
+export async function personAddress(tx: MonitorRepos, person: Person): Promise<ChatAddress> {
+  if (person.platform === 'slack') return { platform: 'slack', user: person.userId };
+  const stored = await tx.targets.find('teams', 'user', person.userId);
+  if (stored?.conversationReference) return { platform: 'teams', targetId: stored.id };
+  const channel = (await tx.targets.alertChannels()).find((t) => t.platform === 'teams');
+  const reference = parseReference(channel?.conversationReference ?? null);
+  return {
+    platform: 'teams',
+    user: person.userId,
+    ...(reference.tenantId ? { tenantId: reference.tenantId } : {}),
+    ...(reference.serviceUrl ? { serviceUrl: reference.serviceUrl } : {}),
+  };
+}
+
+function parseReference(text: string | null): { tenantId?: string; serviceUrl?: string } {
+  if (!text) return {};
+  try {
+    const ref = JSON.parse(text) as { serviceUrl?: unknown; conversation?: { tenantId?: unknown } };
+    return {
+      ...(typeof ref.serviceUrl === 'string' ? { serviceUrl: ref.serviceUrl } : {}),
+      ...(typeof ref.conversation?.tenantId === 'string' ? { tenantId: ref.conversation.tenantId } : {}),
+    };
+  } catch {
+    // Stored by the Teams adapter; without it the Teams sender falls back to its own defaults.
+    return {};
+  }
+}
+
+/** Posts of a new alert or summary to each alert channel. */
+export function postsTo(targets: readonly ChatTargetRow[], alertKey: string, view: View, meta: OutboxMeta): OutboxInput[] {
+  return targets.map((target) => ({
+    dedupeKey: `post:${copyKey(alertKey, target.id)}`,
+    platform: target.platform,
+    kind: 'post',
+    address: channelAddress(target),
+    view,
+    messageKey: copyKey(alertKey, target.id),
+    targetId: target.id,
+    meta,
+  }));
+}
+
+export async function directMessage(
+  tx: MonitorRepos,
+  person: Person,
+  dedupeKey: string,
+  view: View,
+  meta: OutboxMeta,
+): Promise<OutboxInput> {
+  return { dedupeKey, platform: person.platform, kind: 'dm', address: await personAddress(tx, person), view, meta };
+}
+
+/** The current view of the message an incident is shown in: its own alert, or its summary. */
+export async function currentViewOf(tx: MonitorRepos, alertKey: string, groupWindowMs: number): Promise<View | undefined> {
+  const members = await tx.incidents.byAlertKey(alertKey);
+  if (members.length === 0) return undefined;
+  if (alertKey.startsWith('alert:')) {
+    const incident = members[0]!;
+    return toAlertView(incident, incident.connection);
+  }
+  return toSummaryView(
+    members.map((m) => ({ incidentId: m.id, connectionId: m.connectionId, tenantName: m.connection.tenantName, cause: m.cause, resolved: m.status === 'resolved' })),
+    groupWindowMs,
+  );
+}
+
+/**
+ * Edits every posted copy of the message an incident is shown in, and optionally adds a thread
+ * reply under each. `event` makes the dedupe keys: the same event (a double click, a retried
+ * handler) queues nothing new.
+ */
+export async function followUps(
+  tx: MonitorRepos,
+  alertKey: string | null,
+  event: string,
+  groupWindowMs: number,
+  options: { edit?: boolean; reply?: { text: string; tone?: 'info' | 'warning' | 'danger' | 'good' }; meta?: OutboxMeta } = {},
+): Promise<OutboxInput[]> {
+  if (!alertKey) return [];
+  const posts = await tx.outbox.postedKeys(`${alertKey}@`);
+  if (posts.length === 0) return [];
+  const view = options.edit === false ? undefined : await currentViewOf(tx, alertKey, groupWindowMs);
+  const meta: OutboxMeta = { ...options.meta, purpose: 'step' };
+  const rows: OutboxInput[] = [];
+  for (const post of posts) {
+    const key = post.messageKey!;
+    const address = JSON.parse(post.address) as ChatAddress;
+    if (view) rows.push({ dedupeKey: `update:${key}:${event}`, platform: post.platform, kind: 'update', address, view, messageKey: key, meta });
+    if (options.reply) {
+      rows.push({
+        dedupeKey: `reply:${key}:${event}`,
+        platform: post.platform,
+        kind: 'reply',
+        address,
+        view: textView(options.reply.text, options.reply.tone ?? 'info'),
+        parentKey: key,
+        meta,
+      });
+    }
+  }
+  return rows;
+}
