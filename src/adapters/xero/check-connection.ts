@@ -1,0 +1,149 @@
+// One connection's health (DESIGN.md section 1.2): a fresh token for its grant, GET /connections
+// (shared by every tenant of the grant within one check cycle; it costs no tenant quota), then one
+// tenant probe, GET /api.xro/2.0/Organisation. Every outcome becomes a connection log row.
+import { classifyXeroSignal } from '../../domain/causes.ts';
+import { ok, type Result } from '../../domain/result.ts';
+import type { CheckCycle, CheckOutcome, Clock, ConnectionLogWriter } from '../../handlers/ports.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { XeroFailure } from './failure.ts';
+import type { XeroConnection, XeroGateway } from './gateway.ts';
+import type { Refresher } from './refresh-grant.ts';
+
+export type CheckDeps = {
+  db: Db;
+  gateway: Pick<XeroGateway, 'connections' | 'organisation'>;
+  refresher: Refresher;
+  connectionLog: ConnectionLogWriter;
+  clock: Clock;
+  log: Logger;
+  onOutcome?: (outcome: CheckOutcome) => void;
+};
+
+type CycleMemo = {
+  tokens: Map<string, Promise<Result<string, XeroFailure>>>;
+  listings: Map<string, Promise<Result<XeroConnection[], XeroFailure>>>;
+};
+
+export function createChecker(deps: CheckDeps) {
+  const memos = new WeakMap<CheckCycle, CycleMemo>();
+  const memo = (cycle: CheckCycle): CycleMemo => {
+    let m = memos.get(cycle);
+    if (!m) memos.set(cycle, (m = { tokens: new Map(), listings: new Map() }));
+    return m;
+  };
+
+  /** A token for the grant, refreshed at most once per cycle however many tenants share it. */
+  function token(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
+    const m = memo(cycle);
+    let t = m.tokens.get(grantId);
+    if (!t) {
+      t = deps.refresher.ensureFresh(grantId).then((r) => (r.ok ? ok(r.value.accessToken) : r));
+      m.tokens.set(grantId, t);
+    }
+    return t;
+  }
+
+  /** After a 401 (TokenExpired): one forced refresh, shared by the cycle. */
+  function forceToken(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
+    const t = deps.refresher.ensureFresh(grantId, { force: true }).then((r) => (r.ok ? ok(r.value.accessToken) : r));
+    memo(cycle).tokens.set(grantId, t);
+    return t;
+  }
+
+  function listing(cycle: CheckCycle, grantId: string): Promise<Result<XeroConnection[], XeroFailure>> {
+    const m = memo(cycle);
+    let l = m.listings.get(grantId);
+    if (!l) {
+      l = (async () => {
+        const t = await token(cycle, grantId);
+        if (!t.ok) return t;
+        const first = await deps.gateway.connections(t.value);
+        if (first.ok || !first.error.refreshAndRetry) return first;
+        const again = await forceToken(cycle, grantId);
+        return again.ok ? deps.gateway.connections(again.value) : again;
+      })();
+      m.listings.set(grantId, l);
+    }
+    return l;
+  }
+
+  async function check(connectionId: string, cycle: CheckCycle): Promise<CheckOutcome> {
+    const connection = await deps.db.connection.findUnique({ where: { id: connectionId } });
+    // The monitor only schedules existing rows: a missing one is a bug upstream.
+    if (!connection) throw new Error(`checkConnection: no connection ${connectionId}`);
+    const log = deps.log.child({ connectionId, tenantId: connection.tenantId, checkId: cycle.id });
+    const fail = (failure: XeroFailure): CheckOutcome => ({
+      ok: false,
+      connectionId,
+      cause: failure.cause,
+      operation: failure.operation,
+      httpStatus: failure.status,
+      xeroError: failure.xeroError,
+      retryAfterMs: failure.retryAfterMs,
+    });
+
+    let outcome: CheckOutcome;
+    if (!connection.grantId) {
+      outcome = { ok: false, connectionId, cause: 'token_revoked', operation: 'refresh', xeroError: 'no tokens stored (disconnected)' };
+    } else {
+      outcome = await probe(cycle, connection.grantId, connection, fail);
+    }
+
+    await deps.connectionLog.append({
+      connectionId,
+      tenantId: connection.tenantId,
+      kind: 'check',
+      operation: outcome.ok ? 'check' : outcome.operation,
+      outcome: outcome.ok ? 'ok' : 'failure',
+      httpStatus: outcome.ok ? null : outcome.httpStatus,
+      xeroError: outcome.ok ? null : outcome.xeroError,
+      cause: outcome.ok ? null : outcome.cause,
+      detail: outcome.ok || outcome.retryAfterMs === undefined ? null : `retry after ${outcome.retryAfterMs} ms`,
+      at: deps.clock.now(),
+    });
+    if (outcome.ok) log.debug('connection ok');
+    else log.warn({ cause: outcome.cause, operation: outcome.operation, status: outcome.httpStatus, xeroError: outcome.xeroError }, 'connection check failed');
+    deps.onOutcome?.(outcome);
+    return outcome;
+  }
+
+  async function probe(
+    cycle: CheckCycle,
+    grantId: string,
+    connection: { id: string; tenantId: string; tenantName: string; xeroConnectionId: string | null },
+    fail: (f: XeroFailure) => CheckOutcome,
+  ): Promise<CheckOutcome> {
+    const listed = await listing(cycle, grantId);
+    if (!listed.ok) return fail(listed.error);
+    const entry = listed.value.find((c) => c.tenantId === connection.tenantId);
+    if (!entry) {
+      const verdict = classifyXeroSignal({ kind: 'tenant_not_listed' });
+      return { ok: false, connectionId: connection.id, cause: verdict.outcome === 'cause' ? verdict.cause : 'app_disconnected_in_xero', operation: 'connections', httpStatus: 200, xeroError: verdict.xeroError };
+    }
+    // Xero is the source of truth for its own ids and the organisation's name.
+    if (entry.id !== connection.xeroConnectionId || (entry.tenantName && entry.tenantName !== connection.tenantName)) {
+      await deps.db.connection.update({
+        where: { id: connection.id },
+        data: { xeroConnectionId: entry.id, ...(entry.tenantName ? { tenantName: entry.tenantName } : {}) },
+      });
+    }
+
+    const t = await token(cycle, grantId);
+    if (!t.ok) return fail(t.error);
+    let org = await deps.gateway.organisation(t.value, connection.tenantId);
+    if (!org.ok && org.error.refreshAndRetry) {
+      const again = await forceToken(cycle, grantId);
+      if (!again.ok) return fail(again.error);
+      org = await deps.gateway.organisation(again.value, connection.tenantId);
+    }
+    if (!org.ok) return fail(org.error);
+    if (org.value.status && org.value.status.toUpperCase() !== 'ACTIVE') {
+      const verdict = classifyXeroSignal({ kind: 'organisation_inactive', organisationStatus: org.value.status });
+      return { ok: false, connectionId: connection.id, cause: verdict.outcome === 'cause' ? verdict.cause : 'access_lost', operation: 'organisation', httpStatus: 200, xeroError: verdict.xeroError };
+    }
+    return { ok: true, connectionId: connection.id, tenantName: org.value.name ?? entry.tenantName ?? connection.tenantName };
+  }
+
+  return { check };
+}

@@ -1,0 +1,120 @@
+// The Xero adapter, assembled: XeroPort for the monitor and the buttons, the OAuth routes, link
+// issuing, and the refresher. main.ts builds one per process with createXeroAdapter().
+import { randomUUID } from 'node:crypto';
+import type { Router } from 'express';
+import type { Config } from '../../config.ts';
+import type { ChatActor } from '../../domain/permissions.ts';
+import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
+import type { CheckCycle, Clock, ConnectionLogWriter, ConsentBoundHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { Db } from '../db/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { createChecker } from './check-connection.ts';
+import { disconnectConnection } from './disconnect.ts';
+import { createXeroGateway, type XeroGateway, type XeroSettings } from './gateway.ts';
+import { createGrantStore } from './grant-store.ts';
+import { createLinkStore } from './link-store.ts';
+import { xeroOAuthRouter } from './oauth/routes.ts';
+import { RateBudget, type BudgetLimits } from './rate-budget.ts';
+import { createRefresher, newOwnerId, type Refresher } from './refresh-grant.ts';
+import { createTokenCipher, type EncryptionKey } from './token-cipher.ts';
+
+export type XeroAdapterDeps = {
+  db: Db;
+  settings: XeroSettings;
+  encryptionKeys: readonly EncryptionKey[];
+  publicUrl: string;
+  connectionLog: ConnectionLogWriter;
+  log: Logger;
+  clock?: Clock;
+  metrics?: Metrics;
+  limits?: Partial<BudgetLimits>;
+  /** Called after a consent is bound (the monitor announces it and resolves incidents). */
+  onConsentBound?: ConsentBoundHandler;
+  /** Tests shorten the pauses between refresh retries. */
+  refreshRetryDelayMs?: number;
+};
+
+export type XeroAdapter = XeroPort & {
+  router: Router;
+  refresher: Refresher;
+  gateway: XeroGateway;
+  budget: RateBudget;
+  issueLink(input: IssueLinkInput): ReturnType<typeof issueLink>;
+  /** The same, in the shape the monitor's handlers take (ports.ts LinkIssuer). */
+  linkIssuer: LinkIssuer;
+};
+
+const systemClock: Clock = { now: () => new Date() };
+
+export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log.child({ component: 'xero' });
+  const cipher = createTokenCipher(deps.encryptionKeys);
+  const budget = new RateBudget({ limits: deps.limits });
+  const gateway = createXeroGateway(deps.settings, budget);
+  const grants = createGrantStore(deps.db, cipher);
+  const links = createLinkStore(deps.db);
+  const refreshes = deps.metrics?.counter('xero_refresh_total', 'Grant refresh outcomes', ['outcome', 'reason']);
+  const checks = deps.metrics?.counter('xero_checks_total', 'Connection check outcomes', ['outcome', 'cause']);
+  const refresher = createRefresher({
+    grants,
+    gateway,
+    clock,
+    log,
+    owner: newOwnerId(),
+    timeoutMs: deps.settings.timeoutMs,
+    retryDelayMs: deps.refreshRetryDelayMs,
+    onOutcome: (outcome, reason) => refreshes?.inc({ outcome, reason }),
+  });
+  const checker = createChecker({
+    db: deps.db,
+    gateway,
+    refresher,
+    connectionLog: deps.connectionLog,
+    clock,
+    log,
+    onOutcome: (o) => checks?.inc({ outcome: o.ok ? 'ok' : 'failure', cause: o.ok ? '' : o.cause }),
+  });
+  const router = xeroOAuthRouter({ db: deps.db, links, cipher, gateway, connectionLog: deps.connectionLog, clock, log, onConsentBound: deps.onConsentBound });
+  const issue = (input: IssueLinkInput) => issueLink({ links: links.links, clock, publicUrl: deps.publicUrl }, input);
+
+  return {
+    router,
+    refresher,
+    gateway,
+    budget,
+    newCycle: (): CheckCycle => ({ id: randomUUID() }),
+    checkConnection: (connectionId, cycle) => checker.check(connectionId, cycle),
+    disconnect: (connectionId: string, actor: ChatActor) =>
+      disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
+    issueLink: issue,
+    linkIssuer: {
+      async issue(input) {
+        const issued = await issue(
+          input.purpose === 'reconnect'
+            ? { purpose: 'reconnect', actor: input.actor, connectionId: input.connectionId ?? '', incidentId: input.incidentId }
+            : { purpose: 'connect', actor: input.actor },
+        );
+        // A reconnect for a connection that no longer exists is a bug in the caller.
+        if (!issued.ok) throw new Error(`cannot issue a reconnect link: ${issued.error.code}`);
+        return { url: issued.value.url, expiresAt: issued.value.expiresAt };
+      },
+    },
+  };
+}
+
+/** The adapter's settings from the service config. */
+export function xeroSettingsFrom(config: Config): XeroSettings {
+  return {
+    clientId: config.XERO_CLIENT_ID,
+    clientSecret: config.XERO_CLIENT_SECRET,
+    redirectUri: config.xeroRedirectUri,
+    scopes: config.XERO_SCOPES,
+    identityUrl: config.XERO_IDENTITY_URL,
+    apiUrl: config.XERO_API_URL,
+    timeoutMs: config.XERO_TIMEOUT,
+  };
+}
+
+export type { XeroSettings } from './gateway.ts';

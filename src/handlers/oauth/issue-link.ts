@@ -1,0 +1,54 @@
+// Single-use links to Xero's consent page (DESIGN.md sections 1.1, 1.6, 8). The link carries a
+// random token; only its hash is stored, bound to the purpose, the chat user and (for a reconnect)
+// the connection. It expires in 30 minutes and works once.
+import { createHash, randomBytes } from 'node:crypto';
+import { err, ok, type Result } from '../../domain/result.ts';
+import type { ChatActor } from '../../domain/permissions.ts';
+import type { Clock, LinkPurpose } from '../ports.ts';
+
+export type { LinkPurpose };
+
+export const LINK_LIFETIME_MS = 30 * 60_000;
+
+export type NewLink = {
+  tokenHash: string;
+  purpose: LinkPurpose;
+  actor: ChatActor;
+  connectionId?: string;
+  incidentId?: string;
+  expiresAt: Date;
+};
+
+export interface LinkTokens {
+  create(link: NewLink): Promise<{ id: string }>;
+  connectionExists(connectionId: string): Promise<boolean>;
+}
+
+export type IssueLinkDeps = { links: LinkTokens; clock: Clock; publicUrl: string };
+
+export type IssuedLink = { linkId: string; url: string; expiresAt: Date; purpose: LinkPurpose };
+
+export type IssueLinkInput =
+  | { purpose: 'connect'; actor: ChatActor }
+  | { purpose: 'reconnect'; actor: ChatActor; connectionId: string; incidentId?: string };
+
+export async function issueLink(deps: IssueLinkDeps, input: IssueLinkInput): Promise<Result<IssuedLink, { code: 'connection_not_found' }>> {
+  if (input.purpose === 'reconnect' && !(await deps.links.connectionExists(input.connectionId))) return err({ code: 'connection_not_found' });
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(deps.clock.now().getTime() + LINK_LIFETIME_MS);
+  const created = await deps.links.create({
+    tokenHash: hashSecret(token),
+    purpose: input.purpose,
+    actor: input.actor,
+    connectionId: input.purpose === 'reconnect' ? input.connectionId : undefined,
+    incidentId: input.purpose === 'reconnect' ? input.incidentId : undefined,
+    expiresAt,
+  });
+  const url = `${deps.publicUrl.replace(/\/+$/, '')}/xero/connect?t=${token}`;
+  return ok({ linkId: created.id, url, expiresAt, purpose: input.purpose });
+}
+
+/** Link tokens and OAuth states are stored as SHA-256 hashes: a database leak opens no consent. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}

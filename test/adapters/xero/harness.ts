@@ -1,0 +1,97 @@
+// Builds the real Xero adapter on a real database against the nock fake, and seeds grants and
+// connections as a past consent would have left them. Logs are captured so tests can check that
+// no token or credential ever reaches them.
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import type { Db } from '../../../src/adapters/db/client.ts';
+import { createConnectionLog } from '../../../src/adapters/db/connection-log.ts';
+import { createLogger } from '../../../src/adapters/observability/logger.ts';
+import { createXeroAdapter, type XeroAdapter, type XeroAdapterDeps } from '../../../src/adapters/xero/index.ts';
+import { createTokenCipher, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
+import type { ConsentBound } from '../../../src/handlers/ports.ts';
+import type { FakeXero } from './fake-xero.ts';
+
+export const PUBLIC_URL = 'https://guard.example.com';
+
+export function newKeys(): EncryptionKey[] {
+  return [{ id: 'k1', key: randomBytes(32) }];
+}
+
+export type Harness = { adapter: XeroAdapter; logs: string[]; bound: ConsentBound[] };
+
+export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], overrides: Partial<XeroAdapterDeps> = {}): Harness {
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const bound: ConsentBound[] = [];
+  const adapter = createXeroAdapter({
+    db,
+    settings: {
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      redirectUri: `${PUBLIC_URL}/xero/callback`,
+      scopes: ['openid', 'profile', 'email', 'offline_access', 'accounting.settings.read'],
+      identityUrl: 'https://identity.xero.com',
+      apiUrl: 'https://api.xero.com',
+      timeoutMs: 400,
+      maxBudgetWaitMs: 2_000,
+    },
+    encryptionKeys: keys,
+    publicUrl: PUBLIC_URL,
+    connectionLog: createConnectionLog(db),
+    log: createLogger({ level: 'debug', destination }),
+    refreshRetryDelayMs: 5,
+    onConsentBound: async (event) => {
+      bound.push(event);
+    },
+    ...overrides,
+  });
+  return { adapter, logs, bound };
+}
+
+export type Seeded = { grantId: string; connectionIds: string[]; refreshToken: string; accessToken: string };
+
+/** A grant and its connections as an earlier consent stored them (tokens from the fake). */
+export async function seedGrant(
+  db: Db,
+  fake: FakeXero,
+  keys: EncryptionKey[],
+  userId: string,
+  orgs: { tenantId: string; tenantName: string }[],
+  options: { accessExpiresAt?: Date; refreshedAt?: Date } = {},
+): Promise<Seeded> {
+  fake.user(userId);
+  const code = fake.consent(userId, orgs);
+  void code; // the consent at Xero created the connections; the tokens come from seedTokens below
+  const authEventId = fake.connectionsOf(userId)[0]!.authEventId;
+  const tokens = await fake.seedTokens(userId, authEventId);
+  const cipher = createTokenCipher(keys);
+  const grant = await db.grant.create({
+    data: {
+      xeroUserId: userId,
+      accessTokenEnc: cipher.encrypt(tokens.access_token),
+      refreshTokenEnc: cipher.encrypt(tokens.refresh_token),
+      accessTokenExpiresAt: options.accessExpiresAt ?? new Date(Date.now() + 25 * 60_000),
+      refreshedAt: options.refreshedAt ?? new Date(),
+      authEventId,
+    },
+  });
+  const connectionIds: string[] = [];
+  for (const org of orgs) {
+    const xc = fake.connectionsOf(userId).find((c) => c.tenantId === org.tenantId)!;
+    const row = await db.connection.create({
+      data: { tenantId: org.tenantId, tenantName: org.tenantName, xeroConnectionId: xc.id, grantId: grant.id, connectedByPlatform: 'slack', connectedByUserId: 'U_ADA', connectedByName: 'Ada', xeroUserId: userId },
+    });
+    connectionIds.push(row.id);
+  }
+  return { grantId: grant.id, connectionIds, refreshToken: tokens.refresh_token, accessToken: tokens.access_token };
+}
+
+/** Asserts no captured log line holds any of the given secrets. */
+export function leaked(logs: string[], secrets: string[]): string[] {
+  return secrets.filter((s) => s.length > 0 && logs.some((line) => line.includes(s)));
+}
