@@ -242,3 +242,144 @@ function tryJson(value: string): unknown {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 const arr = (v: unknown) => (Array.isArray(v) ? v : undefined);
+
+// ---- What Slack sends to the app: signed requests, shaped as Slack shapes them ----
+
+import { createHmac } from 'node:crypto';
+
+export type SignedRequestOptions = {
+  secret: string;
+  /** Unix seconds; default now. */
+  timestamp?: number;
+  /** Replace the computed signature (bad signature tests). */
+  signature?: string;
+  headers?: Record<string, string>;
+};
+
+export function signBody(secret: string, timestamp: number, rawBody: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${rawBody}`).digest('hex')}`;
+}
+
+/** POSTs a raw body to the app as Slack would, signed with the signing secret. */
+export async function postSigned(url: string, rawBody: string, contentType: string, options: SignedRequestOptions): Promise<{ status: number; body: string; ms: number }> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const started = Date.now();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': contentType,
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? signBody(options.secret, timestamp, rawBody),
+      'user-agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',
+      ...options.headers,
+    },
+    body: rawBody,
+  });
+  return { status: res.status, body: await res.text(), ms: Date.now() - started };
+}
+
+export type SlashCommandFields = {
+  text: string;
+  user_id: string;
+  user_name?: string;
+  channel_id?: string;
+  channel_name?: string;
+  response_url: string;
+  team_id?: string;
+  trigger_id?: string;
+};
+
+let triggerCounter = 0;
+const nextTrigger = () => `${Date.now()}.${++triggerCounter}.${Math.random().toString(16).slice(2, 10)}`;
+
+/** The form body of a `/xero` slash command, field for field as Slack sends it. */
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: fields.team_id ?? 'T0ACME001',
+    team_domain: 'acme',
+    channel_id: fields.channel_id ?? 'C0ALERTS1',
+    channel_name: fields.channel_name ?? 'xero-alerts',
+    user_id: fields.user_id,
+    user_name: fields.user_name ?? fields.user_id.toLowerCase(),
+    command: '/xero',
+    text: fields.text,
+    api_app_id: 'A0XEROGRD',
+    is_enterprise_install: 'false',
+    response_url: fields.response_url,
+    trigger_id: fields.trigger_id ?? nextTrigger(),
+  }).toString();
+}
+
+export type ButtonClick = {
+  user_id: string;
+  user_name?: string;
+  action_id: string;
+  value?: string;
+  /** The message the button sits on. */
+  channel_id: string;
+  message_ts: string;
+  response_url: string;
+  message?: { text?: string; blocks?: unknown[] };
+  action_ts?: string;
+  team_id?: string;
+};
+
+/** The payload of a block_actions click on a message button, as Slack sends it. */
+export function blockActionsPayload(click: ButtonClick): Record<string, unknown> {
+  type Element = Record<string, unknown> & { action_id?: string; block_id?: string; value?: string; style?: string; text?: unknown };
+  const button = (click.message?.blocks ?? [])
+    .flatMap((b): Element[] => {
+      const block = b as { type?: string; block_id?: string; elements?: Element[] };
+      return block.type === 'actions' ? (block.elements ?? []).map((e) => ({ ...e, block_id: block.block_id })) : [];
+    })
+    .find((e) => e.action_id === click.action_id);
+  return {
+    type: 'block_actions',
+    user: { id: click.user_id, username: click.user_name ?? click.user_id.toLowerCase(), name: click.user_name ?? click.user_id.toLowerCase(), team_id: click.team_id ?? 'T0ACME001' },
+    api_app_id: 'A0XEROGRD',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: click.message_ts, channel_id: click.channel_id, is_ephemeral: false },
+    trigger_id: nextTrigger(),
+    team: { id: click.team_id ?? 'T0ACME001', domain: 'acme' },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: { id: click.channel_id, name: 'xero-alerts' },
+    message: { type: 'message', subtype: 'bot_message', text: click.message?.text ?? '', ts: click.message_ts, bot_id: 'B0XGBOT01', blocks: click.message?.blocks ?? [] },
+    state: { values: {} },
+    response_url: click.response_url,
+    actions: [
+      {
+        action_id: click.action_id,
+        block_id: button?.block_id ?? 'xg_actions',
+        text: button?.text ?? { type: 'plain_text', text: click.action_id, emoji: true },
+        ...(click.value !== undefined || button?.value !== undefined ? { value: click.value ?? button?.value } : {}),
+        ...(button?.style ? { style: button.style } : {}),
+        type: 'button',
+        action_ts: click.action_ts ?? `${Math.floor(Date.now() / 1000)}.${String(++triggerCounter).padStart(6, '0')}`,
+      },
+    ],
+  };
+}
+
+export function blockActionsBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** An Events API envelope (JSON body). */
+export function eventBody(event: Record<string, unknown>, eventId = `Ev${Date.now()}${++triggerCounter}`): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0ACME001',
+    api_app_id: 'A0XEROGRD',
+    event,
+    type: 'event_callback',
+    event_id: eventId,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ enterprise_id: null, team_id: 'T0ACME001', user_id: 'U0XGBOT01', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+export const FORM = 'application/x-www-form-urlencoded';
+export const JSON_TYPE = 'application/json';

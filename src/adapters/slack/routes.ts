@@ -1,0 +1,144 @@
+// Slack in: the /xero command, the alert buttons and app_home_opened. Every command and click is
+// acknowledged first (Slack drops answers slower than 3 s); the handler runs after the ack, and
+// its private answer goes back through response_url. Alerts themselves are edited by the outbox.
+import type { Logger } from 'pino';
+import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand } from '@slack/bolt';
+import { ACTION_IDS, buttonActionOf } from '../../domain/actions.ts';
+import type { ChatActor } from '../../domain/permissions.ts';
+import type { View } from '../../domain/views/model.ts';
+import { SLASH_COMMAND } from './app-facts.ts';
+import type { SlackHandlers, SlackHandlerResult, SlackRequestContext } from './handlers-port.ts';
+import type { HomeTabs } from './home.ts';
+import { LINK_ACTION_ID } from './render.ts';
+import { requestKey, type SeenKeys } from './seen-keys.ts';
+import type { SlackSender } from './sender.ts';
+
+export type RouteDeps = {
+  handlers: SlackHandlers;
+  sender: SlackSender;
+  homes: HomeTabs;
+  seen: SeenKeys;
+  logger: Logger;
+  /** Keeps work that runs after the ack visible to stop(), so a shutdown lets it finish. */
+  track<T>(work: Promise<T>): Promise<T>;
+};
+
+const BUTTON_IDS = new RegExp(`^(${Object.values(ACTION_IDS).join('|')})$`);
+
+const FALLBACK_ERROR: View = { type: 'text', tone: 'danger', text: 'Something went wrong on our side; nothing was changed. Please try again in a minute.', lines: [] };
+
+export function registerRoutes(app: App, deps: RouteDeps): void {
+  const log = deps.logger.child({ platform: 'slack' });
+
+  // A Slack retry of a request already handled: acknowledge it and stop here.
+  app.use(async ({ body, next, context, ...rest }) => {
+    const key = requestKey(body);
+    if (key && !deps.seen.firstTime(key)) {
+      log.info({ key: key.split(':')[0], retryNum: context.retryNum, retryReason: context.retryReason }, 'slack retry ignored');
+      const ack = (rest as { ack?: () => Promise<void> }).ack;
+      if (ack) await ack();
+      return;
+    }
+    await next();
+  });
+
+  app.command(SLASH_COMMAND, async ({ ack, command }) => {
+    await ack();
+    const actor: ChatActor = { platform: 'slack', userId: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) };
+    const context = commandContext(command);
+    await deps.track(
+      run(log, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', userId: actor.userId }).then((result) =>
+        answerPrivately(deps, log, replyOf(result), { responseUrl: command.response_url, channelId: command.channel_id, userId: actor.userId, requestId: context.requestId! }),
+      ),
+    );
+  });
+
+  app.action<BlockAction<SlackButtonAction>>({ type: 'block_actions', action_id: BUTTON_IDS }, async ({ ack, body, action }) => {
+    await ack();
+    const button = buttonActionOf(action.action_id);
+    if (!button) return;
+    const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name || body.user.username ? { name: body.user.name ?? body.user.username } : {}) };
+    const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+    const context: SlackRequestContext = {
+      platform: 'slack',
+      ...(channelId ? { channelId } : {}),
+      ...(body.channel?.name ? { channelName: body.channel.name } : {}),
+      ...(body.response_url ? { responseUrl: body.response_url } : {}),
+      isDirect: channelId?.startsWith('D') ?? false,
+      requestId: `${body.user.id}:${action.action_ts}`,
+    };
+    await deps.track(
+      run(log, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
+        answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
+      ),
+    );
+  });
+
+  // A link button opens the browser; Slack still sends a click, which only needs its ack.
+  app.action({ type: 'block_actions', action_id: LINK_ACTION_ID }, async ({ ack }) => {
+    await ack();
+  });
+
+  app.event('app_home_opened', async ({ event }) => {
+    if (event.tab !== undefined && event.tab !== 'home') return;
+    await deps.track(deps.homes.opened(event.user).catch((error: unknown) => log.warn({ err: error, userId: event.user }, 'app home failed')));
+  });
+
+  app.error(async (error) => {
+    log.error({ err: error, code: (error as { code?: string }).code }, 'slack request failed');
+  });
+}
+
+function commandContext(command: SlashCommand): SlackRequestContext {
+  return {
+    platform: 'slack',
+    channelId: command.channel_id,
+    ...(command.channel_name ? { channelName: command.channel_name } : {}),
+    responseUrl: command.response_url,
+    isDirect: command.channel_name === 'directmessage' || command.channel_id.startsWith('D'),
+    requestId: command.trigger_id,
+  };
+}
+
+/** Runs a handler, turning a thrown bug into a logged failure with a plain apology. */
+async function run(log: Logger, work: () => Promise<SlackHandlerResult>, meta: Record<string, unknown>): Promise<SlackHandlerResult> {
+  try {
+    const result = await work();
+    if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason }, 'slack request refused');
+    return result;
+  } catch (error) {
+    log.error({ ...meta, err: error }, 'slack handler threw');
+    return { ok: false, error: { code: 'internal', reply: FALLBACK_ERROR } };
+  }
+}
+
+function replyOf(result: SlackHandlerResult): View | undefined {
+  return result.ok ? result.value.reply : result.error.reply;
+}
+
+/**
+ * The asker's private answer: through response_url (ephemeral), which works in any channel, even
+ * one the bot is not in. A rate limit is waited out briefly; an expired response_url falls back to
+ * chat.postEphemeral in the same channel.
+ */
+async function answerPrivately(
+  deps: RouteDeps,
+  log: Logger,
+  view: View | undefined,
+  where: { responseUrl?: string; channelId?: string; userId: string; requestId: string },
+): Promise<void> {
+  if (!view) return;
+  const addresses = [
+    ...(where.responseUrl ? [{ platform: 'slack' as const, responseUrl: where.responseUrl, userForEphemeral: where.userId }] : []),
+    ...(where.channelId ? [{ platform: 'slack' as const, ephemeralIn: where.channelId, user: where.userId }] : []),
+  ];
+  for (const address of addresses) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const outcome = await deps.sender.deliver({ id: `answer:${where.requestId}:${'responseUrl' in address ? 'url' : 'eph'}`, kind: 'ephemeral', address, view });
+      if (outcome.ok) return;
+      log.warn({ userId: where.userId, via: 'responseUrl' in address ? 'response_url' : 'postEphemeral', error: outcome.error, retry: outcome.retry }, 'slack answer not delivered');
+      if (!outcome.retry) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(outcome.retryAfterMs ?? 1_000, 5_000)));
+    }
+  }
+}

@@ -1,0 +1,149 @@
+// The Slack surface, built once by the composition root: the Bolt app (HTTP mode on the service's
+// own express app at POST /slack/events, or Socket Mode when SLACK_APP_TOKEN is set), the routes,
+// the App Home tab and the ChatSender the outbox worker uses.
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { App, ExpressReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
+import type { Config } from '../../config.ts';
+import type { Delivery } from '../../handlers/ports.ts';
+import { EVENTS_PATH } from './app-facts.ts';
+import { boltLogger } from './bolt-logger.ts';
+import type { SlackHandlers } from './handlers-port.ts';
+import { createHomeTabs } from './home.ts';
+import { timestampGuard } from './request-guard.ts';
+import { registerRoutes } from './routes.ts';
+import { createSeenKeys } from './seen-keys.ts';
+import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
+
+export type SlackSurfaceOptions = {
+  config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
+  handlers: SlackHandlers;
+  logger: Logger;
+  /** The service's express app; required for HTTP mode (the route is mounted at once). */
+  app?: Express;
+  now?: () => Date;
+  /** App Home refresh debounce after a state change (tests shorten it). */
+  homeDebounceMs?: number;
+};
+
+export type SlackSurface = {
+  mode: 'http' | 'socket';
+  /** The ChatSender for the outbox worker. */
+  sender: SlackSender;
+  /** Checks the bot token with auth.test; in Socket Mode also opens the connection. */
+  start(): Promise<void>;
+  /** Stops taking requests and waits (up to 10 s) for work already acknowledged. */
+  stop(): Promise<void>;
+};
+
+/** Views whose delivery means a connection's state changed: the App Home table follows them. */
+const STATE_VIEWS = new Set(['alert', 'summary', 'notice']);
+
+export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
+  const { config, logger } = options;
+  const log = logger.child({ platform: 'slack' });
+  const token = config.SLACK_BOT_TOKEN;
+  if (!token) throw new Error('SLACK_BOT_TOKEN is missing');
+  const socketMode = Boolean(config.SLACK_APP_TOKEN);
+  if (!socketMode && !config.SLACK_SIGNING_SECRET) throw new Error('SLACK_SIGNING_SECRET is missing (needed for HTTP mode)');
+  if (!socketMode && !options.app) throw new Error('createSlackSurface needs the express app in HTTP mode');
+
+  const apiUrl = config.SLACK_API_URL.endsWith('/') ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`;
+  const client = createSlackClient({ token, apiUrl });
+  const baseSender = createSlackSender({
+    client,
+    logger,
+    // Slack's own hosts, plus the API host when SLACK_API_URL points elsewhere (tests, proxies).
+    responseUrlOrigins: ['https://hooks.slack.com/', 'https://hooks.slack-gov.com/', `${new URL(apiUrl).origin}/`],
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  const handlers = options.handlers;
+  const homes = createHomeTabs({ handlers, sender: baseSender, logger, ...(options.now ? { now: options.now } : {}), debounceMs: options.homeDebounceMs ?? 2_000 });
+  const sender: SlackSender = {
+    platform: 'slack',
+    publishHome: baseSender.publishHome,
+    async deliver(delivery: Delivery) {
+      const outcome = await baseSender.deliver(delivery);
+      if (outcome.ok && STATE_VIEWS.has(delivery.view.type)) homes.refreshSoon();
+      return outcome;
+    },
+  };
+
+  // One auth.test at start, cached; retried on the next request if Slack was unreachable then.
+  // (Bolt's own token mode calls auth.test inside its constructor, and an unreachable Slack at
+  // that moment becomes an unhandled rejection.)
+  let identity: Promise<{ botUserId: string; botId: string }> | undefined;
+  const whoAmI = () => {
+    identity ??= client.auth.test().then(
+      (r) => ({ botUserId: r.user_id ?? '', botId: r.bot_id ?? '' }),
+      (error: unknown) => {
+        identity = undefined;
+        throw error;
+      },
+    );
+    return identity;
+  };
+
+  const inflight = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    inflight.add(work);
+    void work.finally(() => inflight.delete(work)).catch(() => undefined); // failures surface in the awaiting route
+    return work;
+  };
+
+  let receiver: Receiver;
+  if (socketMode) {
+    receiver = new SocketModeReceiver({
+      appToken: config.SLACK_APP_TOKEN!,
+      logger: boltLogger(logger),
+      installerOptions: { clientOptions: { slackApiUrl: apiUrl } },
+    });
+  } else {
+    const router = express.Router();
+    router.post(EVENTS_PATH, timestampGuard({ onRefused: (reason) => log.warn({ reason }, 'slack request refused: timestamp') }));
+    receiver = new ExpressReceiver({
+      signingSecret: config.SLACK_SIGNING_SECRET!,
+      endpoints: EVENTS_PATH,
+      app: options.app!,
+      router,
+      logger: boltLogger(logger),
+      processBeforeResponse: false,
+    });
+  }
+
+  const bolt = new App({
+    receiver,
+    authorize: async () => ({ botToken: token, ...(await whoAmI()) }),
+    clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 } },
+    logger: boltLogger(logger),
+  });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createSeenKeys(), logger, track });
+
+  let started = false;
+  return {
+    mode: socketMode ? 'socket' : 'http',
+    sender,
+    async start() {
+      try {
+        const me = await whoAmI();
+        log.info({ botUserId: me.botUserId, mode: socketMode ? 'socket' : 'http' }, 'slack ready');
+      } catch (error) {
+        if (error instanceof webApi.WebAPIPlatformError && ['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'token_expired'].includes(error.data.error)) {
+          throw new Error(`SLACK_BOT_TOKEN was refused by Slack (${error.data.error})`, { cause: error });
+        }
+        // Slack unreachable now: requests retry auth.test; the outbox retries deliveries.
+        log.warn({ err: error }, 'slack auth.test failed; will retry on the first request');
+      }
+      if (socketMode) await bolt.start();
+      started = true;
+    },
+    async stop() {
+      homes.stop();
+      if (socketMode && started) await bolt.stop();
+      started = false;
+      const pending = Promise.allSettled([...inflight]);
+      await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+    },
+  };
+}
