@@ -1,0 +1,75 @@
+// Small pure readers of inbound Teams activities: who acts, what they typed, where it happened.
+import type { Activity } from 'botbuilder';
+import { TurnContext } from 'botbuilder';
+import type { ChatActor } from '../../domain/permissions.ts';
+import { baseConversationId, referenceOf, tenantOf } from './references.ts';
+
+/** Where a command or click came from, in the handlers' terms (src/handlers/types.ts CommandContext). */
+export type TeamsCommandContext = {
+  platform: 'teams';
+  channelId?: string;
+  channelName?: string;
+  conversationReference?: string;
+  tenantId?: string;
+  serviceUrl?: string;
+  isDirect?: boolean;
+  requestId?: string;
+};
+
+/**
+ * The 29: id is the one Bot Framework addresses people by (a 1:1 chat is opened with it); the
+ * Entra object id rides along so admins may be listed by either (TEAMS_ADMIN_USER_IDS).
+ */
+export function actorOf(activity: Partial<Activity>): ChatActor | undefined {
+  const from = activity.from;
+  if (!from?.id) return undefined;
+  return {
+    platform: 'teams',
+    userId: from.id,
+    ...(from.name ? { name: from.name } : {}),
+    ...(from.aadObjectId ? { altIds: [from.aadObjectId] } : {}),
+  };
+}
+
+/**
+ * The command a message carries: the bot's @mention removed (Teams adds it in channels), any other
+ * mention markup dropped, and a leading "/xero" or "xero" that Slack habits bring along ignored.
+ */
+export function commandText(activity: Partial<Activity>): string {
+  let text = activity.text ?? '';
+  // removeMentionText edits the activity it is given: work on a copy.
+  if (activity.recipient?.id && activity.entities) text = TurnContext.removeMentionText({ ...activity } as Activity, activity.recipient.id) ?? text;
+  text = text
+    .replace(/<at>[^<]*<\/at>/gi, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .trim();
+  return text.replace(/^\/?xero\b\s*/i, '').trim();
+}
+
+export function isPersonal(activity: Partial<Activity>): boolean {
+  return activity.conversation?.conversationType === 'personal';
+}
+
+export function commandContextOf(activity: Partial<Activity>): TeamsCommandContext {
+  const channelData = (activity.channelData ?? {}) as { channel?: { name?: string }; team?: { name?: string } };
+  const conversationId = activity.conversation?.id ? baseConversationId(activity.conversation.id) : undefined;
+  const channelName = channelData.channel?.name ?? activity.conversation?.name ?? (channelData.team?.name ? `${channelData.team.name} (General)` : undefined);
+  const tenantId = tenantOf(activity);
+  return {
+    platform: 'teams',
+    ...(conversationId ? { channelId: conversationId } : {}),
+    ...(channelName ? { channelName } : {}),
+    conversationReference: JSON.stringify(referenceOf(activity)),
+    ...(tenantId ? { tenantId } : {}),
+    ...(activity.serviceUrl ? { serviceUrl: activity.serviceUrl } : {}),
+    isDirect: isPersonal(activity),
+    ...(activity.id ? { requestId: activity.id } : {}),
+  };
+}
+
+/** Did this conversationUpdate add the bot itself (an install), rather than a person? */
+export function addsTheBot(activity: Partial<Activity>): boolean {
+  const botId = activity.recipient?.id;
+  return Boolean(botId && activity.membersAdded?.some((member) => member.id === botId));
+}

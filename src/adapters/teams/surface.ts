@@ -1,0 +1,80 @@
+// Microsoft Teams, assembled: POST /api/messages on the service's express app through CloudAdapter
+// (Bot Framework JWT checked whenever MicrosoftAppId is set), the bot, and the ChatSender the
+// outbox worker uses for Teams. The composition root calls createTeamsSurface once.
+import express, { type Express } from 'express';
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.ts';
+import type { Db } from '../db/client.ts';
+import { TeamsBot } from './bot.ts';
+import { createConnectorClients } from './connector.ts';
+import type { TeamsHandlers } from './ports.ts';
+import { createTeamsReferences } from './references.ts';
+import { createTeamsSender, type TeamsSender } from './sender.ts';
+
+export const TEAMS_PATH = '/api/messages';
+
+export type TeamsSurfaceDeps = {
+  config: Pick<Config, 'MicrosoftAppId' | 'MicrosoftAppPassword' | 'MicrosoftAppTenantId' | 'MicrosoftAppType'>;
+  handlers: TeamsHandlers;
+  logger: Logger;
+  app: Express;
+  db: Db;
+  /** Default 4 s: Teams waits only a few seconds for an Action.Execute answer. */
+  invokeBudgetMs?: number;
+  /**
+   * Where the Bot Framework's signing keys are published. Only tests change it, to sign their own
+   * tokens; production keeps the SDK's default (login.botframework.com).
+   */
+  openIdMetadataUrl?: string;
+};
+
+export type TeamsSurface = {
+  sender: TeamsSender;
+  adapter: CloudAdapter;
+  bot: TeamsBot;
+  /** Waits for commands still being answered; the HTTP route is closed with the server. */
+  stop(): Promise<void>;
+};
+
+export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
+  const { config, logger } = deps;
+  const log = logger.child({ platform: 'teams' });
+  const appId = config.MicrosoftAppId ?? '';
+  const options: ConfigurationBotFrameworkAuthenticationOptions = {
+    MicrosoftAppId: appId,
+    MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
+    MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
+    MicrosoftAppType: config.MicrosoftAppType,
+    ...(deps.openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: deps.openIdMetadataUrl } : {}),
+  };
+  const auth = new ConfigurationBotFrameworkAuthentication(options);
+  if (!appId) log.warn('Teams runs without MicrosoftAppId: requests are not authenticated (local testing only)');
+
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context, error) => {
+    // The last resort: a handler bug. Logged once here; Teams shows its own "something went wrong".
+    log.error({ err: error, activityType: context.activity.type, requestId: context.activity.id }, 'teams turn failed');
+  };
+
+  const references = createTeamsReferences(deps.db);
+  const sender = createTeamsSender({ clients: createConnectorClients(auth, appId), references, botAppId: appId, logger });
+  const bot = new TeamsBot({ handlers: deps.handlers, sender, references, logger, invokeBudgetMs: deps.invokeBudgetMs ?? 4_000 });
+
+  deps.app.post(TEAMS_PATH, express.json({ limit: '1mb' }), async (req, res, next) => {
+    try {
+      // Authenticates the request (401 when the token is missing or wrong), runs the turn, and
+      // writes the invoke response (the card of a click) as the HTTP answer.
+      await adapter.process(req, res, (context) => bot.run(context));
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return {
+    sender,
+    adapter,
+    bot,
+    stop: () => bot.idle(),
+  };
+}

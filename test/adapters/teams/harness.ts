@@ -1,0 +1,93 @@
+// Runs the real Teams surface (CloudAdapter, bot, sender) on a real express app and HTTP port,
+// against the fake Bot Connector and a real SQLite database. The handlers are a stand-in that
+// records what the adapter asked and answers what the test says: the adapter is under test here,
+// the handlers have their own suites (and the e2e tests run the real ones).
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { ButtonAction } from '../../../src/domain/actions.ts';
+import type { ChatActor } from '../../../src/domain/permissions.ts';
+import { createTeamsSurface, type TeamsSurface } from '../../../src/adapters/teams/surface.ts';
+import type { TeamsCommandContext } from '../../../src/adapters/teams/inbound.ts';
+import type { TeamsHandlerResult, TeamsHandlers } from '../../../src/adapters/teams/ports.ts';
+import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
+import { captureLogs, type CapturedLogs } from '../../support/log-capture.ts';
+import { startFakeBotConnector, type FakeBotConnector } from '../../fakes/bot-connector.ts';
+
+export type HandlerCall =
+  | { kind: 'command'; actor: ChatActor; text: string; context: TeamsCommandContext }
+  | { kind: 'click'; actor: ChatActor; action: ButtonAction; rawValue: unknown; context: TeamsCommandContext };
+
+export type StandInHandlers = TeamsHandlers & {
+  calls: HandlerCall[];
+  /** What the next calls answer; the default answers every command with a text view. */
+  answer: (call: HandlerCall) => Promise<TeamsHandlerResult> | TeamsHandlerResult;
+};
+
+export function standInHandlers(): StandInHandlers {
+  const handlers: StandInHandlers = {
+    calls: [],
+    answer: (call) => ({ ok: true, value: { reply: { type: 'text', tone: 'info', text: `ran ${call.kind === 'command' ? call.text : call.action}`, lines: [] }, queued: false } }),
+    async runCommand(actor, text, context) {
+      const call: HandlerCall = { kind: 'command', actor, text, context };
+      handlers.calls.push(call);
+      return handlers.answer(call);
+    },
+    async clickButton(actor, action, rawValue, context) {
+      const call: HandlerCall = { kind: 'click', actor, action, rawValue, context };
+      handlers.calls.push(call);
+      return handlers.answer(call);
+    },
+  };
+  return handlers;
+}
+
+export type TeamsHarness = {
+  botUrl: string;
+  connector: FakeBotConnector;
+  surface: TeamsSurface;
+  handlers: StandInHandlers;
+  database: TestDatabase;
+  logs: CapturedLogs;
+  close(): Promise<void>;
+};
+
+export async function startTeamsHarness(
+  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers } = {},
+): Promise<TeamsHarness> {
+  const database = await createTestDatabase('sqlite');
+  const connector = await startFakeBotConnector();
+  const logs = captureLogs('debug');
+  const handlers = options.handlers ?? standInHandlers();
+  const app = express();
+  const surface = createTeamsSurface({
+    config: { MicrosoftAppId: options.appId, MicrosoftAppPassword: options.password, MicrosoftAppTenantId: undefined, MicrosoftAppType: 'MultiTenant' },
+    handlers,
+    logger: logs.logger,
+    app,
+    db: database.db,
+    ...(options.invokeBudgetMs !== undefined ? { invokeBudgetMs: options.invokeBudgetMs } : {}),
+    ...(options.openIdMetadataUrl ? { openIdMetadataUrl: options.openIdMetadataUrl } : {}),
+  });
+  const server: http.Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    botUrl: `http://127.0.0.1:${port}/api/messages`,
+    connector,
+    surface,
+    handlers,
+    database,
+    logs,
+    async close() {
+      await surface.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await connector.close();
+      await database.drop();
+    },
+  };
+}
