@@ -23,4 +23,6 @@ export type SlackHandlerResult =
 export interface SlackHandlers {
   runCommand(actor: ChatActor, text: string, context: SlackRequestContext): Promise<SlackHandlerResult>;
   clickButton(actor: ChatActor, action: ButtonAction, rawValue: unknown, context: SlackRequestContext): Promise<SlackHandlerResult>;
+  /** The status table for the App Home tab; without it the tab runs the `status` command. */
+  statusView?(): Promise<View>;
 }

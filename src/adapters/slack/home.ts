@@ -29,6 +29,7 @@ export function createHomeTabs(deps: {
   let stopped = false;
 
   async function statusFor(userId: string) {
+    if (deps.handlers.statusView) return deps.handlers.statusView();
     const result = await deps.handlers.runCommand({ platform: 'slack', userId }, 'status', { platform: 'slack', isDirect: true, requestId: `home:${userId}:${now().getTime()}` });
     return result.ok ? result.value.reply : result.error.reply;
   }

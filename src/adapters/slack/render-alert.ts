@@ -50,7 +50,7 @@ export function renderAlert(view: AlertView): SlackMessage {
     return step ? [stepLine(label, step)] : [];
   });
   if (steps.length > 0) blocks.push({ type: 'section', block_id: `xg_steps:${iteration}`, text: mrkdwn(`*Steps*\n${steps.join('\n')}`) });
-  if (!resolved && view.nextStep) blocks.push({ type: 'section', block_id: `xg_next:${iteration}`, text: mrkdwn(`*Next step:* ${md(view.nextStep, 2_800)}`) });
+  if (view.nextStep) blocks.push({ type: 'section', block_id: `xg_next:${iteration}`, text: mrkdwn(`*Next step:* ${md(view.nextStep, 2_800)}`) });
 
   const buttons = resolved ? [] : view.buttons.map((b) => alertButton(b, view));
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `xg_actions:${iteration}`, elements: buttons });

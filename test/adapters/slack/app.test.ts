@@ -26,6 +26,9 @@ import {
 
 const SECRET = 'test-signing-secret';
 
+// Compile-time check (tsc): the monitor's real handlers fit the slice the Slack adapter uses.
+export const realHandlersFit = (h: import('../../../src/handlers/index.ts').Handlers): SlackHandlers => h;
+
 type Call = { kind: 'command' | 'click'; actor: ChatActor; input: string; action?: ButtonAction; context: SlackRequestContext };
 
 const text = (t: string, tone: 'info' | 'warning' = 'info'): View => ({ type: 'text', tone, text: t, lines: [] });
