@@ -4,6 +4,7 @@
 // replies can be checked), records every call, and can be told to fail: HTTP 429 with
 // Retry-After, or `ok: false` with an error such as channel_not_found or cannot_dm_bot.
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 export type SlackCall = {
@@ -53,6 +54,13 @@ export type FakeSlack = {
   failNext(method: string, failure: Failure, options?: { times?: number; match?: (args: Record<string, unknown>) => boolean }): void;
   /** conversations.open for this user answers ok:false with the error (default cannot_dm_bot), every time. */
   makeUnreachable(userId: string, error?: string): void;
+  /**
+   * Socket Mode: sends an envelope to the connected app (as Slack does over the WebSocket opened
+   * through apps.connections.open) and resolves with the app's ack.
+   */
+  socketSend(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown, options?: { retryAttempt?: number }): Promise<{ envelope_id: string; payload?: unknown }>;
+  /** Socket Mode: how many app connections are open now. */
+  socketConnections(): number;
   /** Resolves with the first call (already recorded or coming) that satisfies the predicate. */
   waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   reset(): void;
@@ -132,6 +140,8 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
       case 'views.publish':
         if (!args.user_id) return { ok: false, error: 'invalid_arguments' };
         return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, type: 'home', blocks: (args.view as { blocks?: unknown })?.blocks } };
+      case 'apps.connections.open':
+        return { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link/?ticket=t-${nextTs()}` };
       case 'users.info': {
         const user = String(args.user ?? '');
         if (unreachable.get(user) === 'user_not_found') return { ok: false, error: 'user_not_found' };
@@ -168,6 +178,23 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+
+  // Socket Mode: a WebSocket endpoint on the same server. `ws` comes with @slack/socket-mode.
+  const { Server: WsServer } = createRequire(import.meta.url)('ws') as { Server: new (o: { server: http.Server; path?: string }) => WsServerLike };
+  const sockets = new Set<WsLike>();
+  const acks = new Map<string, (ack: { envelope_id: string; payload?: unknown }) => void>();
+  const wss = new WsServer({ server, path: '/link/' });
+  wss.on('connection', (socket: WsLike) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('message', (data: unknown) => {
+      const ack = JSON.parse(String(data)) as { envelope_id: string; payload?: unknown };
+      acks.get(ack.envelope_id)?.(ack);
+      acks.delete(ack.envelope_id);
+    });
+    socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0XEROGRD' }, debug_info: { host: 'fake', approximate_connection_time: 3600 } }));
+  });
+  let envelopeCounter = 0;
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
@@ -187,6 +214,27 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
     failNext(method, failure, opts = {}) {
       pending.push({ method, failure, times: opts.times ?? 1, match: opts.match });
     },
+    socketSend(type, payload, opts = {}) {
+      const envelopeId = `env-${++envelopeCounter}`;
+      const envelope = {
+        envelope_id: envelopeId,
+        type,
+        payload,
+        accepts_response_payload: type !== 'events_api',
+        ...(opts.retryAttempt !== undefined ? { retry_attempt: opts.retryAttempt, retry_reason: 'timeout' } : {}),
+      };
+      return new Promise((resolve, reject) => {
+        const [socket] = sockets;
+        if (!socket) return reject(new Error('fake Slack: no Socket Mode connection'));
+        const timer = setTimeout(() => reject(new Error(`fake Slack: envelope ${envelopeId} not acked`)), 5_000);
+        acks.set(envelopeId, (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        });
+        socket.send(JSON.stringify(envelope));
+      });
+    },
+    socketConnections: () => sockets.size,
     makeUnreachable(userId, error = 'cannot_dm_bot') {
       unreachable.set(userId, error);
     },
@@ -210,11 +258,16 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.terminate();
+        wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
 }
+
+type WsLike = { send(data: string): void; on(event: string, listener: (data: unknown) => void): void; terminate(): void };
+type WsServerLike = { on(event: 'connection', listener: (socket: WsLike) => void): void; close(): void };
 
 function parseBody(raw: string, contentType: string): Record<string, unknown> {
   if (!raw) return {};
