@@ -69,8 +69,8 @@ export async function onConsentBound(deps: HandlerDeps, result: ConsentBound): P
       }
       const targets = await alertTargets(tx, connection);
       const view = textView(CONNECTED.text(result.actor), 'good', [], CONNECTED.title(connection.tenantName));
-      // One "Connected" per consent: the dedupe key holds the consent's moment (or the incident it ended).
-      const key = `connected:${connection.id}:${open?.id ?? now.getTime()}`;
+      // One "Connected" per consent: a repeated call for the same consent queues nothing new.
+      const key = `connected:${connection.id}:${result.consentId ?? now.getTime()}`;
       rows.push(...postsTo(targets, key, view, { connectionId: connection.id, purpose: 'connected' }));
       await tx.outbox.enqueue(rows, now);
     });

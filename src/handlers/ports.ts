@@ -31,6 +31,11 @@ export type Delivery = {
   existing?: { channelId: string; messageId: string };
   /** For reply: the thread parent. */
   parent?: { channelId: string; messageId: string };
+  /**
+   * True when an earlier attempt of this same delivery (same `id`) may have reached the platform
+   * before the process stopped. A sender that can tag messages with `id` may look before posting.
+   */
+  inDoubt?: boolean;
 };
 
 export type DeliveryOutcome =
@@ -49,6 +54,12 @@ export type DeliveryOutcome =
 export interface ChatSender {
   readonly platform: Platform;
   deliver(delivery: Delivery): Promise<DeliveryOutcome>;
+  /**
+   * Optional: finds a message an earlier, interrupted attempt of this delivery already posted
+   * (e.g. Slack message metadata carrying `delivery.id`). The outbox asks only for deliveries in
+   * doubt; without it, such a delivery is sent again (at most one duplicate, never a loss).
+   */
+  findDelivered?(delivery: Delivery): Promise<{ channelId: string; messageId: string } | undefined>;
 }
 
 // ---- Xero, as the monitor and the buttons see it (implemented by src/adapters/xero) ----
@@ -135,7 +146,10 @@ export type ConsentBound = {
   /** Reconnect: the connection the link was issued for (bound only when the tenantId matched). */
   reconnectedConnectionId?: string;
   incidentId?: string;
+  /** When it was bound. */
   at?: Date;
+  /** Identifies this consent (the link token id, or Xero's authentication_event_id): a repeated call with the same id posts nothing twice. */
+  consentId?: string;
 };
 
 export type ConsentBoundHandler = (result: ConsentBound) => Promise<void>;

@@ -1,0 +1,122 @@
+// The check scheduler. Every tick (1 s) it claims the connections that are due, a paced number of
+// them (src/domain/schedule.ts checksPerTick), and checks them in the background. Schedules live
+// in the database (Connection.nextCheckAt), so they survive restarts; claims are compare-and-set
+// leases on the row (checkLeaseOwner/Until), so replicas on Postgres share the work and each check
+// runs once. One replica at a time (a named lease) also runs the monitor tick: announcements,
+// reminders, the grouped transient notice.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { MonitorStore } from '../db/monitor-store.ts';
+import type { Clock, XeroPort } from '../../handlers/ports.ts';
+import type { Handlers } from '../../handlers/index.ts';
+import { checksPerTick } from '../../domain/schedule.ts';
+import { CHECK_LEASE_MS } from '../../handlers/check-connection.ts';
+
+export type SchedulerDeps = {
+  store: MonitorStore;
+  xero: Pick<XeroPort, 'newCycle'>;
+  handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick'>;
+  clock: Clock;
+  log: Logger;
+  checkIntervalMs: number;
+  owner?: string;
+  tickMs?: number;
+  /** Checks in flight at once in this process (the Xero adapter paces its calls on top). */
+  maxInFlight?: number;
+  leaseMs?: number;
+};
+
+export type TickResult = { claimed: number; inFlight: number; monitor: boolean; done: Promise<void> };
+
+const MONITOR_LEASE = 'monitor-tick';
+
+export function createScheduler(deps: SchedulerDeps) {
+  const owner = deps.owner ?? `scheduler:${randomUUID()}`;
+  const tickMs = deps.tickMs ?? 1_000;
+  const maxInFlight = deps.maxInFlight ?? 200;
+  const leaseMs = deps.leaseMs ?? CHECK_LEASE_MS;
+  const log = deps.log.child({ component: 'scheduler', owner });
+  const inFlight = new Set<Promise<void>>();
+  let watched = { count: 0, at: 0 };
+
+  async function watchedCount(now: Date): Promise<number> {
+    if (now.getTime() - watched.at > 30_000 || watched.at === 0) watched = { count: await deps.store.connections.countWatched(), at: now.getTime() };
+    return watched.count;
+  }
+
+  async function tick(): Promise<TickResult> {
+    const now = deps.clock.now();
+    const room = maxInFlight - inFlight.size;
+    const limit = Math.min(room, checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs));
+    const started: Promise<void>[] = [];
+    if (limit > 0) {
+      // Read a few more than we may take: another replica may win some of them.
+      const candidates = await deps.store.connections.findDue(now, limit * 2);
+      const cycle = deps.xero.newCycle();
+      for (const candidate of candidates) {
+        if (started.length >= limit) break;
+        if (!(await deps.store.connections.claim(candidate.id, owner, now, leaseMs, true))) continue;
+        const check = deps.handlers
+          .checkConnection(candidate.id, cycle, owner)
+          .then(() => undefined)
+          .catch((error: unknown) => {
+            // The lease stays until it expires, then the connection is checked again.
+            log.error({ err: error, connectionId: candidate.id }, 'check failed');
+          });
+        const tracked = check.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+        started.push(tracked);
+      }
+    }
+    let monitor = false;
+    if (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, Math.max(3 * tickMs, 10_000))) {
+      monitor = true;
+      // Checks of this tick first, so a break found now is announced in this same tick.
+      await Promise.all(started);
+      try {
+        await deps.handlers.runMonitorTick();
+      } catch (error) {
+        log.error({ err: error }, 'monitor tick failed');
+      }
+    }
+    return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(started).then(() => undefined) };
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+  let current: Promise<unknown> | undefined;
+
+  function loop() {
+    if (stopped) return;
+    current = tick()
+      .catch((error: unknown) => {
+        // A database hiccup: logged; the next tick tries again.
+        log.error({ err: error }, 'scheduler tick failed');
+      })
+      .finally(() => {
+        current = undefined;
+        if (!stopped) timer = setTimeout(loop, tickMs);
+      });
+  }
+
+  return {
+    owner,
+    tick,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      log.info({ tickMs, checkIntervalMs: deps.checkIntervalMs }, 'scheduler started');
+      loop();
+    },
+    /** Stops claiming; waits for checks in flight; gives the monitor lease back. */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+      await Promise.all(inFlight);
+      await deps.store.leases.release(MONITOR_LEASE, owner);
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,0 +1,123 @@
+// The alert lifecycle through the handlers, on a real database, with a scripted XeroPort and the
+// in-memory notifier behind the real outbox worker.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTION_IDS, encodeButtonValue } from '../../src/domain/actions.ts';
+import type { AlertView } from '../../src/domain/views/model.ts';
+import { ADMIN, CONNECTOR, STRANGER, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
+
+describe('alert flow', () => {
+  let h: MonitorHarness;
+  beforeEach(async () => {
+    h = await createMonitorHarness('sqlite');
+    await anAlertChannel(h.store, 'slack');
+  });
+  afterEach(async () => h.close());
+
+  async function breakOne(name = 'Demo Company (NZ)') {
+    const connection = await aConnection(h.store, { tenantName: name });
+    h.xero.fail(connection.id, 'token_revoked', { httpStatus: 400, xeroError: 'invalid_grant' });
+    await checkNowAsScheduler(h, connection.id);
+    await h.handlers.runMonitorTick();
+    await h.worker.drain();
+    const incident = (await h.store.incidents.findOpen(connection.id))!;
+    return { connection, incident };
+  }
+
+  it('opens one incident, posts one alert with three buttons and DMs the connector a reconnect link', async () => {
+    const { connection, incident } = await breakOne();
+    expect((await h.store.connections.get(connection.id))!.state).toBe('broken');
+    const [alert] = h.slack.posts('C-ALERTS');
+    expect(h.slack.posts('C-ALERTS')).toHaveLength(1);
+    const view = alert!.view as AlertView;
+    expect(view).toMatchObject({ type: 'alert', incidentId: incident.id, tenantName: 'Demo Company (NZ)', cause: 'token_revoked', buttons: ['disconnect', 'reconnect', 'confirmXero'] });
+    expect(view.connectedBy).toMatchObject({ userId: CONNECTOR.userId });
+    const dms = h.slack.dms(CONNECTOR.userId);
+    expect(dms).toHaveLength(1);
+    expect(dms[0]!.view).toMatchObject({ type: 'link', purpose: 'reconnect', url: h.links.issued[0]!.url });
+    expect(h.links.issued[0]).toMatchObject({ purpose: 'reconnect', connectionId: connection.id, incidentId: incident.id });
+  });
+
+  it('a second detection of the open incident changes nothing but the log', async () => {
+    const { connection } = await breakOne();
+    const before = await h.store.db.outbox.count();
+    h.clock.advance(5 * 60_000);
+    const applied = await checkNowAsScheduler(h, connection.id);
+    await h.handlers.runMonitorTick();
+    expect(applied.decision).toBe('redetected');
+    expect(await h.store.db.incident.count()).toBe(1);
+    expect(await h.store.db.outbox.count()).toBe(before);
+  });
+
+  it('refuses a click from a non-admin who did not connect the org, privately, changing nothing', async () => {
+    const { connection, incident } = await breakOne();
+    const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
+    const result = await h.handlers.clickButton(STRANGER, ACTION_IDS.disconnect, value, slackContext);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('not_permitted');
+    expect(result.error.reply.text).toContain('Connie Connector');
+    expect(h.xero.disconnects).toHaveLength(0);
+    expect((await h.store.incidents.get(incident.id))!.disconnectedAt).toBeNull();
+  });
+
+  it('disconnect, confirm and reconnect each mark their step with who and when, once, even when double clicked', async () => {
+    const { connection, incident } = await breakOne();
+    const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
+    const [first, second] = await Promise.all([
+      h.handlers.clickButton(ADMIN, 'disconnect', value, slackContext),
+      h.handlers.clickButton(ADMIN, 'disconnect', value, slackContext),
+    ]);
+    expect(first.ok && second.ok).toBe(true);
+    expect(h.xero.disconnects).toHaveLength(1);
+    expect((await h.store.connections.get(connection.id))!.state).toBe('disconnected');
+
+    h.clock.advance(60_000);
+    await h.handlers.clickButton(CONNECTOR, 'confirmXero', value, slackContext);
+    await h.handlers.clickButton(CONNECTOR, 'confirmXero', value, slackContext);
+    h.clock.advance(60_000);
+    const reconnect = await h.handlers.clickButton(ADMIN, 'reconnect', value, slackContext);
+    await h.handlers.clickButton(ADMIN, 'reconnect', value, slackContext);
+    expect(reconnect.ok).toBe(true);
+    await h.worker.drain();
+
+    const alert = h.slack.posts('C-ALERTS')[0]!;
+    const current = h.slack.current(alert) as AlertView;
+    expect(current.steps.disconnectedHere).toMatchObject({ by: { userId: ADMIN.userId }, at: '2026-11-23T08:00:00.000Z' });
+    expect(current.steps.confirmedInXero).toMatchObject({ by: { userId: CONNECTOR.userId }, at: '2026-11-23T08:01:00.000Z' });
+    expect(current.steps.reconnectRequested).toMatchObject({ by: { userId: ADMIN.userId } });
+    expect(current.buttons).toEqual(['reconnect']);
+    const replies = h.slack.replies(alert).map((r) => (r.view as { text: string }).text);
+    expect(replies).toHaveLength(3);
+    expect(replies[0]).toContain('Ada Admin disconnected Demo Company (NZ)');
+    // The connector and the admin who clicked each got one link; a double click sent nothing more.
+    expect(h.slack.dms(CONNECTOR.userId)).toHaveLength(2);
+    expect(h.slack.dms(ADMIN.userId)).toHaveLength(1);
+    expect((await h.store.connections.get(connection.id))!.state).toBe('reconnecting');
+    const actions = await h.store.db.connectionLog.findMany({ where: { kind: 'action' }, orderBy: { id: 'asc' } });
+    expect(actions.map((a) => [a.operation, a.actorId])).toEqual([
+      ['disconnect', ADMIN.userId],
+      ['confirm_xero', CONNECTOR.userId],
+      ['reconnect_link', ADMIN.userId],
+    ]);
+  });
+
+  it('a reconnect bound by the callback turns the alert green, replies who reconnected and records broken-since as syncFrom', async () => {
+    const { connection, incident } = await breakOne();
+    h.clock.advance(3 * 3_600_000);
+    await h.handlers.onConsentBound({ purpose: 'reconnect', actor: CONNECTOR, connections: [{ id: connection.id, tenantId: connection.tenantId, tenantName: connection.tenantName }], reconnectedConnectionId: connection.id });
+    await h.handlers.onConsentBound({ purpose: 'reconnect', actor: CONNECTOR, connections: [{ id: connection.id, tenantId: connection.tenantId, tenantName: connection.tenantName }], reconnectedConnectionId: connection.id });
+    await h.worker.drain();
+    const alert = h.slack.posts('C-ALERTS')[0]!;
+    const current = h.slack.current(alert) as AlertView;
+    expect(current.resolved).toMatchObject({ by: { userId: CONNECTOR.userId } });
+    expect(current.resolved!.recoveredAfterMs).toBe(3 * 3_600_000 + 5 * 60_000);
+    expect(current.buttons).toEqual([]);
+    expect(h.slack.replies(alert).map((r) => (r.view as { text: string }).text).join('\n')).toContain('reconnected by Connie Connector');
+    const saved = (await h.store.connections.get(connection.id))!;
+    expect(saved.state).toBe('connected');
+    expect(saved.syncFrom?.toISOString()).toBe(incident.brokenSince.toISOString());
+    const connected = h.slack.posts('C-ALERTS').filter((m) => m.view.type === 'text');
+    expect(connected).toHaveLength(1);
+    expect(connected[0]!.view).toMatchObject({ title: 'Connected: Demo Company (NZ)' });
+  });
+});
