@@ -2,7 +2,9 @@
 // (Bot Framework JWT checked whenever MicrosoftAppId is set), the bot, and the ChatSender the
 // outbox worker uses for Teams. The composition root calls createTeamsSurface once.
 import express, { type Express } from 'express';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { CallerIdConstants, CloudAdapter, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
+import { AuthenticationConstants } from 'botframework-connector';
+import { TeamsAuthentication } from './auth.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Db } from '../db/client.ts';
@@ -46,9 +48,9 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
     MicrosoftAppPassword: config.MicrosoftAppPassword ?? '',
     MicrosoftAppTenantId: config.MicrosoftAppTenantId ?? '',
     MicrosoftAppType: config.MicrosoftAppType,
-    ...(deps.openIdMetadataUrl ? { ToBotFromChannelOpenIdMetadataUrl: deps.openIdMetadataUrl } : {}),
+    ...(deps.openIdMetadataUrl ? publicCloudWithKeysAt(deps.openIdMetadataUrl) : {}),
   };
-  const auth = new ConfigurationBotFrameworkAuthentication(options);
+  const auth = new TeamsAuthentication(options);
   if (!appId) log.warn('Teams runs without MicrosoftAppId: requests are not authenticated (local testing only)');
 
   const adapter = new CloudAdapter(auth);
@@ -76,5 +78,22 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
     adapter,
     bot,
     stop: () => bot.idle(),
+  };
+}
+
+/**
+ * The SDK takes any one of these settings as "configure everything by hand": with the key URL
+ * moved, the other public-cloud values must be given too, or token validation has no issuer.
+ */
+function publicCloudWithKeysAt(openIdMetadataUrl: string): Partial<ConfigurationBotFrameworkAuthenticationOptions> {
+  return {
+    ValidateAuthority: true,
+    ToChannelFromBotLoginUrl: AuthenticationConstants.ToChannelFromBotLoginUrl,
+    ToChannelFromBotOAuthScope: AuthenticationConstants.ToChannelFromBotOAuthScope,
+    ToBotFromChannelTokenIssuer: AuthenticationConstants.ToBotFromChannelTokenIssuer,
+    OAuthUrl: AuthenticationConstants.OAuthUrl,
+    ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
+    CallerId: CallerIdConstants.PublicAzureChannel,
   };
 }
