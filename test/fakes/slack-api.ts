@@ -28,6 +28,7 @@ export type StoredMessage = {
   text?: string;
   blocks?: unknown[];
   attachments?: unknown[];
+  metadata?: unknown;
   edits: number;
 };
 
@@ -103,6 +104,11 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
     return entry.failure;
   }
 
+  function asSlackMessage(m: StoredMessage, withMetadata: unknown) {
+    const showMetadata = withMetadata === true || withMetadata === 'true';
+    return { type: 'message', ts: m.ts, text: m.text, bot_id: botId, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(showMetadata && m.metadata ? { metadata: m.metadata } : {}) };
+  }
+
   function answer(method: string, args: Record<string, unknown>): unknown {
     switch (method) {
       case 'auth.test':
@@ -112,6 +118,7 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
         if (!channel) return { ok: false, error: 'channel_not_found' };
         const message: StoredMessage = { channel, ts: nextTs(), text: str(args.text), blocks: arr(args.blocks), attachments: arr(args.attachments), edits: 0 };
         if (args.thread_ts) message.thread_ts = String(args.thread_ts);
+        if (args.metadata !== undefined) message.metadata = args.metadata;
         stored.push(message);
         return { ok: true, channel, ts: message.ts, message: { type: 'message', text: message.text, bot_id: botId, ts: message.ts, blocks: message.blocks } };
       }
@@ -140,6 +147,16 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
       case 'views.publish':
         if (!args.user_id) return { ok: false, error: 'invalid_arguments' };
         return { ok: true, view: { id: `V${nextTs().replace('.', '')}`, type: 'home', blocks: (args.view as { blocks?: unknown })?.blocks } };
+      case 'conversations.history': {
+        const shown = stored.filter((m) => m.channel === args.channel && !m.thread_ts).reverse().slice(0, Number(args.limit ?? 100));
+        return { ok: true, has_more: false, messages: shown.map((m) => asSlackMessage(m, args.include_all_metadata)) };
+      }
+      case 'conversations.replies': {
+        const parent = stored.find((m) => m.channel === args.channel && m.ts === args.ts);
+        if (!parent) return { ok: false, error: 'thread_not_found' };
+        const thread = [parent, ...stored.filter((m) => m.channel === args.channel && m.thread_ts === args.ts)];
+        return { ok: true, has_more: false, messages: thread.map((m) => asSlackMessage(m, args.include_all_metadata)) };
+      }
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/link/?ticket=t-${nextTs()}` };
       case 'users.info': {

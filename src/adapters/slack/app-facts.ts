@@ -10,6 +10,9 @@ export const BOT_EVENTS = ['app_home_opened'] as const;
  * Bot scopes, each for a Web API call the sender makes:
  * commands (the /xero command), chat:write (chat.postMessage, chat.update, chat.postEphemeral),
  * chat:write.public (post alerts to a channel chosen with `/xero here` without inviting the bot
- * first), im:write (conversations.open for the reconnect DM). views.publish and auth.test need none.
+ * first), im:write (conversations.open for the reconnect DM), and channels:history,
+ * groups:history, im:history (conversations.history / conversations.replies, used only to find a
+ * message an interrupted delivery already posted, by the delivery id in its metadata, so a crash
+ * never posts it twice). views.publish and auth.test need none.
  */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write'] as const;
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'channels:history', 'groups:history', 'im:history'] as const;

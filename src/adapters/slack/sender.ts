@@ -26,7 +26,18 @@ export type SlackSenderDeps = {
 export type SlackSender = ChatSender & {
   /** Publishes a view to a user's App Home tab directly (app_home_opened), outside the outbox. */
   publishHome(userId: string, view: HomeView): Promise<DeliveryOutcome>;
+  /**
+   * After a crash between Slack's answer and the outbox's record: finds the message an earlier
+   * attempt of this delivery posted, by the delivery id in its message metadata, so the outbox
+   * records it instead of posting it twice. Undefined when not found or not findable.
+   */
+  findDelivered(delivery: Delivery): Promise<{ channelId: string; messageId: string } | undefined>;
 };
+
+/** Message metadata type that carries the outbox delivery id on every message we post. */
+export const DELIVERY_EVENT_TYPE = 'xero_guard_delivery';
+/** How far back in a channel (or thread) an interrupted delivery is looked for. */
+const FIND_LIMIT = 100;
 
 export function createSlackClient(options: { token: string; apiUrl: string; timeoutMs?: number }): WebClient {
   return new webApi.WebClient(options.token, {
@@ -85,8 +96,13 @@ export function createSlackSender(deps: SlackSenderDeps): SlackSender {
 
   const messageArgs = (m: SlackMessage) => ({ text: m.text, blocks: m.blocks as never, attachments: m.attachments as never, unfurl_links: false, unfurl_media: false });
 
-  async function postMessage(channel: string, m: SlackMessage, threadTs?: string) {
-    const result = await deps.client.chat.postMessage({ channel, ...messageArgs(m), ...(threadTs ? { thread_ts: threadTs } : {}) });
+  async function postMessage(channel: string, m: SlackMessage, deliveryId: string, threadTs?: string) {
+    const result = await deps.client.chat.postMessage({
+      channel,
+      ...messageArgs(m),
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      metadata: { event_type: DELIVERY_EVENT_TYPE, event_payload: { delivery_id: deliveryId } },
+    });
     return { channelId: result.channel ?? channel, messageId: result.ts ?? '' };
   }
 
@@ -113,7 +129,7 @@ export function createSlackSender(deps: SlackSenderDeps): SlackSender {
     if (kind === 'reply') {
       const parent = delivery.parent;
       if (!parent) return { ok: false, retry: false, error: 'reply without a thread parent' };
-      return sendPages(delivery, messages, (m) => postMessage(parent.channelId, m, parent.messageId));
+      return sendPages(delivery, messages, (m) => postMessage(parent.channelId, m, delivery.id, parent.messageId));
     }
     if ('responseUrl' in address) {
       const responseType = kind === 'ephemeral' ? 'ephemeral' : 'in_channel';
@@ -131,9 +147,9 @@ export function createSlackSender(deps: SlackSenderDeps): SlackSender {
     if ('user' in address) {
       // A DM: open (or find) the one-to-one conversation, then post into it.
       const channel = await openDm(address.user);
-      return sendPages(delivery, messages, (m) => postMessage(channel, m));
+      return sendPages(delivery, messages, (m) => postMessage(channel, m, delivery.id));
     }
-    return sendPages(delivery, messages, (m) => postMessage(address.channel, m));
+    return sendPages(delivery, messages, (m) => postMessage(address.channel, m, delivery.id));
   }
 
   async function publishHome(userId: string, view: HomeView): Promise<DeliveryOutcome> {
@@ -149,9 +165,36 @@ export function createSlackSender(deps: SlackSenderDeps): SlackSender {
     }
   }
 
+  async function findDelivered(delivery: Delivery): Promise<{ channelId: string; messageId: string } | undefined> {
+    const address = delivery.address;
+    if (address.platform !== 'slack' || delivery.kind === 'update' || delivery.kind === 'ephemeral' || delivery.kind === 'home') return undefined;
+    if ('responseUrl' in address || 'ephemeralIn' in address) return undefined;
+    try {
+      let channel: string;
+      let messages: { ts?: string; metadata?: { event_type?: string; event_payload?: Record<string, unknown> } }[];
+      if (delivery.kind === 'reply' && delivery.parent) {
+        channel = delivery.parent.channelId;
+        const replies = await deps.client.conversations.replies({ channel, ts: delivery.parent.messageId, limit: FIND_LIMIT, include_all_metadata: true });
+        messages = (replies.messages ?? []) as typeof messages;
+      } else {
+        channel = 'user' in address ? await openDm(address.user) : address.channel;
+        const history = await deps.client.conversations.history({ channel, limit: FIND_LIMIT, include_all_metadata: true });
+        messages = (history.messages ?? []) as typeof messages;
+      }
+      const found = messages.find((m) => m.metadata?.event_type === DELIVERY_EVENT_TYPE && m.metadata.event_payload?.delivery_id === delivery.id);
+      return found?.ts ? { channelId: channel, messageId: found.ts } : undefined;
+    } catch (error) {
+      // Not findable (no history scope, channel gone, Slack down): the outbox sends it again,
+      // which at worst shows one message twice and never loses it.
+      log.warn({ deliveryId: delivery.id, error: classifySlackError(error).error }, 'slack in-doubt delivery not looked up');
+      return undefined;
+    }
+  }
+
   return {
     platform: 'slack',
     publishHome,
+    findDelivered,
     async deliver(delivery) {
       const address = delivery.address;
       if (address.platform !== 'slack') return { ok: false, retry: false, error: 'not a Slack address' };

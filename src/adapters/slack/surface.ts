@@ -63,6 +63,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   const sender: SlackSender = {
     platform: 'slack',
     publishHome: baseSender.publishHome,
+    findDelivered: baseSender.findDelivered,
     async deliver(delivery: Delivery) {
       const outcome = await baseSender.deliver(delivery);
       if (outcome.ok && STATE_VIEWS.has(delivery.view.type)) homes.refreshSoon();

@@ -139,3 +139,30 @@ describe('Slack sender', () => {
     expect(await offline.deliver(delivery({ kind: 'post', address: { platform: 'slack', channel: 'C1' } }))).toMatchObject({ ok: false, retry: true });
   });
 });
+
+describe('Slack sender after a crash (delivery in doubt)', () => {
+  it('finds a posted message by the delivery id in its metadata, and nothing for another delivery', async () => {
+    const d = delivery({ id: 'row-42', kind: 'post', address: { platform: 'slack', channel: 'C0ALERTS1' } });
+    const posted = await sender.deliver(d);
+    if (!posted.ok) throw new Error('post failed');
+    expect(slack.calls('chat.postMessage')[0]?.args.metadata).toEqual({ event_type: 'xero_guard_delivery', event_payload: { delivery_id: 'row-42' } });
+    expect(await sender.findDelivered({ ...d, inDoubt: true })).toEqual({ channelId: 'C0ALERTS1', messageId: posted.messageId });
+    expect(await sender.findDelivered({ ...d, id: 'row-43' })).toBeUndefined();
+  });
+
+  it('finds thread replies and DMs too', async () => {
+    const parent = await sender.deliver(delivery({ kind: 'post', address: { platform: 'slack', channel: 'C1' } }));
+    if (!parent.ok) throw new Error('post failed');
+    const reply = delivery({ id: 'reply-1', kind: 'reply', address: { platform: 'slack', channel: 'C1' }, parent: { channelId: 'C1', messageId: parent.messageId } });
+    const sent = await sender.deliver(reply);
+    expect(await sender.findDelivered(reply)).toEqual({ channelId: 'C1', messageId: sent.ok ? sent.messageId : '' });
+    const dm = delivery({ id: 'dm-1', kind: 'dm', address: { platform: 'slack', user: 'U0ALICE01' } });
+    const dmSent = await sender.deliver(dm);
+    expect(await sender.findDelivered(dm)).toEqual({ channelId: 'D0ALICE01', messageId: dmSent.ok ? dmSent.messageId : '' });
+  });
+
+  it('says "not found" when Slack will not tell (missing scope), so the outbox sends again', async () => {
+    slack.failNext('conversations.history', { error: 'missing_scope' });
+    expect(await sender.findDelivered(delivery({ kind: 'post', address: { platform: 'slack', channel: 'C1' } }))).toBeUndefined();
+  });
+});
