@@ -1,0 +1,58 @@
+// An open-loop load generator: starts requests at a fixed rate whatever the answers do, so a slow
+// server shows up as latency instead of as a lower request rate (no coordinated omission).
+import http from 'node:http';
+import { summarise, type LatencySummary } from './stats.ts';
+
+export type RequestSpec = { path: string; headers: Record<string, string>; body: string };
+
+export async function runOpenLoop(options: {
+  base: string;
+  ratePerSecond: number;
+  durationMs: number;
+  makeRequest: (index: number) => RequestSpec;
+}): Promise<LatencySummary> {
+  const url = new URL(options.base);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = Math.round((options.ratePerSecond * options.durationMs) / 1000);
+  const interval = 1000 / options.ratePerSecond;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const spec = options.makeRequest(i);
+    inFlight.push(
+      send(agent, url, spec).then(
+        (status) => {
+          // Measured from when the request was due, not when it happened to be sent.
+          latencies.push(performance.now() - due);
+          if (status !== 200) errors++;
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  return summarise(latencies, errors);
+}
+
+function send(agent: http.Agent, base: URL, spec: RequestSpec): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, host: base.hostname, port: base.port, path: spec.path, method: 'POST', headers: { ...spec.headers, 'content-length': Buffer.byteLength(spec.body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
+    req.end(spec.body);
+  });
+}

@@ -1,0 +1,39 @@
+// Small statistics and process readings for the benchmarks.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export type LatencySummary = { count: number; errors: number; p50: number; p99: number; max: number };
+
+export function summarise(latenciesMs: number[], errors: number): LatencySummary {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return { count: sorted.length, errors, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
+}
+
+/** Peak resident memory (VmHWM) and current RSS of a process, in MB, from /proc. */
+export function memoryOf(pid: number): { peakMb: number; rssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peakMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
+}
+
+/** User + system CPU seconds a process has used, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/** Resets VmHWM so a phase measures its own peak (Linux: write 5 to clear_refs). */
+export function resetPeakMemory(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted on some kernels: the reported peak then covers the whole run, which the report says.
+  }
+}
