@@ -8,6 +8,9 @@ import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts
 import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
+import { createConnectionLog } from './adapters/db/connection-log.ts';
+import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
+import type { ConsentBoundHandler } from './handlers/ports.ts';
 
 export type RunningService = {
   config: Config;
@@ -32,6 +35,22 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const stoppers: (() => Promise<void>)[] = [];
 
   // --- platform and Xero wiring (added as the adapters land) ---
+
+  // Xero (issue 3): /xero/connect and /xero/callback, checks, disconnect, single-use links.
+  // `xero` is the XeroPort and `xero.linkIssuer` the LinkIssuer for createHandlers(); set
+  // `xeroConsentBound.handler = handlers.onConsentBound` once the handlers exist.
+  const xeroConsentBound: { handler?: ConsentBoundHandler } = {};
+  const xero = createXeroAdapter({
+    db: database.db,
+    settings: xeroSettingsFrom(config),
+    encryptionKeys: config.TOKEN_ENCRYPTION_KEY,
+    publicUrl: config.PUBLIC_URL,
+    connectionLog: createConnectionLog(database.db),
+    log: logger,
+    metrics,
+    onConsentBound: async (result) => xeroConsentBound.handler?.(result),
+  });
+  app.use(xero.router);
 
   finishHttpApp(app, logger);
   const server = await listen(app, config.PORT);

@@ -94,7 +94,7 @@ export class FakeXero {
   }
 
   /** A token set for a user, as if they had consented earlier (for tests that start connected). */
-  async seedTokens(userId: string, authEventId = randomUUID(), expiresInSec = 1800): Promise<TokenResponse> {
+  async seedTokens(userId: string, authEventId: string = randomUUID(), expiresInSec = 1800): Promise<TokenResponse> {
     return this.issue(userId, authEventId, false, expiresInSec);
   }
 
