@@ -70,10 +70,19 @@ export function createTeamsReferences(db: Db) {
       return { id: row.id, kind: row.kind === 'user' ? 'user' : 'channel', externalId: row.externalId, reference };
     },
 
+    /**
+     * A user by their 29: id, or by their Entra object id (admins are often listed by it): the
+     * stored reference then supplies the 29: id a 1:1 chat is opened with.
+     */
     async user(userId: string): Promise<TeamsTarget | undefined> {
-      const row = await userRow(userId);
+      const row =
+        (await userRow(userId)) ??
+        (await db.chatTarget.findFirst({
+          where: { platform: 'teams', kind: 'user', conversationReference: { contains: `"aadObjectId":${JSON.stringify(userId)}` } },
+          orderBy: { updatedAt: 'desc' },
+        }));
       const reference = parse(row?.conversationReference ?? null);
-      return row && reference ? { id: row.id, kind: 'user', externalId: userId, reference } : undefined;
+      return row && reference ? { id: row.id, kind: 'user', externalId: row.externalId, reference } : undefined;
     },
 
     /**

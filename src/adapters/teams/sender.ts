@@ -55,7 +55,7 @@ export function createTeamsSender(deps: TeamsSenderDeps): TeamsSender {
       bot: fallback?.bot,
       conversation: { id: '', isGroup: false, conversationType: 'personal', tenantId: address.tenantId ?? fallback?.conversation?.tenantId, name: '' },
     };
-    return userDestination(address.user, reference, address.serviceUrl, address.tenantId);
+    return userDestination(stored?.externalId ?? address.user, reference, address.serviceUrl, address.tenantId);
   }
 
   function userDestination(userId: string, reference: StoredReference, serviceUrl?: string, tenantId?: string): Destination | Failure {
