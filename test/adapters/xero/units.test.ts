@@ -1,0 +1,132 @@
+// Pure parts of the Xero adapter: the rate budget, the token cipher, the refresh decision.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { RateBudget } from '../../../src/adapters/xero/rate-budget.ts';
+import { createTokenCipher } from '../../../src/adapters/xero/token-cipher.ts';
+import { decideRefresh } from '../../../src/domain/refresh.ts';
+
+describe('RateBudget', () => {
+  const clock = () => {
+    let t = 1_000_000;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+
+  it('allows 60 calls a minute per tenant and refuses the 61st with the wait until the window frees', async () => {
+    const c = clock();
+    const budget = new RateBudget({ now: c.now });
+    for (let i = 0; i < 60; i++) {
+      const slot = await budget.acquire('t1', 0);
+      expect(slot.ok).toBe(true);
+      if (slot.ok) slot.value();
+      c.advance(500);
+    }
+    const refused = await budget.acquire('t1', 0);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error.limit).toBe('tenant_minute');
+    expect(!refused.ok && refused.error.retryAfterMs).toBeGreaterThan(0);
+    expect(!refused.ok && refused.error.retryAfterMs).toBeLessThanOrEqual(60_000);
+    // Another tenant has its own budget.
+    expect((await budget.acquire('t2', 0)).ok).toBe(true);
+    c.advance(31_000);
+    expect((await budget.acquire('t1', 0)).ok).toBe(true);
+  });
+
+  it('holds a sixth concurrent call for a tenant until one of the five finishes', async () => {
+    const budget = new RateBudget();
+    const slots = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await budget.acquire('t1', 0);
+      if (s.ok) slots.push(s.value);
+    }
+    expect(slots).toHaveLength(5);
+    expect((await budget.acquire('t1', 0)).ok).toBe(false);
+    const waiting = budget.acquire('t1', 5_000);
+    slots[0]!();
+    const sixth = await waiting;
+    expect(sixth.ok).toBe(true);
+    expect(budget.snapshot('t1').inFlight).toBe(5);
+  });
+
+  it('takes Xero\'s remaining counts from the headers when they are lower than ours', async () => {
+    const c = clock();
+    const budget = new RateBudget({ now: c.now });
+    budget.observe('t1', { 'x-minlimit-remaining': '2', 'x-daylimit-remaining': '10', 'x-appminlimit-remaining': '9000' });
+    expect(budget.snapshot('t1')).toMatchObject({ minute: 58, day: 4_990 });
+    expect(budget.appCount()).toBe(900); // 1,000 of Xero's 10,000, scaled to our 9,000
+    expect((await budget.acquire('t1', 0)).ok).toBe(true);
+    expect((await budget.acquire('t1', 0)).ok).toBe(true);
+    expect((await budget.acquire('t1', 0)).ok).toBe(false);
+  });
+
+  it('stops the app-wide budget at its limit for tenantless calls too', async () => {
+    const budget = new RateBudget({ limits: { appPerMinute: 3 } });
+    for (let i = 0; i < 3; i++) expect((await budget.acquire(null, 0)).ok).toBe(true);
+    const refused = await budget.acquire(null, 0);
+    expect(!refused.ok && refused.error.limit).toBe('app_minute');
+  });
+
+  it('pauses a tenant for Retry-After on a 429, and the whole app for an app-wide problem', async () => {
+    const c = clock();
+    const budget = new RateBudget({ now: c.now });
+    expect(budget.block('t1', 'minute', 20_000)).toBe(20_000);
+    const refused = await budget.acquire('t1', 0);
+    expect(!refused.ok && refused.error).toEqual({ limit: 'blocked', retryAfterMs: 20_000 });
+    expect((await budget.acquire('t2', 0)).ok).toBe(true);
+    budget.block('t2', 'appminute', undefined);
+    expect((await budget.acquire('t3', 0)).ok).toBe(false);
+    c.advance(20_001);
+    expect((await budget.acquire('t1', 0)).ok).toBe(true);
+  });
+});
+
+describe('token cipher', () => {
+  const k1 = { id: 'k1', key: randomBytes(32) };
+  const k2 = { id: 'k2', key: randomBytes(32) };
+
+  it('round-trips, never repeats a ciphertext, and carries the key id', () => {
+    const cipher = createTokenCipher([k1]);
+    const a = cipher.encrypt('refresh-token-value');
+    const b = cipher.encrypt('refresh-token-value');
+    expect(a).not.toBe(b);
+    expect(a.startsWith('v1.k1.')).toBe(true);
+    expect(a).not.toContain('refresh-token-value');
+    expect(cipher.decrypt(a)).toEqual({ ok: true, value: 'refresh-token-value' });
+  });
+
+  it('decrypts old envelopes after a key rotation and encrypts with the new key', () => {
+    const old = createTokenCipher([k1]).encrypt('secret');
+    const rotated = createTokenCipher([k2, k1]);
+    expect(rotated.decrypt(old)).toEqual({ ok: true, value: 'secret' });
+    expect(rotated.encrypt('secret').startsWith('v1.k2.')).toBe(true);
+  });
+
+  it.each([
+    ['an unknown key id', (e: string) => e.replace('v1.k1.', 'v1.k9.'), 'unknown_key'],
+    ['an edited ciphertext', (e: string) => e.slice(0, -2) + (e.endsWith('AA') ? 'BB' : 'AA'), 'tampered'],
+    ['a key id swapped to another known key', (e: string) => e.replace('v1.k1.', 'v1.k2.'), 'tampered'],
+    ['garbage', () => 'not-an-envelope', 'malformed'],
+  ])('refuses %s', (_name, mangle, code) => {
+    const cipher = createTokenCipher([k1, k2]);
+    const result = cipher.decrypt(mangle(cipher.encrypt('secret')));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error.code).toBe(code);
+  });
+});
+
+describe('decideRefresh', () => {
+  const now = new Date('2026-05-01T12:00:00Z');
+  const at = (minutes: number) => new Date(now.getTime() + minutes * 60_000);
+  const base = { accessTokenExpiresAt: at(20), refreshedAt: at(-10), createdAt: at(-1000), refreshFailures: 0, hasRefreshToken: true };
+
+  it.each([
+    ['a fresh token', {}, { refresh: false, reason: 'fresh' }],
+    ['under 5 minutes left', { accessTokenExpiresAt: at(4) }, { refresh: true, reason: 'expiring' }],
+    ['an expired token', { accessTokenExpiresAt: at(-1) }, { refresh: true, reason: 'expiring' }],
+    ['no access token', { accessTokenExpiresAt: null }, { refresh: true, reason: 'no_access_token' }],
+    ['a lost refresh answer earlier', { refreshFailures: 1 }, { refresh: true, reason: 'retry_after_failure' }],
+    ['a grant idle for a day', { refreshedAt: at(-24 * 60) }, { refresh: true, reason: 'idle_daily' }],
+    ['no refresh token', { hasRefreshToken: false, accessTokenExpiresAt: at(-1) }, { refresh: false, reason: 'no_refresh_token' }],
+  ])('%s', (_name, change, expected) => {
+    expect(decideRefresh({ ...base, ...change }, now)).toEqual(expected);
+  });
+});
