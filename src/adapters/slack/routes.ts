@@ -47,7 +47,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor: ChatActor = { platform: 'slack', userId: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) };
     const context = commandContext(command);
     await deps.track(
-      run(log, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', userId: actor.userId }).then((result) =>
+      run(log, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', subcommand: (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help', userId: actor.userId }).then((result) =>
         answerPrivately(deps, log, replyOf(result), { responseUrl: command.response_url, channelId: command.channel_id, userId: actor.userId, requestId: context.requestId! }),
       ),
     );
@@ -102,9 +102,11 @@ function commandContext(command: SlashCommand): SlackRequestContext {
 
 /** Runs a handler, turning a thrown bug into a logged failure with a plain apology. */
 async function run(log: Logger, work: () => Promise<SlackHandlerResult>, meta: Record<string, unknown>): Promise<SlackHandlerResult> {
+  const started = Date.now();
   try {
     const result = await work();
-    if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason }, 'slack request refused');
+    if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason, ms: Date.now() - started }, 'slack request refused');
+    else log.info({ ...meta, reply: result.value.reply?.type, queued: result.value.queued ?? false, ms: Date.now() - started }, 'slack request handled');
     return result;
   } catch (error) {
     log.error({ ...meta, err: error }, 'slack handler threw');
