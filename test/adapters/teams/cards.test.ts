@@ -1,0 +1,104 @@
+// The Adaptive Card renderer: every view, checked against the official 1.5 schema, plus the
+// layout rules that matter to people (buttons, confirm step, resolved look, long lists).
+import { describe, expect, it } from 'vitest';
+import { ACTION_IDS } from '../../../src/domain/actions.ts';
+import { renderCard, viewActivity } from '../../../src/adapters/teams/cards/render.ts';
+import { sampleCards, sampleViews } from '../../../src/adapters/teams/cards/samples.ts';
+import { cardBytes, escapeMarkdown, formatTime } from '../../../src/adapters/teams/cards/card.ts';
+import { checkCard, MAX_CARD_BYTES } from '../../../scripts/check-teams.ts';
+import type { AlertView, View } from '../../../src/domain/views/model.ts';
+
+const sample = (name: string): View => sampleViews().find((s) => s.name === name)!.view;
+
+describe('every card the Teams adapter can send', () => {
+  it.each(sampleCards().map(({ name, card }) => [name, card] as const))('%s validates against Adaptive Cards 1.5', (_name, card) => {
+    expect(checkCard(card)).toEqual([]);
+    expect(card.version).toBe('1.5');
+  });
+
+  it('the check rejects what Teams would not render', () => {
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlok', text: 'typo' }] }).length).toBeGreaterThan(0);
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.6', body: [] })).toContain('version 1.6 is above 1.5, the most Teams renders');
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', msteams: { width: 'Full' }, body: [] }).join()).toContain('additional properties');
+    const huge = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'x'.repeat(MAX_CARD_BYTES) }] };
+    expect(checkCard(huge).join()).toContain('byte budget');
+  });
+});
+
+describe('alert card', () => {
+  const alert = sample('alert: fresh') as AlertView;
+
+  it('shows what broke, since when, who connected it and the next step, with the three buttons', () => {
+    expect(renderCard(alert)).toMatchSnapshot();
+  });
+
+  it('carries the button value as Action.Execute data, and asks before disconnecting', () => {
+    const card = renderCard(alert);
+    const [disconnect, reconnect, confirm] = card.actions!;
+    expect(disconnect).toMatchObject({ type: 'Action.ShowCard', title: 'Disconnect' });
+    const confirmStep = disconnect!.type === 'Action.ShowCard' ? disconnect.card.actions![0] : undefined;
+    expect(confirmStep).toEqual({
+      type: 'Action.Execute',
+      title: 'Yes, disconnect',
+      verb: ACTION_IDS.disconnect,
+      data: { incidentId: 'inc-1', connectionId: 'con-1' },
+      style: 'destructive',
+    });
+    expect(reconnect).toMatchObject({ type: 'Action.Execute', verb: ACTION_IDS.reconnect, data: { incidentId: 'inc-1', connectionId: 'con-1' }, style: 'positive' });
+    expect(confirm).toMatchObject({ type: 'Action.Execute', verb: ACTION_IDS.confirmXero, title: 'I disconnected in Xero too' });
+  });
+
+  it('turns green without buttons once resolved, and says how long it was broken', () => {
+    const card = renderCard(sample('alert: resolved'));
+    expect(card.actions).toBeUndefined();
+    expect(card.body[0]).toMatchObject({ type: 'Container', style: 'good' });
+    expect(JSON.stringify(card)).toContain('20m after it broke');
+  });
+
+  it('shows only the buttons still worth pressing', () => {
+    const card = renderCard(sample('alert: every step done but reconnect'));
+    expect(card.actions!.map((a) => a.title)).toEqual(['Reconnect']);
+  });
+
+  it('keeps names typed by people from turning into Markdown', () => {
+    const card = renderCard({ ...alert, tenantName: 'Acme *Ltd* [NZ]' });
+    const header = JSON.stringify(card.body[0]);
+    expect(header).toContain('Acme \\\\*Ltd\\\\* \\\\[NZ\\\\]');
+    expect(escapeMarkdown('Demo Company (NZ)')).toBe('Demo Company (NZ)');
+  });
+});
+
+describe('lists', () => {
+  it('fits 500 connections into one card, problems first, and says how many it left out', () => {
+    const view = sample('status: 500 connections');
+    const card = renderCard(view);
+    expect(cardBytes(card)).toBeLessThan(MAX_CARD_BYTES);
+    const text = JSON.stringify(card);
+    expect(text).toMatch(/…and \d+ more/);
+    expect(text).toContain('500 connections: 480 connected');
+  });
+
+  it('fits a mass revocation of 1,000 into one summary card', () => {
+    const card = renderCard(sample('summary: mass revocation'));
+    expect(cardBytes(card)).toBeLessThan(MAX_CARD_BYTES);
+    expect(JSON.stringify(card)).toMatch(/…and \d+ more/);
+  });
+});
+
+describe('links and messages', () => {
+  it('puts a link behind an Action.OpenUrl button and says when it expires', () => {
+    const card = renderCard(sample('link: reconnect'));
+    expect(card.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Reconnect to Xero', url: 'https://guard.example.com/xero/connect?t=abc', style: 'positive' }]);
+    expect(JSON.stringify(card)).toContain(`expires ${formatTime('2026-03-03T09:30:00.000Z')}`);
+  });
+
+  it('wraps a card in a message activity with a plain summary for notifications', () => {
+    const activity = viewActivity(sample('notice: warning'));
+    expect(activity.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(activity.summary).toBe('Xero API unreachable. Checks keep failing with timeouts since 09:00 UTC.');
+  });
+
+  it('formats times in UTC, the same for everyone in the channel', () => {
+    expect(formatTime('2026-03-03T09:05:00.000Z')).toBe('3 Mar 2026, 09:05 UTC');
+  });
+});
