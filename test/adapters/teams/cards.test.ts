@@ -36,7 +36,7 @@ describe('alert card', () => {
     const card = renderCard(alert);
     const [disconnect, reconnect, confirm] = card.actions!;
     expect(disconnect).toMatchObject({ type: 'Action.ShowCard', title: 'Disconnect' });
-    const confirmStep = disconnect!.type === 'Action.ShowCard' ? disconnect.card.actions![0] : undefined;
+    const confirmStep = disconnect?.type === 'Action.ShowCard' ? disconnect.card.actions![0] : undefined;
     expect(confirmStep).toEqual({
       type: 'Action.Execute',
       title: 'Yes, disconnect',
