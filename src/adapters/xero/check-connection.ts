@@ -73,7 +73,13 @@ export function createChecker(deps: CheckDeps) {
     // The monitor only schedules existing rows: a missing one is a bug upstream.
     if (!connection) throw new Error(`checkConnection: no connection ${connectionId}`);
     const log = deps.log.child({ connectionId, tenantId: connection.tenantId, checkId: cycle.id });
-    const fail = (failure: XeroFailure): CheckOutcome => ({
+    // Which limit a 429 hit goes into the log row's detail (CheckOutcome has no field for it).
+    let limitHit: string | undefined;
+    const fail = (failure: XeroFailure): CheckOutcome => {
+      limitHit = failure.rateLimitProblem;
+      return failOutcome(failure);
+    };
+    const failOutcome = (failure: XeroFailure): CheckOutcome => ({
       ok: false,
       connectionId,
       cause: failure.cause,
@@ -99,7 +105,7 @@ export function createChecker(deps: CheckDeps) {
       httpStatus: outcome.ok ? null : outcome.httpStatus,
       xeroError: outcome.ok ? null : outcome.xeroError,
       cause: outcome.ok ? null : outcome.cause,
-      detail: outcome.ok || outcome.retryAfterMs === undefined ? null : `retry after ${outcome.retryAfterMs} ms`,
+      detail: outcome.ok || outcome.retryAfterMs === undefined ? null : `retry after ${outcome.retryAfterMs} ms${limitHit ? ` (limit: ${limitHit})` : ''}`,
       at: deps.clock.now(),
     });
     if (outcome.ok) log.debug('connection ok');

@@ -5,7 +5,7 @@
 //      (client-side checks, timeouts).
 // This is the one place that reads them. The result holds only safe fields: no raw error, request,
 // header or config survives, so nothing downstream can log a token or the Basic credentials.
-import { classifyXeroSignal, describeError, type Cause, type XeroSignal } from '../../domain/causes.ts';
+import { classifyXeroSignal, type Cause, type XeroSignal } from '../../domain/causes.ts';
 import { maskCredentials } from '../observability/logger.ts';
 import { DeadlineExceeded, flatHeaders } from './transport.ts';
 
@@ -167,6 +167,3 @@ function tryParse(text: string): unknown {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
-
-// Re-exported for callers that describe a 2xx body problem in the same words.
-export { describeError };

@@ -112,7 +112,8 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget): X
       // A 2xx whose body xero-node could not use (malformed JSON, a token set without tokens).
       if (lastStatus >= 200 && lastStatus < 300 && !isXeroShaped(result.error)) return err(malformedResponse(operation, lastStatus));
       const failure = normaliseXeroError(result.error, operation, { timedOut: result.timedOut });
-      if (failure.status !== 429) return err(failure);
+      // Only API calls spend the API budgets; a 429 from the identity host is passed on as is.
+      if (failure.status !== 429 || !budgeted) return err(failure);
       const wait = budget.block(operation === 'organisation' ? tenantId : null, failure.rateLimitProblem, failure.retryAfterMs);
       if (attempt > 0 || wait > maxWait) return err({ ...failure, retryAfterMs: wait });
       await sleep(wait);

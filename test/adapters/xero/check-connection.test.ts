@@ -122,7 +122,7 @@ describe('checkConnection', () => {
     expect(probes()).toBe(before);
     const row = (await logRows(seeded.connectionIds[0]!))[0]!;
     expect(row).toMatchObject({ cause: 'rate_limited', httpStatus: 429 });
-    expect(row.detail).toContain('retry after 30000 ms');
+    expect(row.detail).toBe('retry after 30000 ms (limit: minute)');
     expect(logs.join('')).toContain('rate_limited');
   });
 
