@@ -4,22 +4,31 @@
 // from when the process started) and tenants of one grant fall in the same slot, which lets one
 // GET /connections per grant serve them all in one cycle.
 
-/** FNV-1a over the id, mapped to [0, 1): a stable, evenly spread phase. */
+/** FNV-1a over the id, then murmur3's final mix (ids that differ in one character land far apart), mapped to [0, 1). */
 export function phaseOf(id: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i += 1) {
     hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    hash = Math.imul(hash, 0x01000193);
   }
-  return hash / 0x1_0000_0000;
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return (hash >>> 0) / 0x1_0000_0000;
 }
 
-/** The first slot of this phase strictly after `now`. */
+/**
+ * The first slot of this phase at least half an interval after `now`. In the steady state that is
+ * exactly one interval after the slot just checked; after a late or early check (a backlog at
+ * first start, a retry) it falls back into phase without checking twice in quick succession.
+ */
 export function nextSlot(now: Date, intervalMs: number, phase: number): Date {
   const offset = Math.floor(phase * intervalMs);
-  const t = now.getTime();
-  const base = Math.floor((t - offset) / intervalMs) * intervalMs + offset;
-  return new Date(base + intervalMs > t ? base + intervalMs : base + 2 * intervalMs);
+  const earliest = now.getTime() + Math.floor(intervalMs / 2);
+  const k = Math.floor((earliest - offset) / intervalMs) + 1;
+  return new Date(k * intervalMs + offset);
 }
 
 export const BACKOFF_BASE_MS = 30_000;
