@@ -82,7 +82,7 @@ describe('/xero commands', () => {
     await reply(ADMIN, 'here', { ...slackContext, channelId: 'C-NEW' });
     expect((await h.store.targets.alertChannels()).map((t) => t.externalId)).toEqual(['C-NEW']);
     const teamsAdmin = { platform: 'teams' as const, userId: '29:admin' };
-    h.deps.admins.teams.push('29:admin');
+    (h.deps.admins.teams as string[]).push('29:admin');
     const reference = JSON.stringify({ serviceUrl: 'https://smba.example/', conversation: { id: '19:abc@thread.tacv2', tenantId: 't1' } });
     await h.handlers.runCommand(teamsAdmin, 'here', { platform: 'teams', channelId: '19:abc@thread.tacv2', conversationReference: reference });
     const channels = await h.store.targets.alertChannels();

@@ -35,9 +35,9 @@ describe('check scheduler', () => {
   async function run(harness: MonitorHarness, seconds: number, schedulers: ReturnType<typeof createScheduler>[]) {
     const checkedAt: { id: string; at: number }[] = [];
     const original = harness.xero.checkConnection.bind(harness.xero);
-    harness.xero.checkConnection = async (id, cycle) => {
+    harness.xero.checkConnection = async (id: string) => {
       checkedAt.push({ id, at: harness.clock.now().getTime() });
-      return original(id, cycle);
+      return original(id);
     };
     for (let s = 0; s < seconds; s += 1) {
       const ticks = await Promise.all(schedulers.map((scheduler) => scheduler.tick()));
