@@ -19,8 +19,12 @@ import type { TeamsHandlerResult, TeamsHandlers } from './ports.ts';
 import type { TeamsReferences } from './references.ts';
 import type { TeamsSender } from './sender.ts';
 
+/** Counts each handled activity by kind and outcome (optional: tests may leave it out). */
+export type TeamsBotMetrics = { handled(kind: 'command' | 'click' | 'install', outcome: string, seconds: number): void };
+
 export type TeamsBotDeps = {
   handlers: TeamsHandlers;
+  metrics?: TeamsBotMetrics;
   sender: TeamsSender;
   references: TeamsReferences;
   logger: Logger;
@@ -81,15 +85,21 @@ export class TeamsBot extends ActivityHandler {
   }
 
   private async command(activity: Activity): Promise<void> {
+    const started = Date.now();
     const log = this.log.child({ requestId: activity.id });
     const actor = actorOf(activity);
     if (!actor) return;
     await this.remember(actor, activity);
     const text = commandText(activity);
+    // The command word only: what follows may name an organisation, nothing secret, but short logs.
+    const meta = { command: (text.split(/\s+/)[0] ?? '').toLowerCase(), userId: actor.userId, conversationType: activity.conversation?.conversationType };
     try {
       const result = await this.deps.handlers.runCommand(actor, text, commandContextOf(activity));
       const view = result.ok ? result.value.reply : result.error.reply;
-      if (!result.ok) log.info({ code: result.error.code, reason: result.error.reason, command: text.split(/\s+/)[0] }, 'teams command refused');
+      const ms = Date.now() - started;
+      if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason, ms }, 'teams command refused');
+      else log.info({ ...meta, reply: view?.type, queued: result.value.queued, ms }, 'teams command handled');
+      this.deps.metrics?.handled('command', result.ok ? 'ok' : result.error.code, ms / 1000);
       if (!view) return;
       if (view.type === 'link' && !isPersonal(activity)) {
         // A single-use link never goes into a channel: it goes to the asker's 1:1 chat.
@@ -99,7 +109,8 @@ export class TeamsBot extends ActivityHandler {
       }
       await this.answer(activity, viewActivity(view));
     } catch (error) {
-      log.error({ err: error }, 'teams command failed');
+      log.error({ err: error, ...meta }, 'teams command failed');
+      this.deps.metrics?.handled('command', 'exception', (Date.now() - started) / 1000);
       await this.answer(activity, textActivity(TEAMS_TEXT.failed));
     }
   }
@@ -121,9 +132,20 @@ export class TeamsBot extends ActivityHandler {
     const card = isPersonal(activity) ? welcomeCard() : alertChannelOfferCard();
     await context.sendActivity({ type: 'message', attachments: [cardAttachment(card)], summary: card.fallbackText });
     this.log.info({ conversationType: activity.conversation?.conversationType, requestId: activity.id }, 'teams bot installed');
+    this.deps.metrics?.handled('install', 'ok', 0);
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
+    const started = Date.now();
+    const response = await this.click(context, invoke);
+    const ms = Date.now() - started;
+    const outcome = response.type === CARD_CONTENT_TYPE ? 'card' : 'message';
+    this.log.info({ requestId: context.activity.id, verb: invoke.action?.verb, userId: context.activity.from?.id, answer: outcome, ms }, 'teams click handled');
+    this.deps.metrics?.handled('click', outcome, ms / 1000);
+    return response;
+  }
+
+  private async click(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const activity = { ...context.activity } as Activity;
     const log = this.log.child({ requestId: activity.id });
     const actor = actorOf(activity);

@@ -8,7 +8,8 @@ import { TeamsAuthentication } from './auth.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Db } from '../db/client.ts';
-import { TeamsBot } from './bot.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { TeamsBot, type TeamsBotMetrics } from './bot.ts';
 import { createConnectorClients } from './connector.ts';
 import type { TeamsHandlers } from './ports.ts';
 import { createTeamsReferences } from './references.ts';
@@ -22,6 +23,8 @@ export type TeamsSurfaceDeps = {
   logger: Logger;
   app: Express;
   db: Db;
+  /** Prometheus registry of the service; Teams counts what it handled there. */
+  metrics?: Metrics;
   /** Default 4 s: Teams waits only a few seconds for an Action.Execute answer. */
   invokeBudgetMs?: number;
   /**
@@ -61,7 +64,14 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
 
   const references = createTeamsReferences(deps.db);
   const sender = createTeamsSender({ clients: createConnectorClients(auth, appId), references, botAppId: appId, logger });
-  const bot = new TeamsBot({ handlers: deps.handlers, sender, references, logger, invokeBudgetMs: deps.invokeBudgetMs ?? 4_000 });
+  const bot = new TeamsBot({
+    handlers: deps.handlers,
+    sender,
+    references,
+    logger,
+    invokeBudgetMs: deps.invokeBudgetMs ?? 4_000,
+    ...(deps.metrics ? { metrics: botMetrics(deps.metrics) } : {}),
+  });
 
   deps.app.post(TEAMS_PATH, express.json({ limit: '1mb' }), async (req, res, next) => {
     try {
@@ -95,5 +105,16 @@ function publicCloudWithKeysAt(openIdMetadataUrl: string): Partial<Configuration
     ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
     ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
     CallerId: CallerIdConstants.PublicAzureChannel,
+  };
+}
+
+function botMetrics(metrics: Metrics): TeamsBotMetrics {
+  const handled = metrics.counter('teams_activities_total', 'Teams commands, clicks and installs handled', ['kind', 'outcome']);
+  const duration = metrics.histogram('teams_activity_duration_seconds', 'Time to handle a Teams command or click', ['kind'], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3, 5]);
+  return {
+    handled(kind, outcome, seconds) {
+      handled.inc({ kind, outcome });
+      duration.observe({ kind }, seconds);
+    },
   };
 }

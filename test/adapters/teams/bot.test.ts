@@ -8,6 +8,7 @@ import { checkCard } from '../../../scripts/check-teams.ts';
 import { adaptiveCardInvoke, botAddedToTeam, CHANNEL_CONVERSATION, messageActivity, TENANT_ID, type TeamsUser } from '../../fakes/bot-connector.ts';
 import { startTeamsHarness, type TeamsHarness } from './harness.ts';
 import type { AlertView } from '../../../src/domain/views/model.ts';
+import { createMetrics } from '../../../src/adapters/observability/metrics.ts';
 
 const ann: TeamsUser = { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin' };
 
@@ -228,5 +229,24 @@ describe('installation', () => {
     const sent = h.connector.calls[0]!;
     expect(cardOf(sent.body).actions).toBeUndefined();
     expect(cardOf(sent.body).body[0].items[0].text).toContain('Xero Guard');
+  });
+});
+
+describe('observability', () => {
+  it('logs each command and click once with its duration, and counts them', async () => {
+    await h.close();
+    const metrics = createMetrics();
+    h = await startTeamsHarness({ metrics });
+    await h.connector.send(h.botUrl, messageActivity(h.connector.serviceUrl, ann, 'status'));
+    await h.surface.bot.idle();
+    h.handlers.answer = () => ({ ok: false, error: { code: 'not_permitted', reply: { type: 'text', tone: 'danger', text: 'No.', lines: [] } } });
+    await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.disconnect, { incidentId: 'i', connectionId: 'c' }, 'act-9'));
+
+    const lines = h.logs.lines();
+    expect(lines.filter((l) => l.msg === 'teams command handled')).toEqual([expect.objectContaining({ command: 'status', userId: '29:ann', ms: expect.any(Number) })]);
+    expect(lines.filter((l) => l.msg === 'teams click handled')).toEqual([expect.objectContaining({ verb: ACTION_IDS.disconnect, answer: 'message' })]);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('xero_guard_teams_activities_total{kind="command",outcome="ok"} 1');
+    expect(text).toContain('xero_guard_teams_activities_total{kind="click",outcome="message"} 1');
   });
 });

@@ -8,6 +8,7 @@ import express from 'express';
 import type { ButtonAction } from '../../../src/domain/actions.ts';
 import type { ChatActor } from '../../../src/domain/permissions.ts';
 import { createTeamsSurface, type TeamsSurface } from '../../../src/adapters/teams/surface.ts';
+import type { Metrics } from '../../../src/adapters/observability/metrics.ts';
 import type { TeamsCommandContext } from '../../../src/adapters/teams/inbound.ts';
 import type { TeamsHandlerResult, TeamsHandlers } from '../../../src/adapters/teams/ports.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -53,7 +54,7 @@ export type TeamsHarness = {
 };
 
 export async function startTeamsHarness(
-  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers } = {},
+  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers; metrics?: Metrics } = {},
 ): Promise<TeamsHarness> {
   const database = await createTestDatabase('sqlite');
   const connector = await startFakeBotConnector();
@@ -68,6 +69,7 @@ export async function startTeamsHarness(
     db: database.db,
     ...(options.invokeBudgetMs !== undefined ? { invokeBudgetMs: options.invokeBudgetMs } : {}),
     ...(options.openIdMetadataUrl ? { openIdMetadataUrl: options.openIdMetadataUrl } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const server: http.Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -111,6 +111,13 @@ describe('direct messages', () => {
     expect(h.connector.callsOf('createConversation')).toHaveLength(0);
   });
 
+  it('finds a user addressed by their Entra object id (how admins are often listed)', async () => {
+    await storeUser('29:frank', { serviceUrl: h.connector.serviceUrl, user: { id: '29:frank', aadObjectId: 'aad-frank' }, conversation: { id: 'a:frank-chat', conversationType: 'personal', tenantId: TENANT_ID } });
+    const outcome = await h.surface.sender.deliver(delivery({ kind: 'dm', address: { platform: 'teams', user: 'aad-frank' } }));
+    expect(outcome).toMatchObject({ ok: true, channelId: 'a:frank-chat' });
+    expect(h.connector.callsOf('createConversation')).toHaveLength(0);
+  });
+
   it('reports a user who blocked the bot (403) as unreachable, not to be retried', async () => {
     h.connector.blockUser('29:bob');
     const outcome = await h.surface.sender.deliver(delivery({ kind: 'dm', address: { platform: 'teams', user: '29:bob', tenantId: TENANT_ID, serviceUrl: h.connector.serviceUrl } }));
