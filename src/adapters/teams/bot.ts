@@ -14,6 +14,7 @@ import type { DeliveryOutcome } from '../../handlers/ports.ts';
 import { CARD_CONTENT_TYPE } from './cards/card.ts';
 import { alertChannelOfferCard, USE_CHANNEL_VERB, welcomeCard } from './cards/offer.ts';
 import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
+import { createRecentIds } from './recent-ids.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
 import type { TeamsHandlerResult, TeamsHandlers } from './ports.ts';
 import type { TeamsReferences } from './references.ts';
@@ -48,6 +49,7 @@ export const TEAMS_TEXT = {
 
 export class TeamsBot extends ActivityHandler {
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly recent = createRecentIds();
   private readonly log: Logger;
 
   constructor(private readonly deps: TeamsBotDeps) {
@@ -56,7 +58,9 @@ export class TeamsBot extends ActivityHandler {
     this.onMessage(async (context, next) => {
       // A copy: the turn context is gone once the HTTP request is answered.
       const activity = { ...context.activity } as Activity;
-      this.track(this.command(activity));
+      const key = `${activity.conversation?.id}|${activity.id}`;
+      if (activity.id && !this.recent.firstTime(key)) this.log.info({ requestId: activity.id }, 'teams redelivery ignored');
+      else this.track(this.command(activity));
       await next();
     });
     this.onMembersAdded(async (context, next) => {

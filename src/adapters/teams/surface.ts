@@ -74,6 +74,13 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
   });
 
   deps.app.post(TEAMS_PATH, express.json({ limit: '1mb' }), async (req, res, next) => {
+    // The commonest unauthenticated request (no token at all) is refused here, with the same 401
+    // CloudAdapter would give, without the SDK printing a stack trace for every scanner.
+    if (appId && !req.headers.authorization) {
+      log.warn({ requestId: (req.body as { id?: unknown } | undefined)?.id }, 'teams request without a token refused');
+      res.status(401).end();
+      return;
+    }
     try {
       // Authenticates the request (401 when the token is missing or wrong), runs the turn, and
       // writes the invoke response (the card of a click) as the HTTP answer.

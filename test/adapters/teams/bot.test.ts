@@ -118,6 +118,16 @@ describe('commands', () => {
     expect(JSON.stringify(h.connector.calls.filter((c) => c.status < 300))).not.toContain('t=secret');
   });
 
+  it('runs a message the Bot Framework delivers twice only once', async () => {
+    const inbound = messageActivity(h.connector.serviceUrl, ann, 'check Demo');
+    await h.connector.send(h.botUrl, inbound);
+    const again = await h.connector.send(h.botUrl, inbound);
+    expect(again.status).toBe(200);
+    await h.surface.bot.idle();
+    expect(h.handlers.calls).toHaveLength(1);
+    expect(h.connector.callsOf('replyToActivity')).toHaveLength(1);
+  });
+
   it('answers a refused command with its explanation', async () => {
     h.handlers.answer = () => ({ ok: false, error: { code: 'not_permitted', reply: { type: 'text', tone: 'danger', text: 'Only admins may connect.', lines: [] } } });
     await h.connector.send(h.botUrl, messageActivity(h.connector.serviceUrl, ann, 'connect'));
