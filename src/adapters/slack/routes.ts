@@ -21,6 +21,8 @@ export type RouteDeps = {
   logger: Logger;
   /** Keeps work that runs after the ack visible to stop(), so a shutdown lets it finish. */
   track<T>(work: Promise<T>): Promise<T>;
+  /** Counts a request by kind (command, click, event) and outcome. */
+  count?(kind: string, outcome: string): void;
 };
 
 const BUTTON_IDS = new RegExp(`^(${Object.values(ACTION_IDS).join('|')})$`);
@@ -35,6 +37,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const key = requestKey(body);
     if (key && !deps.seen.firstTime(key)) {
       log.info({ key: key.split(':')[0], retryNum: context.retryNum, retryReason: context.retryReason }, 'slack retry ignored');
+      deps.count?.(key.split(':')[0]!, 'retry_ignored');
       const ack = (rest as { ack?: () => Promise<void> }).ack;
       if (ack) await ack();
       return;
@@ -47,7 +50,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor: ChatActor = { platform: 'slack', userId: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) };
     const context = commandContext(command);
     await deps.track(
-      run(log, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', subcommand: (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help', userId: actor.userId }).then((result) =>
+      run(log, deps, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', subcommand: (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help', userId: actor.userId }).then((result) =>
         answerPrivately(deps, log, replyOf(result), { responseUrl: command.response_url, channelId: command.channel_id, userId: actor.userId, requestId: context.requestId! }),
       ),
     );
@@ -68,7 +71,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       requestId: `${body.user.id}:${action.action_ts}`,
     };
     await deps.track(
-      run(log, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
+      run(log, deps, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
         answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
       ),
     );
@@ -81,6 +84,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
 
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== undefined && event.tab !== 'home') return;
+    deps.count?.('event', 'app_home_opened');
     await deps.track(deps.homes.opened(event.user).catch((error: unknown) => log.warn({ err: error, userId: event.user }, 'app home failed')));
   });
 
@@ -101,15 +105,17 @@ function commandContext(command: SlashCommand): SlackRequestContext {
 }
 
 /** Runs a handler, turning a thrown bug into a logged failure with a plain apology. */
-async function run(log: Logger, work: () => Promise<SlackHandlerResult>, meta: Record<string, unknown>): Promise<SlackHandlerResult> {
+async function run(log: Logger, deps: Pick<RouteDeps, 'count'>, work: () => Promise<SlackHandlerResult>, meta: { kind: string } & Record<string, unknown>): Promise<SlackHandlerResult> {
   const started = Date.now();
   try {
     const result = await work();
+    deps.count?.(meta.kind, result.ok ? 'handled' : result.error.code);
     if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason, ms: Date.now() - started }, 'slack request refused');
     else log.info({ ...meta, reply: result.value.reply?.type, queued: result.value.queued ?? false, ms: Date.now() - started }, 'slack request handled');
     return result;
   } catch (error) {
     log.error({ ...meta, err: error }, 'slack handler threw');
+    deps.count?.(meta.kind, 'error');
     return { ok: false, error: { code: 'internal', reply: FALLBACK_ERROR } };
   }
 }

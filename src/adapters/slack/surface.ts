@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { App, ExpressReceiver, SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { Config } from '../../config.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Delivery } from '../../handlers/ports.ts';
 import { EVENTS_PATH } from './app-facts.ts';
 import { boltLogger } from './bolt-logger.ts';
@@ -24,6 +25,8 @@ export type SlackSurfaceOptions = {
   now?: () => Date;
   /** App Home refresh debounce after a state change (tests shorten it). */
   homeDebounceMs?: number;
+  /** Counts requests and deliveries by outcome (xero_guard_slack_*). */
+  metrics?: Pick<Metrics, 'counter'>;
 };
 
 export type SlackSurface = {
@@ -60,12 +63,15 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
 
   const handlers = options.handlers;
   const homes = createHomeTabs({ handlers, sender: baseSender, logger, ...(options.now ? { now: options.now } : {}), debounceMs: options.homeDebounceMs ?? 2_000 });
+  const deliveries = options.metrics?.counter('slack_deliveries_total', 'Slack deliveries by kind and outcome', ['kind', 'outcome']);
+  const requests = options.metrics?.counter('slack_requests_total', 'Slack commands, clicks and events by outcome', ['kind', 'outcome']);
   const sender: SlackSender = {
     platform: 'slack',
     publishHome: baseSender.publishHome,
     findDelivered: baseSender.findDelivered,
     async deliver(delivery: Delivery) {
       const outcome = await baseSender.deliver(delivery);
+      deliveries?.inc({ kind: delivery.kind, outcome: outcome.ok ? 'ok' : outcome.unreachableUser ? 'unreachable' : outcome.retry ? 'retry' : 'failed' });
       if (outcome.ok && STATE_VIEWS.has(delivery.view.type)) homes.refreshSoon();
       return outcome;
     },
@@ -119,7 +125,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 } },
     logger: boltLogger(logger),
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createSeenKeys(), logger, track });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createSeenKeys(), logger, track, count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
   let started = false;
   return {

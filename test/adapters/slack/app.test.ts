@@ -12,6 +12,7 @@ import type { View } from '../../../src/domain/views/model.ts';
 import type { SlackHandlerResult, SlackHandlers, SlackRequestContext } from '../../../src/adapters/slack/handlers-port.ts';
 import { createSlackSurface, type SlackSurface } from '../../../src/adapters/slack/surface.ts';
 import { LINK_ACTION_ID } from '../../../src/adapters/slack/render.ts';
+import { createMetrics } from '../../../src/adapters/observability/metrics.ts';
 import {
   FORM,
   JSON_TYPE,
@@ -58,6 +59,7 @@ let url: string;
 let surface: SlackSurface;
 let authCallsAtStart: ReturnType<FakeSlack['calls']> = [];
 const rec = recordingHandlers();
+const metrics = createMetrics();
 
 beforeAll(async () => {
   slack = await startFakeSlack();
@@ -68,6 +70,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     app,
     homeDebounceMs: 20,
+    metrics,
   });
   app.use((_req, res) => res.status(404).send('not found'));
   server = http.createServer(app);
@@ -182,6 +185,17 @@ describe('Slack HTTP endpoint', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect(rec.calls).toHaveLength(1);
     expect(slack.calls('response_url')).toHaveLength(1);
+  });
+
+  it('counts requests by kind and outcome, retries included', async () => {
+    const body = blockActionsBody(click(ACTION_IDS.reconnect));
+    await postSigned(url, body, FORM, { secret: SECRET });
+    await postSigned(url, body, FORM, { secret: SECRET, headers: { 'x-slack-retry-num': '1' } });
+    await slack.waitFor((c) => c.method === 'response_url');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/xero_guard_slack_requests_total\{kind="click",outcome="handled"\} [1-9]/);
+    expect(text).toMatch(/xero_guard_slack_requests_total\{kind="action",outcome="retry_ignored"\} [1-9]/);
+    expect(text).toMatch(/xero_guard_slack_deliveries_total\{kind="ephemeral",outcome="ok"\} [1-9]/);
   });
 
   it('handles two real clicks (different action_ts) as two requests: the handlers make them idempotent', async () => {
