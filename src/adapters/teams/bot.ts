@@ -11,7 +11,7 @@ import { buttonActionOf } from '../../domain/actions.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
 import type { DeliveryOutcome } from '../../handlers/ports.ts';
-import { CARD_CONTENT_TYPE } from './cards/card.ts';
+import { CARD_CONTENT_TYPE, teamsCommands } from './cards/card.ts';
 import { alertChannelOfferCard, USE_CHANNEL_VERB, welcomeCard } from './cards/offer.ts';
 import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
 import { createRecentIds } from './recent-ids.ts';
@@ -44,7 +44,6 @@ export const TEAMS_TEXT = {
   working: 'Working on it: the card updates when it is done.',
   unknownButton: 'This button is not one Xero Guard knows. It may come from an older version of the card.',
   failed: 'Something went wrong on our side; it was logged. Please try again.',
-  empty: 'Send **help** to see what I can do.',
 } as const;
 
 export class TeamsBot extends ActivityHandler {
@@ -208,8 +207,8 @@ function textActivity(text: string): Partial<Activity> {
 
 /** A view as one line of plain text (invoke message answers show no cards). */
 export function plainText(view: View): string {
-  if (view.type === 'text') return [view.title, view.text, ...view.lines].filter(Boolean).join(' ');
-  return renderCard(view).fallbackText ?? '';
+  const text = view.type === 'text' ? [view.title, view.text, ...view.lines].filter(Boolean).join(' ') : (renderCard(view).fallbackText ?? '');
+  return teamsCommands(text, 'plain');
 }
 
 type Settled<T> = { done: false } | { done: true; ok: true; result: T } | { done: true; ok: false; error: unknown };

@@ -6,6 +6,7 @@ import { renderCard, viewActivity } from '../../../src/adapters/teams/cards/rend
 import { sampleCards, sampleViews } from '../../../src/adapters/teams/cards/samples.ts';
 import { cardBytes, escapeMarkdown, formatTime } from '../../../src/adapters/teams/cards/card.ts';
 import { checkCard, MAX_CARD_BYTES } from '../../../scripts/check-teams.ts';
+import { plainText } from '../../../src/adapters/teams/bot.ts';
 import type { AlertView, View } from '../../../src/domain/views/model.ts';
 
 const sample = (name: string): View => sampleViews().find((s) => s.name === name)!.view;
@@ -96,6 +97,12 @@ describe('links and messages', () => {
     const activity = viewActivity(sample('notice: warning'));
     expect(activity.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
     expect(activity.summary).toBe('Xero API unreachable. Checks keep failing with timeouts since 09:00 UTC.');
+  });
+
+  it('names commands the Teams way: a message to the bot, not a slash command', () => {
+    const card = renderCard({ type: 'text', tone: 'info', text: 'Try /xero reconnect <organisation>.', lines: ['/xero status: every connection'] });
+    expect(card.body.map((e) => (e.type === 'TextBlock' ? e.text : ''))).toEqual(['Try **reconnect** <organisation>.', '• **status**: every connection']);
+    expect(plainText({ type: 'text', tone: 'danger', text: 'That button is out of date. Run /xero status.', lines: [] })).toBe('That button is out of date. Run "status".');
   });
 
   it('formats times in UTC, the same for everyone in the channel', () => {

@@ -70,7 +70,15 @@ export function innerCard(body: Element[], actions: Action[] = []): AdaptiveCard
 }
 
 export function text(value: string, options: Omit<TextBlock, 'type' | 'text'> = {}): TextBlock {
-  return { type: 'TextBlock', text: value, wrap: true, ...options };
+  return { type: 'TextBlock', text: teamsCommands(value, 'markdown'), wrap: true, ...options };
+}
+
+/**
+ * The shared wording names commands the Slack way ("/xero reconnect <org>"); in Teams they are
+ * plain messages to the bot, so the prefix goes and the command word stands out instead.
+ */
+export function teamsCommands(value: string, format: 'markdown' | 'plain'): string {
+  return value.replace(/\/xero\s+([a-z]+)/g, format === 'markdown' ? '**$1**' : '"$1"');
 }
 
 export function facts(pairs: [string, string | undefined][]): FactSet {
