@@ -9,6 +9,7 @@ import type { ButtonAction } from '../../../src/domain/actions.ts';
 import type { ChatActor } from '../../../src/domain/permissions.ts';
 import { createTeamsSurface, type TeamsSurface } from '../../../src/adapters/teams/surface.ts';
 import type { Metrics } from '../../../src/adapters/observability/metrics.ts';
+import type { Dialect } from '../../../src/adapters/db/client.ts';
 import type { TeamsCommandContext } from '../../../src/adapters/teams/inbound.ts';
 import type { TeamsHandlerResult, TeamsHandlers } from '../../../src/adapters/teams/ports.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -54,9 +55,9 @@ export type TeamsHarness = {
 };
 
 export async function startTeamsHarness(
-  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers; metrics?: Metrics } = {},
+  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers; metrics?: Metrics; dialect?: Dialect } = {},
 ): Promise<TeamsHarness> {
-  const database = await createTestDatabase('sqlite');
+  const database = await createTestDatabase(options.dialect ?? 'sqlite');
   const connector = await startFakeBotConnector();
   const logs = captureLogs('debug');
   const handlers = options.handlers ?? standInHandlers();
