@@ -69,15 +69,15 @@ export function createTeamsSender(deps: TeamsSenderDeps): TeamsSender {
     if (isPersonalConversation(destination.reference)) return destination.reference.conversation!.id;
     const client = await deps.clients.forServiceUrl(destination.serviceUrl);
     const memberId = destination.reference.user?.id ?? destination.userId;
-    const parameters: ConversationParameters = {
+    // The minimal 1:1 request Teams accepts: one member by 29: id, the tenant, the bot. No topic
+    // and no first activity (the message follows with sendToConversation, like every other send).
+    const parameters = {
       isGroup: false,
       bot: destination.reference.bot ?? { id: `28:${deps.botAppId}`, name: '' },
       members: [{ id: memberId, name: destination.reference.user?.name ?? '' }],
       tenantId: destination.tenantId ?? '',
       channelData: destination.tenantId ? { tenant: { id: destination.tenantId } } : {},
-      activity: undefined as unknown as Activity,
-      topicName: '',
-    };
+    } as ConversationParameters;
     const created = await client.conversations.createConversation(parameters);
     const reference: StoredReference = {
       ...destination.reference,
