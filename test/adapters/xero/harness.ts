@@ -19,7 +19,9 @@ export function newKeys(): EncryptionKey[] {
 
 export type Harness = { adapter: XeroAdapter; logs: string[]; bound: ConsentBound[] };
 
-export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], overrides: Partial<XeroAdapterDeps> = {}): Harness {
+/** `overrides.settings` is merged into the defaults (a short 400 ms timeout keeps fault tests fast;
+ * scenarios with hundreds of grants on one event loop want a longer one). */
+export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], overrides: Omit<Partial<XeroAdapterDeps>, 'settings'> & { settings?: Partial<XeroAdapterDeps['settings']> } = {}): Harness {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -49,6 +51,17 @@ export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], over
       bound.push(event);
     },
     ...overrides,
+    settings: {
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      redirectUri: `${PUBLIC_URL}/xero/callback`,
+      scopes: ['openid', 'profile', 'email', 'offline_access', 'accounting.settings.read'],
+      identityUrl: 'https://identity.xero.com',
+      apiUrl: 'https://api.xero.com',
+      timeoutMs: 400,
+      maxBudgetWaitMs: 2_000,
+      ...overrides.settings,
+    },
   });
   return { adapter, logs, bound };
 }
