@@ -32,16 +32,6 @@ export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], over
   const bound: ConsentBound[] = [];
   const adapter = createXeroAdapter({
     db,
-    settings: {
-      clientId: fake.clientId,
-      clientSecret: fake.clientSecret,
-      redirectUri: `${PUBLIC_URL}/xero/callback`,
-      scopes: ['openid', 'profile', 'email', 'offline_access', 'accounting.settings.read'],
-      identityUrl: 'https://identity.xero.com',
-      apiUrl: 'https://api.xero.com',
-      timeoutMs: 400,
-      maxBudgetWaitMs: 2_000,
-    },
     encryptionKeys: keys,
     publicUrl: PUBLIC_URL,
     connectionLog: createConnectionLog(db),
