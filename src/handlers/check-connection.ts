@@ -8,6 +8,7 @@ import { THREAD } from '../domain/views/wording.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
+import type { MonitorRepos } from '../adapters/db/monitor-store.ts';
 
 export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'skipped' | 'lease_lost' };
 
@@ -31,30 +32,39 @@ export async function checkConnection(deps: HandlerDeps, connectionId: string, c
 export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string, outcome: CheckOutcome, owner: string): Promise<CheckApplied['decision']> {
   const now = deps.clock.now();
   const random = (deps.random ?? Math.random)();
-  const result = await deps.store.transaction(async (tx) => {
-    const connection = await tx.connections.get(connectionId);
-    if (!connection) return 'skipped' as const;
-    if (!isState(connection.state) || !isWatched(connection.state)) {
-      // Paused or disconnected while the check ran: the handler that did it owns the state now.
-      await tx.connections.release(connectionId, owner, { lastCheckAt: now });
-      return 'skipped' as const;
-    }
-    const open = await tx.incidents.findOpen(connectionId);
-    const decision = decideAfterCheck(
-      { id: connection.id, grantId: connection.grantId, state: connection.state, consecutiveFailures: connection.consecutiveFailures, degradedSince: connection.degradedSince },
-      open !== null,
-      outcome.ok ? { ok: true } : { ok: false, cause: outcome.cause, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) },
-      now,
-      { checkIntervalMs: deps.settings.checkIntervalMs },
-      random,
-    );
-    const from = connection.state;
+  const connection = await deps.store.connections.getWithOpenIncident(connectionId);
+  if (!connection) return 'skipped';
+  if (!isState(connection.state) || !isWatched(connection.state)) {
+    // Paused or disconnected while the check ran: the handler that did it owns the state now.
+    await deps.store.connections.release(connectionId, owner, { lastCheckAt: now });
+    return 'skipped';
+  }
+  const open = connection.incidents[0] ?? null;
+  const from = connection.state;
+  const decision = decideAfterCheck(
+    { id: connection.id, grantId: connection.grantId, state: from, consecutiveFailures: connection.consecutiveFailures, degradedSince: connection.degradedSince },
+    open !== null,
+    outcome.ok ? { ok: true } : { ok: false, cause: outcome.cause, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) },
+    now,
+    { checkIntervalMs: deps.settings.checkIntervalMs },
+    random,
+  );
+
+  // Every write below is guarded by our lease and the state we read (releaseIf), so a pause or a
+  // disconnect that landed while Xero answered wins, and the incident writes are compare-and-sets
+  // or unique keys: nothing here needs the rows re-read inside the transaction.
+  const result = await (isQuiet(decision, from) ? apply(deps.store) : deps.store.transaction(apply));
+  if (result === 'resolve') deps.wakeOutbox?.();
+  deps.log.debug({ connectionId, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
+  return result;
+
+  async function apply(tx: MonitorRepos): Promise<CheckApplied['decision']> {
     const stateChange = (to: string) => (to !== from ? { state: to, stateSince: now } : {});
     const logState = async (to: string, detail?: string) => {
       if (to === from) return;
       await tx.connections.log({
         connectionId,
-        tenantId: connection.tenantId,
+        tenantId: connection!.tenantId,
         kind: 'state',
         operation: 'check',
         outcome: outcome.ok ? 'ok' : 'failure',
@@ -65,7 +75,6 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
         at: now,
       });
     };
-    // Guarded by our lease and the state we read: a pause or disconnect that landed meanwhile wins.
     const release = async (data: Parameters<typeof tx.connections.release>[2]) => {
       if (await tx.connections.releaseIf(connectionId, owner, from, data)) return true;
       // The state moved under us: give the lease back untouched so the next slot checks it afresh.
@@ -75,12 +84,12 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
 
     switch (decision.kind) {
       case 'healthy': {
-        if (!(await release({ ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null }))) return 'lease_lost' as const;
+        if (!(await release({ ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null }))) return 'lease_lost';
         await logState('connected', decision.reason);
         return decision.kind;
       }
       case 'wait': {
-        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost' as const;
+        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
         return decision.kind;
       }
       case 'degrade': {
@@ -90,15 +99,15 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
           lastCheckAt: now,
           nextCheckAt: decision.nextCheckAt,
           consecutiveFailures: decision.failures,
-          degradedSince: connection.degradedSince ?? now,
+          degradedSince: connection!.degradedSince ?? now,
           lastCause: cause,
         };
-        if (!(await release(data))) return 'lease_lost' as const;
+        if (!(await release(data))) return 'lease_lost';
         await logState(decision.toState);
         return decision.kind;
       }
       case 'redetected': {
-        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost' as const;
+        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
         await tx.incidents.updateIf(open!.id, { status: 'open' }, { lastDetectedAt: now, detections: { increment: 1 } });
         return decision.kind;
       }
@@ -108,13 +117,13 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
           ...stateChange(decision.toState),
           lastCheckAt: now,
           nextCheckAt: decision.nextCheckAt,
-          consecutiveFailures: connection.consecutiveFailures + 1,
+          consecutiveFailures: connection!.consecutiveFailures + 1,
           degradedSince: null,
           lastCause: decision.cause,
         };
-        if (!(await release(data))) return 'lease_lost' as const;
+        if (!(await release(data))) return 'lease_lost';
         // Broken since the last check that worked: the host app re-syncs from there.
-        const brokenSince = connection.lastGoodCheckAt ?? now;
+        const brokenSince = connection!.lastGoodCheckAt ?? now;
         await tx.incidents.open({
           connectionId,
           cause: decision.cause,
@@ -129,25 +138,27 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
       }
       case 'resolve': {
         const incident = open!;
-        if (!(await release({ ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null, syncFrom: incident.brokenSince }))) {
-          return 'lease_lost' as const;
-        }
+        const data = { ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null, syncFrom: incident.brokenSince };
+        if (!(await release(data))) return 'lease_lost';
         const resolved = await tx.incidents.updateIf(incident.id, { status: 'open' }, { status: 'resolved', openKey: null, resolvedAt: now, nextReminderAt: null });
-        if (!resolved) return 'lease_lost' as const;
+        if (!resolved) return 'lease_lost';
         await logState('connected', 'incident resolved');
         const after = now.getTime() - incident.brokenSince.getTime();
         const rows = await followUps(tx, incident.alertKey, `resolved:${incident.id}`, deps.settings.groupWindowMs, {
-          reply: { text: THREAD.recovered(connection.tenantName, after, incident.brokenSince.toISOString()), tone: 'good' },
+          reply: { text: THREAD.recovered(connection!.tenantName, after, incident.brokenSince.toISOString()), tone: 'good' },
           meta: { incidentId: incident.id, connectionId },
         });
         await tx.outbox.enqueue(rows, now);
         return decision.kind;
       }
     }
-  });
-  if (result === 'resolve') deps.wakeOutbox?.();
-  deps.log.debug({ connectionId, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
-  return result;
+  }
+}
+
+/** Outcomes that change no state and queue nothing: one guarded UPDATE, no transaction needed. */
+function isQuiet(decision: AfterCheck, from: string): boolean {
+  if (decision.kind === 'wait' || decision.kind === 'redetected') return true;
+  return decision.kind === 'healthy' && from === 'connected';
 }
 
 export function newOwner(prefix: string): string {

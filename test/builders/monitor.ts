@@ -96,19 +96,28 @@ export const silentLog = pino({ level: 'silent' });
 
 export async function createMonitorHarness(
   dialect: Dialect = 'sqlite',
-  options: { xero?: XeroPort; settings?: Partial<MonitorSettings>; admins?: HandlerDeps['admins']; worker?: Partial<OutboxWorkerDeps>; links?: LinkIssuer } = {},
+  options: {
+    xero?: XeroPort;
+    settings?: Partial<MonitorSettings>;
+    admins?: HandlerDeps['admins'];
+    worker?: Partial<OutboxWorkerDeps>;
+    links?: LinkIssuer;
+    /** Builds the real Xero side on the test's database (scenario tests). */
+    build?: (database: TestDatabase, clock: FixedClock) => { xero: XeroPort; links?: LinkIssuer };
+  } = {},
 ): Promise<MonitorHarness> {
   const database = await createTestDatabase(dialect);
   const store = createMonitorStore(database.db, database.dialect);
   const clock = new FixedClock();
   const xero = new ScriptedXero();
   const links = new RecordingLinks(clock);
+  const built = options.build?.(database, clock);
   const slack = new MemoryNotifier('slack');
   const teams = new MemoryNotifier('teams');
   const deps: HandlerDeps = {
     store,
-    xero: options.xero ?? xero,
-    links: options.links ?? links,
+    xero: built?.xero ?? options.xero ?? xero,
+    links: built?.links ?? options.links ?? links,
     clock,
     log: silentLog,
     admins: options.admins ?? { slack: [ADMIN.userId], teams: [] },

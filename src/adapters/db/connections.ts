@@ -55,6 +55,24 @@ export function createConnections(db: Client) {
       });
       return count === 1;
     },
+    /**
+     * Claims several due connections in one UPDATE, then reads back which ones this claim got
+     * (`owner` must be unique per claim). On Postgres a concurrent claim blocks on the row locks and
+     * re-checks the lease condition after the first commits, so no row is claimed twice.
+     */
+    async claimBatch(ids: string[], owner: string, now: Date, leaseMs: number): Promise<string[]> {
+      if (ids.length === 0) return [];
+      await db.connection.updateMany({
+        where: { id: { in: ids }, state: { in: WATCHED_STATES }, nextCheckAt: { lte: now }, OR: [{ checkLeaseUntil: null }, { checkLeaseUntil: { lt: now } }] },
+        data: { checkLeaseOwner: owner, checkLeaseUntil: new Date(now.getTime() + leaseMs) },
+      });
+      const mine = await db.connection.findMany({ where: { id: { in: ids }, checkLeaseOwner: owner }, select: { id: true } });
+      return mine.map((m) => m.id);
+    },
+    /** The connection with its open incident, in one read. */
+    getWithOpenIncident(id: string) {
+      return db.connection.findUnique({ where: { id }, include: { incidents: { where: { status: 'open' }, take: 1 } } });
+    },
     /** Ends a claim and sets the next check; a no-op when the lease was lost meanwhile. */
     async release(id: string, owner: string, data: Prisma.ConnectionUpdateManyMutationInput): Promise<boolean> {
       const { count } = await db.connection.updateMany({

@@ -24,6 +24,8 @@ export type SchedulerDeps = {
   /** Checks in flight at once in this process (the Xero adapter paces its calls on top). */
   maxInFlight?: number;
   leaseMs?: number;
+  /** How often the monitor tick runs (announcements, reminders, notices); sooner after a break. */
+  monitorEveryMs?: number;
 };
 
 export type TickResult = { claimed: number; inFlight: number; monitor: boolean; done: Promise<void> };
@@ -38,6 +40,10 @@ export function createScheduler(deps: SchedulerDeps) {
   const log = deps.log.child({ component: 'scheduler', owner });
   const inFlight = new Set<Promise<void>>();
   let watched = { count: 0, at: 0 };
+  let tickSeq = 0;
+  let lastMonitorAt = 0;
+  let breakSeen = false;
+  const monitorEveryMs = deps.monitorEveryMs ?? 5_000;
 
   async function watchedCount(now: Date): Promise<number> {
     if (now.getTime() - watched.at > 30_000 || watched.at === 0) watched = { count: await deps.store.connections.countWatched(), at: now.getTime() };
@@ -50,18 +56,21 @@ export function createScheduler(deps: SchedulerDeps) {
     const limit = Math.min(room, checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs));
     const started: Promise<void>[] = [];
     if (limit > 0) {
-      // Read a few more than we may take: another replica may win some of them.
-      const candidates = await deps.store.connections.findDue(now, limit * 2);
+      // Another replica may win some of these; it then checks them, and we take fewer this tick.
+      const candidates = await deps.store.connections.findDue(now, limit);
+      tickSeq += 1;
+      const claimOwner = `${owner}#${tickSeq}`;
+      const claimed = (await deps.store.connections.claimBatch(candidates.map((c) => c.id), claimOwner, now, leaseMs)).slice(0, limit);
       const cycle = deps.xero.newCycle();
-      for (const candidate of candidates) {
-        if (started.length >= limit) break;
-        if (!(await deps.store.connections.claim(candidate.id, owner, now, leaseMs, true))) continue;
+      for (const id of claimed) {
         const check = deps.handlers
-          .checkConnection(candidate.id, cycle, owner)
-          .then(() => undefined)
+          .checkConnection(id, cycle, claimOwner)
+          .then((applied) => {
+            if (applied.decision === 'open_incident') breakSeen = true;
+          })
           .catch((error: unknown) => {
             // The lease stays until it expires, then the connection is checked again.
-            log.error({ err: error, connectionId: candidate.id }, 'check failed');
+            log.error({ err: error, connectionId: id }, 'check failed');
           });
         const tracked = check.finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
@@ -69,10 +78,13 @@ export function createScheduler(deps: SchedulerDeps) {
       }
     }
     let monitor = false;
-    if (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, Math.max(3 * tickMs, 10_000))) {
+    // Checks run on in the background (a slow Xero must not stall the schedule); a break they find
+    // makes the next tick run the monitor at once, so it is announced within about a second.
+    const due = breakSeen || now.getTime() - lastMonitorAt >= monitorEveryMs;
+    if (due && (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, Math.max(3 * monitorEveryMs, 15_000)))) {
       monitor = true;
-      // Checks of this tick first, so a break found now is announced in this same tick.
-      await Promise.all(started);
+      breakSeen = false;
+      lastMonitorAt = now.getTime();
       try {
         await deps.handlers.runMonitorTick();
       } catch (error) {
