@@ -80,7 +80,6 @@ export const settingsSchema = z.object({
     .transform((text) => text.split(/\s+/).filter(Boolean)),
   XERO_IDENTITY_URL: url.default('https://identity.xero.com'),
   XERO_API_URL: url.default('https://api.xero.com'),
-  XERO_LOGIN_URL: url.default('https://login.xero.com'),
   XERO_TIMEOUT: duration('10s'),
 
   SLACK_BOT_TOKEN: optionalText,
