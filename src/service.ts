@@ -11,6 +11,7 @@ import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/ht
 import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
+import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
 
 export type RunningService = {
   config: Config;
@@ -18,6 +19,8 @@ export type RunningService = {
   logger: Logger;
   server: http.Server;
   port: number;
+  /** Handlers, outbox worker and check scheduler (issue 4). */
+  monitor: Monitor;
   stop(): Promise<void>;
 };
 
@@ -52,6 +55,14 @@ export async function startService(config: Config, options: ServiceOptions = {})
   });
   app.use(xero.router);
 
+  // Monitor (issue 4): platform-neutral handlers, the outbox worker and the check scheduler. Chat
+  // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
+  // `monitor.handlers`; messages queued before a sender is set wait for it.
+  const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
+  xeroConsentBound.handler = monitor.handlers.onConsentBound;
+  monitor.start();
+  stoppers.push(() => monitor.stop());
+
   finishHttpApp(app, logger);
   const server = await listen(app, config.PORT);
   const port = (server.address() as AddressInfo).port;
@@ -64,6 +75,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     logger,
     server,
     port,
+    monitor,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -89,7 +89,13 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     await deps.afterStep?.('claimed', row);
 
     const sender = deps.senders[row.platform as Platform];
-    if (!sender) return finish(row, 'dead', `no ${row.platform} sender configured`);
+    if (!sender) {
+      // The platform's adapter may not be up yet (start-up order) or was switched off: keep the
+      // message and look again in a minute, until the row is too old to matter.
+      if (startedAt.getTime() - row.createdAt.getTime() > giveUpAfterMs) return finish(row, 'dead', `no ${row.platform} sender configured`);
+      await deps.store.outbox.reschedule(row.id, owner, { nextAttemptAt: new Date(startedAt.getTime() + 60_000), error: `no ${row.platform} sender configured`, refundAttempt: true });
+      return 'waiting';
+    }
     const { view, meta } = readEnvelope(row);
     const address = JSON.parse(row.address) as ChatAddress;
     const delivery: Delivery = { id: row.id, kind: row.kind as Delivery['kind'], address, view, ...(inDoubt ? { inDoubt } : {}) };

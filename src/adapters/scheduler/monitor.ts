@@ -1,0 +1,78 @@
+// The monitor, assembled for the composition root: the handlers, the outbox worker and the check
+// scheduler over one database. Chat adapters put their ChatSender into `senders` (read at each
+// delivery, so registering after start is fine) and route commands and clicks to `handlers`.
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.ts';
+import { createMonitorStore } from '../db/monitor-store.ts';
+import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.ts';
+import { createScheduler } from './scheduler.ts';
+import { createHandlers, settingsFromConfig } from '../../handlers/index.ts';
+import type { ChatSender, Clock, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { Platform } from '../../domain/permissions.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export type MonitorConfig = {
+  CHECK_INTERVAL: number;
+  REPEAT_INTERVAL: number;
+  TRANSIENT_ALERT_AFTER: number;
+  GROUP_WINDOW: number;
+  SLACK_ADMIN_USER_IDS: readonly string[];
+  TEAMS_ADMIN_USER_IDS: readonly string[];
+};
+
+export type MonitorDeps = {
+  database: Database;
+  config: MonitorConfig;
+  xero: XeroPort;
+  links: LinkIssuer;
+  log: Logger;
+  metrics?: Metrics;
+  clock?: Clock;
+};
+
+export function createMonitor(deps: MonitorDeps) {
+  const clock = deps.clock ?? { now: () => new Date() };
+  const log = deps.log.child({ component: 'monitor' });
+  const store = createMonitorStore(deps.database.db, deps.database.dialect);
+  const senders: Partial<Record<Platform, ChatSender>> = {};
+  const deliveries = deps.metrics?.counter('outbox_deliveries_total', 'Outbox delivery outcomes', ['platform', 'kind', 'outcome']);
+  let worker: OutboxWorker | undefined;
+  const handlers = createHandlers({
+    store,
+    xero: deps.xero,
+    links: deps.links,
+    clock,
+    log,
+    admins: { slack: deps.config.SLACK_ADMIN_USER_IDS, teams: deps.config.TEAMS_ADMIN_USER_IDS },
+    settings: settingsFromConfig(deps.config),
+    wakeOutbox: () => worker?.wake(),
+  });
+  worker = createOutboxWorker({
+    store,
+    senders,
+    clock,
+    log,
+    onUnreachable: handlers.onUnreachable,
+    metrics: { delivered: (platform, kind, outcome) => deliveries?.inc({ platform, kind, outcome }) },
+  });
+  const scheduler = createScheduler({ store, xero: deps.xero, handlers, clock, log, checkIntervalMs: deps.config.CHECK_INTERVAL });
+  const outbox = worker;
+  return {
+    store,
+    handlers,
+    senders,
+    worker: outbox,
+    scheduler,
+    start() {
+      outbox.start();
+      scheduler.start();
+    },
+    /** Stops checking first (checks in flight finish and queue their messages), then the worker. */
+    async stop() {
+      await scheduler.stop();
+      await outbox.stop();
+    },
+  };
+}
+
+export type Monitor = ReturnType<typeof createMonitor>;
