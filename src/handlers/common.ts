@@ -42,6 +42,7 @@ export function singleFlight() {
   const running = new Map<string, Promise<unknown>>();
   return async function run<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = running.get(key) ?? Promise.resolve();
+    // The previous caller sees its own failure; the next one runs regardless.
     const next = previous.catch(() => undefined).then(work);
     running.set(key, next);
     try {

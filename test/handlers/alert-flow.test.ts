@@ -1,14 +1,15 @@
 // The alert lifecycle through the handlers, on a real database, with a scripted XeroPort and the
 // in-memory notifier behind the real outbox worker.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS } from '../support/databases.ts';
 import { ACTION_IDS, encodeButtonValue } from '../../src/domain/actions.ts';
 import type { AlertView } from '../../src/domain/views/model.ts';
 import { ADMIN, CONNECTOR, STRANGER, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
 
-describe('alert flow', () => {
+describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
   let h: MonitorHarness;
   beforeEach(async () => {
-    h = await createMonitorHarness('sqlite');
+    h = await createMonitorHarness(dialect);
     await anAlertChannel(h.store, 'slack');
   });
   afterEach(async () => h.close());

@@ -1,15 +1,19 @@
 // The outbox worker's delivery rules: Retry-After, permanent failures, edits that wait for their
 // post, stale edits, unreachable people (fallback to the admins), link URLs not kept after sending.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DIALECTS, POSTGRES_URL } from '../../support/databases.ts';
+import { openDatabase } from '../../../src/adapters/db/client.ts';
+import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createOutboxWorker } from '../../../src/adapters/outbox/worker.ts';
 import { textView, linkView } from '../../../src/domain/views/text.ts';
-import { ADMIN, CONNECTOR, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, type MonitorHarness } from '../../builders/monitor.ts';
+import { ADMIN, CONNECTOR, silentLog, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, type MonitorHarness } from '../../builders/monitor.ts';
 
 const channel = { platform: 'slack' as const, channel: 'C-ALERTS' };
 
-describe('outbox worker', () => {
+describe.each(DIALECTS)('outbox worker (%s)', (dialect) => {
   let h: MonitorHarness;
   beforeEach(async () => {
-    h = await createMonitorHarness('sqlite');
+    h = await createMonitorHarness(dialect);
   });
   afterEach(async () => h.close());
 
@@ -84,5 +88,33 @@ describe('outbox worker', () => {
     expect(h.links.issued.at(-1)).toMatchObject({ actor: { userId: ADMIN.userId }, connectionId: connection.id });
     const log = await h.store.db.connectionLog.findFirst({ where: { operation: 'dm_unreachable' } });
     expect(log?.detail).toContain('link sent to 1 admin');
+  });
+});
+
+describe.runIf(POSTGRES_URL)('two outbox workers on one Postgres database', () => {
+  it('share the rows through leases and send each message once', async () => {
+    const h = await createMonitorHarness('postgres');
+    const second = await openDatabase(h.database.url);
+    try {
+      const rows = Array.from({ length: 60 }, (_, i) => ({
+        dedupeKey: `p${i}`,
+        platform: 'slack',
+        kind: 'post' as const,
+        address: { platform: 'slack' as const, channel: `C${i % 6}` },
+        view: textView(`message ${i}`),
+        messageKey: `m${i}`,
+      }));
+      await h.store.outbox.enqueue(rows, h.clock.now());
+      const other = createOutboxWorker({ store: createMonitorStore(second.db, second.dialect), senders: { slack: h.slack }, clock: h.clock, log: silentLog, owner: 'replica-b' });
+      await Promise.all([h.worker.drain(), other.drain(), h.worker.drain(), other.drain()]);
+      const texts = h.slack.messages.map((m) => (m.view as { text: string }).text);
+      expect(texts).toHaveLength(60);
+      expect(new Set(texts).size).toBe(60);
+      expect(await h.store.db.outbox.count({ where: { status: 'sent' } })).toBe(60);
+      expect(await h.store.db.chatMessage.count()).toBe(60);
+    } finally {
+      await second.close();
+      await h.close();
+    }
   });
 });
