@@ -12,6 +12,7 @@ import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
+import { createTeamsSurface } from './adapters/teams/surface.ts';
 
 export type RunningService = {
   config: Config;
@@ -62,6 +63,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
   monitor.start();
   stoppers.push(() => monitor.stop());
+
+  // Microsoft Teams (issue 6): POST /api/messages through CloudAdapter (JWT checked when
+  // MicrosoftAppId is set), commands and Action.Execute clicks to the handlers, and the ChatSender
+  // the outbox uses for Teams. Its stop waits for commands still being answered.
+  if (config.teamsEnabled) {
+    const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics });
+    monitor.senders.teams = teams.sender;
+    stoppers.push(() => teams.stop());
+  }
 
   finishHttpApp(app, logger);
   const server = await listen(app, config.PORT);
