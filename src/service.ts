@@ -13,6 +13,7 @@ import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
 import { createTeamsSurface } from './adapters/teams/surface.ts';
+import { createSlackSurface } from './adapters/slack/index.ts';
 
 export type RunningService = {
   config: Config;
@@ -71,6 +72,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics });
     monitor.senders.teams = teams.sender;
     stoppers.push(() => teams.stop());
+  }
+
+  // Slack (issue 5): POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is
+  // set), the /xero command, alert buttons and App Home to the handlers, and the ChatSender the
+  // outbox uses for Slack. start() checks the bot token (auth.test): a refused token stops the
+  // start with one line; an unreachable Slack only logs a warning. Its stop waits for acked work.
+  if (config.slackEnabled) {
+    const slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics });
+    monitor.senders.slack = slack.sender;
+    await slack.start();
+    stoppers.push(() => slack.stop());
   }
 
   finishHttpApp(app, logger);
