@@ -79,9 +79,10 @@ function stepLine(label: string, step: StepDone): string {
 
 function metaLine(view: AlertView): string {
   const parts = [`Cause: \`${view.cause}\``];
-  if (view.httpStatus !== undefined || view.xeroError) {
-    parts.push(`Xero said: ${[view.httpStatus, view.xeroError ? md(view.xeroError, 300) : undefined].filter((p) => p !== undefined).join(' ')}`);
-  }
+  // A status under 400 (a 200 without our tenant in it) is not what went wrong: show the words only.
+  const status = view.httpStatus !== undefined && view.httpStatus >= 400 ? `HTTP ${view.httpStatus}` : undefined;
+  const said = [status, view.xeroError ? md(view.xeroError, 300) : undefined].filter((p) => p !== undefined);
+  if (said.length > 0) parts.push(`Xero said: ${said.join(' ')}`);
   parts.push(`Incident ${md(view.incidentId.slice(0, 8), 8)}`);
   return parts.join(' · ');
 }
