@@ -185,6 +185,8 @@ export class TeamsBot extends ActivityHandler {
     const { message, reply } = result.value;
     let dmFailed = false;
     if (reply?.type === 'link') dmFailed = !(await this.directMessage(actor, reply, activity.id ?? 'click')).ok;
+    // One invoke answer only: the card wins. The reply beside it ("link sent to Bob") is also told
+    // in the alert's thread by the handlers' follow-ups, so nothing is lost for the clicker.
     if (message) return cardResponse(message);
     if (reply && replaceWithReply) return cardResponse(reply);
     if (reply?.type === 'link') return messageResponse(dmFailed ? TEAMS_TEXT.cannotDm : TEAMS_TEXT.linkSentByDm);
