@@ -140,6 +140,17 @@ describe('Teams alert lifecycle with the real handlers', () => {
     expect(dmTo('29:ann').length).toBe(1);
   });
 
+  it('does a double click once: two simultaneous Disconnect invokes disconnect once', async () => {
+    const { alertId, data } = await breakDemo();
+    const [first, second] = await Promise.all([click(ann, ACTION_IDS.disconnect, data, alertId), click(ann, ACTION_IDS.disconnect, data, alertId)]);
+    expect(first.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(second.statusCode).toBe(200);
+    expect(h.xero.disconnects).toHaveLength(1);
+    await worker.drain();
+    const thread = connector.callsOf('sendToConversation').filter((c) => c.conversationId === `${CHANNEL_CONVERSATION};messageid=${alertId}`);
+    expect(thread.filter((c) => texts(cardOf(c.body)).includes('disconnected Demo Company (NZ) here'))).toHaveLength(1);
+  });
+
   it('refuses a stranger privately and changes nothing', async () => {
     const { alertId, data, incident } = await breakDemo();
     const before = connector.calls.length;
