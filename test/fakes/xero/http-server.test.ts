@@ -192,6 +192,19 @@ describe('the HTTP fake of Xero', () => {
     expect((await ok.json())[0]).toMatchObject({ tenantId: NZ.tenantId, tenantName: NZ.tenantName, tenantType: 'ORGANISATION', authEventId: seeded.authEventId });
   });
 
+  it('seeds, removes and revokes in bulk through the control API, and refuses a bad request', async () => {
+    const { grants } = await control('seed', { connections: 40, minTenants: 1, maxTenants: 5, seed: 2 });
+    const tenantIds = grants.flatMap((g: { tenants: { tenantId: string }[] }) => g.tenants.map((t) => t.tenantId));
+    expect(tenantIds).toHaveLength(40);
+    await control('remove-tenant', { tenantIds: tenantIds.slice(0, 10) });
+    expect((await control('stats')).connections).toBe(30);
+    const { revoked } = await control('revoke', { tenantIds: tenantIds.slice(10, 20) });
+    expect(revoked.length).toBeGreaterThan(0);
+    const bad = await fetch(`${xero.url}/_fake/remove-tenant`, { method: 'POST', body: '{}' });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${xero.url}/_fake/nothing`)).status).toBe(404);
+  });
+
   it('serves a discovery document that points at itself', async () => {
     const doc = await (await fetch(`${xero.url}/.well-known/openid-configuration`)).json();
     for (const key of ['issuer', 'authorization_endpoint', 'token_endpoint', 'jwks_uri', 'revocation_endpoint', 'userinfo_endpoint']) expect(doc[key].startsWith(xero.url)).toBe(true);

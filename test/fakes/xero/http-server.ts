@@ -7,9 +7,9 @@
 //   POST /_fake/users          {id, name?, email?}
 //   POST /_fake/seed           {grants: [{user, tenants}], expiresInSec?}          → {grants: SeededGrant[]}
 //                              {connections, minTenants?, maxTenants?, seed?, prefix?, expiresInSec?}
-//   POST /_fake/revoke         {user} | {tenantId}  (refresh → invalid_grant, access tokens → 401)
-//   POST /_fake/remove-tenant  {tenantId}           (disconnected in Xero: gone from /connections)
-//   POST /_fake/forbid-tenant  {tenantId, forbidden?: boolean}  (Organisation → 403 AuthenticationUnsuccessful)
+//   POST /_fake/revoke         {user | users | tenantId | tenantIds}  (refresh → invalid_grant, access tokens → 401)
+//   POST /_fake/remove-tenant  {tenantId | tenantIds}  (disconnected in Xero: gone from /connections)
+//   POST /_fake/forbid-tenant  {tenantId | tenantIds, forbidden?: boolean}  (Organisation → 403 AuthenticationUnsuccessful)
 //   POST /_fake/organisation-status {tenantId, status}
 //   POST /_fake/latency        {ms?, jitterMs?, routes?: {token: 2000, organisation: 500, ...}}
 //   POST /_fake/faults         {route, faults: Fault[]} | {route, fault: Fault, times?} | {route, fault, probability}
@@ -141,15 +141,19 @@ function control(fake: XeroFakeCore, method: string, url: URL, raw: string): Fak
       return json(200, { grants });
     }
     case 'POST /_fake/revoke': {
-      const users = typeof body.user === 'string' ? [body.user] : fake.usersOfTenant(str(body.tenantId, 'user or tenantId'));
+      const users = new Set<string>();
+      if (typeof body.user === 'string') users.add(body.user);
+      for (const u of strings(body.users)) users.add(u);
+      for (const t of tenants(body)) for (const u of fake.usersOfTenant(t)) users.add(u);
+      if (users.size === 0) throw new BadRequest('user, users, tenantId or tenantIds is required');
       for (const u of users) fake.revokeGrant(u);
-      return json(200, { revoked: users });
+      return json(200, { revoked: [...users] });
     }
     case 'POST /_fake/remove-tenant':
-      fake.removeInXero(str(body.tenantId, 'tenantId'));
+      for (const t of tenants(body)) fake.removeInXero(t);
       return json(200, { ok: true });
     case 'POST /_fake/forbid-tenant':
-      fake.forbidTenant(str(body.tenantId, 'tenantId'), body.forbidden !== false);
+      for (const t of tenants(body)) fake.forbidTenant(t, body.forbidden !== false);
       return json(200, { ok: true });
     case 'POST /_fake/organisation-status':
       fake.organisationStatus.set(str(body.tenantId, 'tenantId'), str(body.status, 'status'));
@@ -197,6 +201,17 @@ function str(v: unknown, name: string): string {
 function num(v: unknown, name: string): number {
   if (typeof v !== 'number') throw new BadRequest(`${name} must be a number`);
   return v;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
+}
+
+/** `tenantId` or `tenantIds` (mass revocation in one call); at least one. */
+function tenants(body: Record<string, unknown>): string[] {
+  const list = [...(typeof body.tenantId === 'string' && body.tenantId ? [body.tenantId] : []), ...strings(body.tenantIds)];
+  if (list.length === 0 && body.user === undefined && body.users === undefined) throw new BadRequest('tenantId or tenantIds is required');
+  return list;
 }
 
 function optStr(v: unknown): string | undefined {
