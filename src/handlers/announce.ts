@@ -8,9 +8,7 @@ import { connectorOf } from '../domain/views/facts.ts';
 import { toRecoveredNotice, toUnreachableNotice } from '../domain/views/notice.ts';
 import { linkView, textView } from '../domain/views/text.ts';
 import { DM, THREAD } from '../domain/views/wording.ts';
-import type { IncidentWithConnection } from '../adapters/db/incidents.ts';
-import { noticeOrganisations } from '../adapters/db/incidents.ts';
-import type { OutboxInput } from '../adapters/db/outbox.ts';
+import type { IncidentWithConnection, OutboxInput } from './store.ts';
 import type { Person } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import { alertKeyOf, alertTargets, currentViewOf, directMessage, followUps, postsTo, summaryKeyOf } from './messages.ts';
@@ -191,7 +189,7 @@ export async function updateTransientNotice(deps: HandlerDeps): Promise<'nothing
   const degraded = await deps.store.connections.listDegraded();
   const overdue = degraded.filter((c) => isTransientNoticeDue(c.degradedSince, now, deps.settings.transientAlertAfterMs)).map((c) => c.tenantName);
   const open = await deps.store.notices.findOpen(NOTICE_KIND);
-  const plan = planTransientNotice(open ? { organisations: noticeOrganisations(open) } : null, overdue, degraded.length);
+  const plan = planTransientNotice(open ? { organisations: open.organisations } : null, overdue, degraded.length);
   if (plan.kind === 'nothing') return 'nothing';
   const after = deps.settings.transientAlertAfterMs;
   await deps.store.transaction(async (tx) => {
@@ -204,22 +202,22 @@ export async function updateTransientNotice(deps: HandlerDeps): Promise<'nothing
       return;
     }
     const notice = open!;
-    const posts = await tx.outbox.postedKeys(`notice:${notice.id}@`);
+    const posts = await tx.outbox.postedCopies(`notice:${notice.id}@`);
     const rows: OutboxInput[] = [];
     if (plan.kind === 'grow') {
       if (!(await tx.notices.grow(notice.id, notice.updates, plan.organisations))) return;
       const view = toUnreachableNotice(plan.organisations, notice.openedAt, now, after);
       for (const post of posts) {
-        rows.push({ dedupeKey: `update:${post.messageKey}:${notice.updates + 1}`, platform: post.platform, kind: 'update', address: JSON.parse(post.address), view, messageKey: post.messageKey!, meta: { purpose: 'notice' } });
+        rows.push({ dedupeKey: `update:${post.messageKey}:${notice.updates + 1}`, platform: post.platform, kind: 'update', address: post.address, view, messageKey: post.messageKey, meta: { purpose: 'notice' } });
       }
     } else {
       if (!(await tx.notices.close(notice.id, now))) return;
-      const names = noticeOrganisations(notice);
+      const names = notice.organisations;
       const view = toRecoveredNotice(names, notice.openedAt, now, after);
       for (const post of posts) {
-        const address = JSON.parse(post.address);
-        rows.push({ dedupeKey: `update:${post.messageKey}:closed`, platform: post.platform, kind: 'update', address, view, messageKey: post.messageKey!, meta: { purpose: 'notice' } });
-        rows.push({ dedupeKey: `reply:${post.messageKey}:closed`, platform: post.platform, kind: 'reply', address, view: textView(view.text, 'good'), parentKey: post.messageKey!, meta: { purpose: 'notice' } });
+        const { address, messageKey } = post;
+        rows.push({ dedupeKey: `update:${messageKey}:closed`, platform: post.platform, kind: 'update', address, view, messageKey, meta: { purpose: 'notice' } });
+        rows.push({ dedupeKey: `reply:${messageKey}:closed`, platform: post.platform, kind: 'reply', address, view: textView(view.text, 'good'), parentKey: messageKey, meta: { purpose: 'notice' } });
       }
       await tx.connections.log({ kind: 'notice', operation: 'xero_reachable', outcome: 'ok', detail: `after ${now.getTime() - notice.openedAt.getTime() + after} ms`, at: now });
     }

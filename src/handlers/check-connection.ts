@@ -8,7 +8,7 @@ import { THREAD } from '../domain/views/wording.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
-import type { MonitorRepos } from '../adapters/db/monitor-store.ts';
+import type { ConnectionPatch, MonitorRepos } from './store.ts';
 
 export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'skipped' | 'lease_lost' };
 
@@ -75,7 +75,7 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
         at: now,
       });
     };
-    const release = async (data: Parameters<typeof tx.connections.release>[2]) => {
+    const release = async (data: ConnectionPatch) => {
       if (await tx.connections.releaseIf(connectionId, owner, from, data)) return true;
       // The state moved under us: give the lease back untouched so the next slot checks it afresh.
       await tx.connections.release(connectionId, owner, { lastCheckAt: now });
@@ -108,7 +108,7 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
       }
       case 'redetected': {
         if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
-        await tx.incidents.updateIf(open!.id, { status: 'open' }, { lastDetectedAt: now, detections: { increment: 1 } });
+        await tx.incidents.recordDetection(open!.id, now);
         return decision.kind;
       }
       case 'open_incident': {

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../domain/result.ts';
 import { textView } from '../domain/views/text.ts';
 import { ANSWERS, who } from '../domain/views/wording.ts';
 import { connectorOf } from '../domain/views/facts.ts';
-import type { ConnectionRow } from '../adapters/db/connections.ts';
+import type { ConnectionRow } from './store.ts';
 import type { View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { HandlerFailure, HandlerFailureCode, HandlerResult } from './types.ts';

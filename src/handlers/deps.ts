@@ -1,7 +1,7 @@
 // Everything the monitor's handlers need, passed in once by the composition root (service.ts).
 import type { Logger } from 'pino';
 import type { Admins } from '../domain/permissions.ts';
-import type { MonitorStore } from '../adapters/db/monitor-store.ts';
+import type { MonitorStore } from './store.ts';
 import type { Clock, LinkIssuer, XeroPort } from './ports.ts';
 
 export type MonitorSettings = {

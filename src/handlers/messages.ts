@@ -2,10 +2,7 @@
 // by direct message, and the edits and thread replies that follow an alert wherever it was posted.
 // Message keys: an incident's alert is `alert:<incidentId>`, a summary `summary:<firstIncidentId>`;
 // each channel copy is `<alertKey>@<chatTargetId>`.
-import type { MonitorRepos } from '../adapters/db/monitor-store.ts';
-import type { ChatTargetRow } from '../adapters/db/chat-targets.ts';
-import type { ConnectionRow } from '../adapters/db/connections.ts';
-import type { OutboxInput, OutboxMeta } from '../adapters/db/outbox.ts';
+import type { ChatTargetRow, ConnectionRow, MonitorRepos, OutboxInput, OutboxMeta } from './store.ts';
 import type { ChatAddress } from './ports.ts';
 import type { Person, View } from '../domain/views/model.ts';
 import { toAlertView } from '../domain/views/alert.ts';
@@ -109,14 +106,12 @@ export async function followUps(
   options: { edit?: boolean; reply?: { text: string; tone?: 'info' | 'warning' | 'danger' | 'good' }; meta?: OutboxMeta } = {},
 ): Promise<OutboxInput[]> {
   if (!alertKey) return [];
-  const posts = await tx.outbox.postedKeys(`${alertKey}@`);
+  const posts = await tx.outbox.postedCopies(`${alertKey}@`);
   if (posts.length === 0) return [];
   const view = options.edit === false ? undefined : await currentViewOf(tx, alertKey, groupWindowMs);
   const meta: OutboxMeta = { ...options.meta, purpose: 'step' };
   const rows: OutboxInput[] = [];
-  for (const post of posts) {
-    const key = post.messageKey!;
-    const address = JSON.parse(post.address) as ChatAddress;
+  for (const { messageKey: key, address, ...post } of posts) {
     if (view) rows.push({ dedupeKey: `update:${key}:${event}`, platform: post.platform, kind: 'update', address, view, messageKey: key, meta });
     if (options.reply) {
       rows.push({

@@ -50,7 +50,7 @@ export type DeliveryOutcome =
       error: string;
     };
 
-/** Implemented by src/adapters/slack and src/adapters/teams. */
+/** Implemented by the Slack and Teams adapters. */
 export interface ChatSender {
   readonly platform: Platform;
   deliver(delivery: Delivery): Promise<DeliveryOutcome>;
@@ -62,7 +62,7 @@ export interface ChatSender {
   findDelivered?(delivery: Delivery): Promise<{ channelId: string; messageId: string } | undefined>;
 }
 
-// ---- Xero, as the monitor and the buttons see it (implemented by src/adapters/xero) ----
+// ---- Xero, as the monitor and the buttons see it (implemented by the Xero adapter) ----
 
 import type { Cause } from '../domain/causes.ts';
 import type { ChatActor } from '../domain/permissions.ts';
@@ -103,7 +103,7 @@ export interface XeroPort {
   disconnect(connectionId: string, actor: ChatActor): Promise<DisconnectOutcome>;
 }
 
-// ---- The connection log (implemented by src/adapters/db/connection-log.ts) ----
+// ---- The connection log (implemented by the database adapter, connection-log.ts) ----
 
 export type LogEntry = {
   connectionId?: string | null;

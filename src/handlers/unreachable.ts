@@ -5,7 +5,7 @@ import { PLATFORMS, type ChatActor } from '../domain/permissions.ts';
 import { linkView } from '../domain/views/text.ts';
 import { connectorOf } from '../domain/views/facts.ts';
 import { DM, THREAD, who } from '../domain/views/wording.ts';
-import type { OutboxInput, OutboxMeta } from '../adapters/db/outbox.ts';
+import type { OutboxInput, OutboxMeta } from './store.ts';
 import type { HandlerDeps } from './deps.ts';
 import { directMessage, followUps } from './messages.ts';
 

@@ -3,7 +3,7 @@
 // a link issuer, the in-memory notifiers and the real outbox worker.
 import pino from 'pino';
 import type { Dialect } from '../../src/adapters/db/client.ts';
-import { createMonitorStore, type MonitorStore } from '../../src/adapters/db/monitor-store.ts';
+import { createMonitorStore, type DbMonitorStore } from '../../src/adapters/db/monitor-store.ts';
 import { createOutboxWorker, type OutboxWorkerDeps } from '../../src/adapters/outbox/worker.ts';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/handlers/index.ts';
 import type { MonitorSettings } from '../../src/handlers/deps.ts';
@@ -80,7 +80,7 @@ export class RecordingLinks implements LinkIssuer {
 
 export type MonitorHarness = {
   database: TestDatabase;
-  store: MonitorStore;
+  store: DbMonitorStore;
   clock: FixedClock;
   xero: ScriptedXero;
   links: RecordingLinks;
@@ -141,7 +141,7 @@ let tenantSeq = 0;
 
 /** A watched connection, connected by CONNECTOR unless told otherwise. */
 export async function aConnection(
-  store: MonitorStore,
+  store: DbMonitorStore,
   overrides: Partial<{ tenantName: string; tenantId: string; state: string; connectedBy: ChatActor; grantId: string | null; nextCheckAt: Date; lastGoodCheckAt: Date | null; alertTargetId: string | null }> = {},
 ) {
   tenantSeq += 1;
@@ -163,7 +163,7 @@ export async function aConnection(
   });
 }
 
-export async function anAlertChannel(store: MonitorStore, platform: 'slack' | 'teams' = 'slack', externalId = platform === 'slack' ? 'C-ALERTS' : '19:alerts@thread.tacv2') {
+export async function anAlertChannel(store: DbMonitorStore, platform: 'slack' | 'teams' = 'slack', externalId = platform === 'slack' ? 'C-ALERTS' : '19:alerts@thread.tacv2') {
   const { target } = await store.targets.makeAlertChannel({
     platform,
     externalId,

@@ -18,5 +18,3 @@ export function createChatMessages(db: Client) {
     },
   };
 }
-
-export type ChatMessagesRepo = ReturnType<typeof createChatMessages>;

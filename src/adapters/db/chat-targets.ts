@@ -1,10 +1,8 @@
 // Slack channels and Teams conversations the bot writes to; `isAlertChannel` marks where alerts go.
-import type { Db } from './client.ts';
 import type { Client } from './connections.ts';
+import type { AlertChannelInput, ChatTargetRow, ChatTargetsRepo } from '../../handlers/store.ts';
 
-export type ChatTargetRow = Awaited<ReturnType<Db['chatTarget']['findFirstOrThrow']>>;
-
-export function createChatTargets(db: Client) {
+export function createChatTargets(db: Client): ChatTargetsRepo {
   return {
     get(id: string): Promise<ChatTargetRow | null> {
       return db.chatTarget.findUnique({ where: { id } });
@@ -15,8 +13,8 @@ export function createChatTargets(db: Client) {
     find(platform: string, kind: 'channel' | 'user', externalId: string): Promise<ChatTargetRow | null> {
       return db.chatTarget.findUnique({ where: { platform_kind_externalId: { platform, kind, externalId } } });
     },
-    /** Makes this conversation the platform's alert channel (one per platform). */
-    async makeAlertChannel(input: { platform: string; externalId: string; name?: string | undefined; conversationReference?: string | undefined }): Promise<{ target: ChatTargetRow; previous: string[] }> {
+    /** One alert channel per platform: the previous one stops being it. */
+    async makeAlertChannel(input: AlertChannelInput): Promise<{ target: ChatTargetRow; previous: string[] }> {
       const previous = await db.chatTarget.findMany({ where: { platform: input.platform, isAlertChannel: true }, select: { id: true } });
       await db.chatTarget.updateMany({ where: { platform: input.platform, isAlertChannel: true }, data: { isAlertChannel: false } });
       const target = await db.chatTarget.upsert({
@@ -39,5 +37,3 @@ export function createChatTargets(db: Client) {
     },
   };
 }
-
-export type ChatTargetsRepo = ReturnType<typeof createChatTargets>;

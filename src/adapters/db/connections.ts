@@ -4,20 +4,28 @@
 import type { Prisma } from '../../generated/sqlite/client.ts';
 import type { Db } from './client.ts';
 import type { LogEntry } from '../../handlers/ports.ts';
+import type { ConnectionPatch, ConnectionRow, ConnectionsRepo, ConnectionWithGrant, ConnectionWithOpenIncident, FailureLogRow } from '../../handlers/store.ts';
 import { isWatched, STATES, type ConnectionState } from '../../domain/states.ts';
 
 export type Client = Db | Prisma.TransactionClient;
-export type ConnectionRow = Awaited<ReturnType<Db['connection']['findFirstOrThrow']>>;
 
 const WATCHED_STATES = STATES.filter(isWatched);
 
-export function createConnections(db: Client) {
+/** The handlers' repository, plus what the check scheduler needs to find and claim due work. */
+export interface ConnectionsTable extends ConnectionsRepo {
+  countWatched(): Promise<number>;
+  /** Due, watched and not leased by a live worker: candidates for a claim, oldest due first. */
+  findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]>;
+  /** Claims several due connections at once; returns the ids this claim got. */
+  claimBatch(ids: string[], owner: string, now: Date, leaseMs: number): Promise<string[]>;
+}
+
+export function createConnections(db: Client): ConnectionsTable {
   return {
     get(id: string): Promise<ConnectionRow | null> {
       return db.connection.findUnique({ where: { id } });
     },
-    /** With the grant's refresh time, for /xero status. */
-    listWithGrant() {
+    listWithGrant(): Promise<ConnectionWithGrant[]> {
       return db.connection.findMany({ orderBy: { tenantName: 'asc' }, include: { grant: { select: { refreshedAt: true, createdAt: true } } } });
     },
     list(): Promise<ConnectionRow[]> {
@@ -26,11 +34,9 @@ export function createConnections(db: Client) {
     countWatched(): Promise<number> {
       return db.connection.count({ where: { state: { in: WATCHED_STATES } } });
     },
-    /** Degraded connections, for the grouped transient notice. */
     listDegraded(): Promise<ConnectionRow[]> {
       return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } });
     },
-    /** Due, watched and not leased by a live worker: candidates for a claim, oldest due first. */
     findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
       return db.connection.findMany({
         where: { state: { in: WATCHED_STATES }, nextCheckAt: { lte: now }, OR: [{ checkLeaseUntil: null }, { checkLeaseUntil: { lt: now } }] },
@@ -69,44 +75,41 @@ export function createConnections(db: Client) {
       const mine = await db.connection.findMany({ where: { id: { in: ids }, checkLeaseOwner: owner }, select: { id: true } });
       return mine.map((m) => m.id);
     },
-    /** The connection with its open incident, in one read. */
-    getWithOpenIncident(id: string) {
+    getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null> {
       return db.connection.findUnique({ where: { id }, include: { incidents: { where: { status: 'open' }, take: 1 } } });
     },
-    /** Ends a claim and sets the next check; a no-op when the lease was lost meanwhile. */
-    async release(id: string, owner: string, data: Prisma.ConnectionUpdateManyMutationInput): Promise<boolean> {
+    async release(id: string, owner: string, data: ConnectionPatch): Promise<boolean> {
       const { count } = await db.connection.updateMany({
         where: { id, checkLeaseOwner: owner },
         data: { ...data, checkLeaseOwner: null, checkLeaseUntil: null },
       });
       return count === 1;
     },
-    /** Like release, but only while the connection is still in the state the check read. */
-    async releaseIf(id: string, owner: string, state: string, data: Prisma.ConnectionUpdateManyMutationInput): Promise<boolean> {
+    async releaseIf(id: string, owner: string, state: string, data: ConnectionPatch): Promise<boolean> {
       const { count } = await db.connection.updateMany({
         where: { id, checkLeaseOwner: owner, state },
         data: { ...data, checkLeaseOwner: null, checkLeaseUntil: null },
       });
       return count === 1;
     },
-    /** A state change guarded by the state it expects (another worker may have changed it). */
-    async transition(id: string, from: ConnectionState, to: ConnectionState, now: Date, data: Prisma.ConnectionUpdateManyMutationInput = {}): Promise<boolean> {
+    async transition(id: string, from: ConnectionState, to: ConnectionState, now: Date, data: ConnectionPatch = {}): Promise<boolean> {
       const { count } = await db.connection.updateMany({
         where: { id, state: from },
         data: { ...data, state: to, ...(from !== to ? { stateSince: now } : {}) },
       });
       return count === 1;
     },
-    update(id: string, data: Prisma.ConnectionUpdateInput): Promise<ConnectionRow> {
-      return db.connection.update({ where: { id }, data });
+    async update(id: string, data: ConnectionPatch): Promise<void> {
+      await db.connection.update({ where: { id }, data });
     },
-    setAlertTargetFrom(platformTargetIds: string[], targetId: string) {
-      return db.connection.updateMany({ where: { alertTargetId: { in: platformTargetIds } }, data: { alertTargetId: targetId } });
+    async setAlertTargetFrom(fromTargetIds: string[], toTargetId: string): Promise<number> {
+      const { count } = await db.connection.updateMany({ where: { alertTargetId: { in: fromTargetIds } }, data: { alertTargetId: toTargetId } });
+      return count;
     },
     async log(entry: LogEntry): Promise<void> {
       await db.connectionLog.create({ data: toLogRow(entry) });
     },
-    recentFailures(options: { connectionId?: string; limit: number }) {
+    recentFailures(options: { connectionId?: string; limit: number }): Promise<FailureLogRow[]> {
       return db.connectionLog.findMany({
         where: { outcome: 'failure', ...(options.connectionId ? { connectionId: options.connectionId } : {}) },
         orderBy: [{ at: 'desc' }, { id: 'desc' }],
@@ -116,8 +119,6 @@ export function createConnections(db: Client) {
     },
   };
 }
-
-export type ConnectionsRepo = ReturnType<typeof createConnections>;
 
 /** Same mapping as src/adapters/db/connection-log.ts, usable inside the monitor's transactions. */
 export function toLogRow(entry: LogEntry) {

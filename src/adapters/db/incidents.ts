@@ -1,13 +1,19 @@
 // Incidents: one per break. `openKey` (the connection id while open, null once resolved) makes
 // "one open incident per connection" a unique index, so two workers cannot open two.
-import type { Prisma } from '../../generated/sqlite/client.ts';
 import type { Db } from './client.ts';
 import type { Client } from './connections.ts';
+import type {
+  IncidentGuard,
+  IncidentPatch,
+  IncidentRow,
+  IncidentsRepo,
+  IncidentWithConnection,
+  NewIncident,
+  Notice,
+  NoticesRepo,
+} from '../../handlers/store.ts';
 
-export type IncidentRow = Awaited<ReturnType<Db['incident']['findFirstOrThrow']>>;
-export type IncidentWithConnection = IncidentRow & { connection: Awaited<ReturnType<Db['connection']['findFirstOrThrow']>> };
-
-export function createIncidents(db: Client) {
+export function createIncidents(db: Client): IncidentsRepo {
   return {
     get(id: string): Promise<IncidentWithConnection | null> {
       return db.incident.findUnique({ where: { id }, include: { connection: true } });
@@ -15,15 +21,7 @@ export function createIncidents(db: Client) {
     findOpen(connectionId: string): Promise<IncidentRow | null> {
       return db.incident.findUnique({ where: { openKey: connectionId } });
     },
-    open(data: {
-      connectionId: string;
-      cause: string;
-      now: Date;
-      brokenSince: Date;
-      httpStatus?: number | undefined;
-      xeroError?: string | undefined;
-      nextReminderAt: Date;
-    }): Promise<IncidentRow> {
+    open(data: NewIncident): Promise<IncidentRow> {
       return db.incident.create({
         data: {
           connectionId: data.connectionId,
@@ -38,12 +36,14 @@ export function createIncidents(db: Client) {
         },
       });
     },
-    /** Compare-and-set update: `where` adds the guard (e.g. `disconnectedAt: null`). */
-    async updateIf(id: string, where: Prisma.IncidentWhereInput, data: Prisma.IncidentUpdateManyMutationInput): Promise<boolean> {
-      const { count } = await db.incident.updateMany({ where: { ...where, id }, data });
+    async updateIf(id: string, guard: IncidentGuard, patch: IncidentPatch): Promise<boolean> {
+      const { count } = await db.incident.updateMany({ where: { ...guard, id }, data: patch });
       return count === 1;
     },
-    /** Open incidents still waiting for their announcement (group window), oldest first. */
+    async recordDetection(id: string, at: Date): Promise<boolean> {
+      const { count } = await db.incident.updateMany({ where: { id, status: 'open' }, data: { lastDetectedAt: at, detections: { increment: 1 } } });
+      return count === 1;
+    },
     pendingAnnouncement(limit = 5_000): Promise<IncidentWithConnection[]> {
       return db.incident.findMany({
         where: { status: 'open', announcedAt: null, connection: { state: { not: 'paused' } } },
@@ -64,25 +64,23 @@ export function createIncidents(db: Client) {
         include: { connection: true },
       });
     },
-    /** Every incident shown in one alert or summary message. */
     byAlertKey(alertKey: string): Promise<IncidentWithConnection[]> {
       return db.incident.findMany({ where: { alertKey }, orderBy: { openedAt: 'asc' }, include: { connection: true } });
     },
   };
 }
 
-export type IncidentsRepo = ReturnType<typeof createIncidents>;
-
-export type NoticeRow = Awaited<ReturnType<Db['notice']['findFirstOrThrow']>>;
+type NoticeRow = Awaited<ReturnType<Db['notice']['findFirstOrThrow']>>;
 
 /** Grouped notices (Xero unreachable): one open per kind, through the unique `openKey`. */
-export function createNotices(db: Client) {
+export function createNotices(db: Client): NoticesRepo {
   return {
-    findOpen(kind: string): Promise<NoticeRow | null> {
-      return db.notice.findUnique({ where: { openKey: kind } });
+    async findOpen(kind: string): Promise<Notice | null> {
+      const row = await db.notice.findUnique({ where: { openKey: kind } });
+      return row ? decodeNotice(row) : null;
     },
-    open(kind: string, organisations: string[], now: Date): Promise<NoticeRow> {
-      return db.notice.create({ data: { kind, openKey: kind, openedAt: now, organisations: JSON.stringify(organisations) } });
+    async open(kind: string, organisations: string[], now: Date): Promise<Notice> {
+      return decodeNotice(await db.notice.create({ data: { kind, openKey: kind, openedAt: now, organisations: JSON.stringify(organisations) } }));
     },
     async grow(id: string, updates: number, organisations: string[]): Promise<boolean> {
       const { count } = await db.notice.updateMany({
@@ -98,14 +96,18 @@ export function createNotices(db: Client) {
   };
 }
 
-export type NoticesRepo = ReturnType<typeof createNotices>;
+/** The organisation list is a JSON array in a text column (SQLite has no arrays). */
+function decodeNotice(row: NoticeRow): Notice {
+  return { ...row, organisations: decodeNames(row.organisations) };
+}
 
-export function noticeOrganisations(row: NoticeRow): string[] {
+function decodeNames(text: string): string[] {
   try {
-    const parsed: unknown = JSON.parse(row.organisations);
+    const parsed: unknown = JSON.parse(text);
     return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [];
   } catch {
-    // Written only by this module as JSON; an unreadable list is shown as empty, not fatal.
+    // Written only by this module, as JSON: an unreadable list shows as empty rather than failing
+    // the monitor tick; the notice's count and close still work.
     return [];
   }
 }

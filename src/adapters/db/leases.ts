@@ -25,5 +25,3 @@ export function createLeases(db: Client) {
     },
   };
 }
-
-export type LeasesRepo = ReturnType<typeof createLeases>;

@@ -1,31 +1,30 @@
 // The monitor's repositories over one Prisma client, and `transaction`, which runs a unit of work
 // against the same repositories bound to one database transaction (state change, log row and
-// outbox rows commit together or not at all).
+// outbox rows commit together or not at all). Implements the handlers' MonitorStore
+// (src/handlers/store.ts) and adds what the scheduler and the outbox worker need.
 import type { Db, Dialect } from './client.ts';
-import { createConnections, type Client } from './connections.ts';
+import { createConnections, type Client, type ConnectionsTable } from './connections.ts';
 import { createIncidents, createNotices } from './incidents.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox, type OutboxTable } from './outbox.ts';
 import { createChatMessages } from './chat-messages.ts';
 import { createChatTargets } from './chat-targets.ts';
 import { createLeases } from './leases.ts';
+import type { MonitorRepos } from '../../handlers/store.ts';
 
-export type MonitorRepos = {
-  connections: ReturnType<typeof createConnections>;
-  incidents: ReturnType<typeof createIncidents>;
-  notices: ReturnType<typeof createNotices>;
-  outbox: ReturnType<typeof createOutbox>;
+export type DbRepos = MonitorRepos & {
+  connections: ConnectionsTable;
+  outbox: OutboxTable;
   messages: ReturnType<typeof createChatMessages>;
-  targets: ReturnType<typeof createChatTargets>;
   leases: ReturnType<typeof createLeases>;
 };
 
-export type MonitorStore = MonitorRepos & {
+export type DbMonitorStore = DbRepos & {
   db: Db;
   dialect: Dialect;
-  transaction<T>(work: (tx: MonitorRepos) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: DbRepos) => Promise<T>): Promise<T>;
 };
 
-function reposOver(client: Client): MonitorRepos {
+function reposOver(client: Client): DbRepos {
   return {
     connections: createConnections(client),
     incidents: createIncidents(client),
@@ -37,20 +36,23 @@ function reposOver(client: Client): MonitorRepos {
   };
 }
 
-export function createMonitorStore(db: Db, dialect: Dialect): MonitorStore {
+/** Prisma's codes for a unique-key clash and a serialization conflict between transactions. */
+const RETRYABLE = new Set(['P2002', 'P2034']);
+
+export function createMonitorStore(db: Db, dialect: Dialect): DbMonitorStore {
   return {
     ...reposOver(db),
     db,
     dialect,
     async transaction(work) {
       // Two replicas racing on the same unique key (dedupe key, open incident): the loser's
-      // transaction fails with P2002 and is retried once, when it re-reads and finds the work done.
+      // transaction fails with P2002 and is retried, when it re-reads and finds the work done.
       for (let attempt = 1; ; attempt += 1) {
         try {
           return await db.$transaction((tx) => work(reposOver(tx)), { timeout: 30_000, maxWait: 30_000 });
         } catch (error) {
           const code = (error as { code?: string }).code;
-          if (attempt >= 3 || (code !== 'P2002' && code !== 'P2034')) throw error;
+          if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw error;
         }
       }
     },

@@ -1,43 +1,28 @@
 // The outbox: every outgoing chat message is a row here, written in the same transaction as the
 // state change it reports, before anyone tries to send it. The delivery worker
 // (src/adapters/outbox/worker.ts) claims rows with a lease, sends, and records the result.
-import type { Prisma } from '../../generated/sqlite/client.ts';
 import type { Db } from './client.ts';
 import type { Client } from './connections.ts';
-import type { ChatAddress, OutboxKind } from '../../handlers/ports.ts';
+import type { ChatAddress } from '../../handlers/ports.ts';
+import type { OutboxInput, OutboxMeta, OutboxRepo, PostedCopy } from '../../handlers/store.ts';
 import type { View } from '../../domain/views/model.ts';
 
 export type OutboxRow = Awaited<ReturnType<Db['outbox']['findFirstOrThrow']>>;
 
-/** Why a message exists, so the worker can act when it cannot be delivered (unreachable user). */
-export type OutboxMeta = {
-  incidentId?: string;
-  connectionId?: string;
-  /** connector: the person who connected the org; admin: a configured admin; asker: whoever clicked or typed. */
-  recipient?: 'connector' | 'admin' | 'asker';
-  purpose?: 'alert' | 'reconnect' | 'reminder' | 'connected' | 'notice' | 'step' | 'answer';
-};
-
-export type OutboxInput = {
-  dedupeKey: string;
-  platform: string;
-  kind: OutboxKind;
-  address: ChatAddress;
-  view: View;
-  /** ChatMessage key this row creates (post, reply, dm) or edits (update). */
-  messageKey?: string;
-  /** For replies: the thread parent's ChatMessage key. */
-  parentKey?: string;
-  targetId?: string;
-  meta?: OutboxMeta;
-  notBefore?: Date;
-};
-
 export type OutboxEnvelope = { view: View; meta?: OutboxMeta };
 
-export const OUTBOX_STATUS = ['pending', 'sending', 'sent', 'dead', 'superseded'] as const;
+/** The handlers' repository, plus what the delivery worker needs: claims, results, lookups. */
+export interface OutboxTable extends OutboxRepo {
+  findClaimable(now: Date, limit: number): Promise<OutboxRow[]>;
+  claim(row: OutboxRow, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  markSent(id: string, owner: string, result: { messageId: string; at: Date; payload?: string }): Promise<boolean>;
+  reschedule(id: string, owner: string, data: { nextAttemptAt: Date; error?: string; refundAttempt?: boolean }): Promise<boolean>;
+  finish(id: string, owner: string, status: 'dead' | 'superseded', error: string): Promise<boolean>;
+  hasNewerUpdate(row: OutboxRow): Promise<boolean>;
+  creatorOf(messageKey: string): Promise<OutboxRow | null>;
+}
 
-export function createOutbox(db: Client) {
+export function createOutbox(db: Client): OutboxTable {
   return {
     /**
      * Queues each message once: a dedupe key already present (a retried handler, a double click)
@@ -70,9 +55,6 @@ export function createOutbox(db: Client) {
         });
       }
       return fresh.length;
-    },
-    get(id: string): Promise<OutboxRow | null> {
-      return db.outbox.findUnique({ where: { id } });
     },
     /** Rows ready to go, and rows whose sender died mid-flight (lease expired): oldest first. */
     findClaimable(now: Date, limit: number): Promise<OutboxRow[]> {
@@ -144,17 +126,16 @@ export function createOutbox(db: Client) {
     creatorOf(messageKey: string): Promise<OutboxRow | null> {
       return db.outbox.findFirst({ where: { messageKey, kind: { in: ['post', 'dm', 'reply'] } }, orderBy: { createdAt: 'asc' } });
     },
-    /** Message keys already posted (or queued) under a prefix, e.g. every channel copy of one alert. */
-    async postedKeys(prefix: string): Promise<OutboxRow[]> {
-      return db.outbox.findMany({ where: { kind: 'post', messageKey: { startsWith: prefix } }, orderBy: { createdAt: 'asc' } });
-    },
-    countByStatus(where: Prisma.OutboxWhereInput = {}) {
-      return db.outbox.groupBy({ by: ['status'], where, _count: { _all: true } });
+    async postedCopies(prefix: string): Promise<PostedCopy[]> {
+      const rows = await db.outbox.findMany({
+        where: { kind: 'post', messageKey: { startsWith: prefix } },
+        orderBy: { createdAt: 'asc' },
+        select: { platform: true, messageKey: true, address: true, targetId: true },
+      });
+      return rows.map((row) => ({ platform: row.platform, messageKey: row.messageKey!, address: JSON.parse(row.address) as ChatAddress, targetId: row.targetId }));
     },
   };
 }
-
-export type OutboxRepo = ReturnType<typeof createOutbox>;
 
 export function readEnvelope(row: Pick<OutboxRow, 'payload'>): OutboxEnvelope {
   const parsed = JSON.parse(row.payload) as OutboxEnvelope | View;

@@ -17,7 +17,7 @@
 // alive worker is not overtaken; only a dead one is.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { MonitorStore } from '../db/monitor-store.ts';
+import type { DbMonitorStore } from '../db/monitor-store.ts';
 import { readEnvelope, type OutboxRow } from '../db/outbox.ts';
 import type { ChatAddress, ChatSender, Clock, Delivery, DeliveryOutcome } from '../../handlers/ports.ts';
 import type { Platform } from '../../domain/permissions.ts';
@@ -27,7 +27,7 @@ import type { View } from '../../domain/views/model.ts';
 export type OutboxStep = 'claimed' | 'resolved' | 'sent' | 'recorded';
 
 export type OutboxWorkerDeps = {
-  store: MonitorStore;
+  store: DbMonitorStore;
   senders: Partial<Record<Platform, ChatSender>>;
   clock: Clock;
   log: Logger;

@@ -6,14 +6,14 @@
 // reminders, the grouped transient notice.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { MonitorStore } from '../db/monitor-store.ts';
+import type { DbMonitorStore } from '../db/monitor-store.ts';
 import type { Clock, XeroPort } from '../../handlers/ports.ts';
 import type { Handlers } from '../../handlers/index.ts';
 import { checksPerTick } from '../../domain/schedule.ts';
 import { CHECK_LEASE_MS } from '../../handlers/check-connection.ts';
 
 export type SchedulerDeps = {
-  store: MonitorStore;
+  store: DbMonitorStore;
   xero: Pick<XeroPort, 'newCycle'>;
   handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick'>;
   clock: Clock;

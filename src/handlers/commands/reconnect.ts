@@ -7,7 +7,7 @@ import { linkView, textView } from '../../domain/views/text.ts';
 import { connectorOf, decodePerson, encodePerson } from '../../domain/views/facts.ts';
 import { causeOf } from '../../domain/views/alert.ts';
 import { ANSWERS, DM, THREAD, who } from '../../domain/views/wording.ts';
-import type { OutboxInput } from '../../adapters/db/outbox.ts';
+import type { OutboxInput } from '../store.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, fail, refusal } from '../common.ts';

@@ -2,8 +2,7 @@
 // re-read from the database (a button payload carries ids only).
 import { ANSWERS } from '../../domain/views/wording.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
-import type { ConnectionRow } from '../../adapters/db/connections.ts';
-import type { IncidentRow } from '../../adapters/db/incidents.ts';
+import type { ConnectionRow, IncidentRow } from '../store.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerFailure } from '../types.ts';
 import { fail, findOrganisation } from '../common.ts';

@@ -4,7 +4,7 @@
 // can look the message up (Slack metadata) it is exactly once; without, at most one duplicate.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOutboxWorker, OUTBOX_LEASE_MS, type OutboxStep } from '../../../src/adapters/outbox/worker.ts';
-import type { OutboxInput } from '../../../src/adapters/db/outbox.ts';
+import type { OutboxInput } from '../../../src/handlers/store.ts';
 import { textView } from '../../../src/domain/views/text.ts';
 import { FixedClock, silentLog } from '../../builders/monitor.ts';
 import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';

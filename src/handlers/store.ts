@@ -1,0 +1,156 @@
+// What the monitor's handlers need from storage: the repositories they read and write, and a unit
+// of work that commits a state change, its log row and its outbox rows together. The handlers own
+// this contract; the database adapter implements it over Prisma (DESIGN.md section 10: dependencies
+// point inward). Row types are the generated Prisma model types, imported as types only, so the
+// schema stays the single source of the columns and the handlers never load Prisma.
+import type {
+  ChatTargetModel,
+  ConnectionLogModel,
+  ConnectionModel,
+  GrantModel,
+  IncidentModel,
+  NoticeModel,
+} from '../generated/sqlite/models.ts';
+import type { ConnectionState } from '../domain/states.ts';
+import type { View } from '../domain/views/model.ts';
+import type { ChatAddress, LogEntry, OutboxKind } from './ports.ts';
+
+// ---- rows ----
+
+export type ConnectionRow = ConnectionModel;
+export type IncidentRow = IncidentModel;
+export type ChatTargetRow = ChatTargetModel;
+export type IncidentWithConnection = IncidentRow & { connection: ConnectionRow };
+/** `incidents` holds the open incident, if any (at most one: a unique index says so). */
+export type ConnectionWithOpenIncident = ConnectionRow & { incidents: IncidentRow[] };
+export type ConnectionWithGrant = ConnectionRow & { grant: Pick<GrantModel, 'refreshedAt' | 'createdAt'> | null };
+export type FailureLogRow = ConnectionLogModel & { connection: Pick<ConnectionRow, 'tenantName'> | null };
+/** A grouped notice, with its organisation list decoded. */
+export type Notice = Omit<NoticeModel, 'organisations'> & { organisations: string[] };
+/** One channel copy of a posted alert, summary or notice: where later edits and replies go. */
+export type PostedCopy = { platform: string; messageKey: string; address: ChatAddress; targetId: string | null };
+
+// ---- inputs ----
+
+/** Columns a handler may set on a connection (identity, relations and the check lease are the store's). */
+export type ConnectionPatch = Partial<
+  Omit<ConnectionRow, 'id' | 'tenantId' | 'grantId' | 'alertTargetId' | 'createdAt' | 'updatedAt' | 'checkLeaseOwner' | 'checkLeaseUntil'>
+>;
+/** Columns a handler may set on an incident. */
+export type IncidentPatch = Partial<Omit<IncidentRow, 'id' | 'connectionId' | 'createdAt' | 'updatedAt'>>;
+/** Equality guards of a compare-and-set on an incident (e.g. `{ status: 'open', disconnectedAt: null }`). */
+export type IncidentGuard = Partial<Omit<IncidentRow, 'id' | 'createdAt' | 'updatedAt'>>;
+
+export type NewIncident = {
+  connectionId: string;
+  cause: string;
+  now: Date;
+  brokenSince: Date;
+  httpStatus?: number | undefined;
+  xeroError?: string | undefined;
+  nextReminderAt: Date;
+};
+
+/** Why a message exists, so the worker can act when it cannot be delivered (unreachable user). */
+export type OutboxMeta = {
+  incidentId?: string;
+  connectionId?: string;
+  /** connector: the person who connected the org; admin: a configured admin; asker: whoever clicked or typed. */
+  recipient?: 'connector' | 'admin' | 'asker';
+  purpose?: 'alert' | 'reconnect' | 'reminder' | 'connected' | 'notice' | 'step' | 'answer';
+};
+
+export type OutboxInput = {
+  dedupeKey: string;
+  platform: string;
+  kind: OutboxKind;
+  address: ChatAddress;
+  view: View;
+  /** ChatMessage key this row creates (post, reply, dm) or edits (update). */
+  messageKey?: string;
+  /** For replies: the thread parent's ChatMessage key. */
+  parentKey?: string;
+  targetId?: string;
+  meta?: OutboxMeta;
+  notBefore?: Date;
+};
+
+export type AlertChannelInput = { platform: string; externalId: string; name?: string | undefined; conversationReference?: string | undefined };
+
+// ---- repositories ----
+
+export interface ConnectionsRepo {
+  get(id: string): Promise<ConnectionRow | null>;
+  /** Every connection, by organisation name. */
+  list(): Promise<ConnectionRow[]>;
+  /** With the grant's refresh time, for /xero status. */
+  listWithGrant(): Promise<ConnectionWithGrant[]>;
+  /** Degraded connections, for the grouped transient notice. */
+  listDegraded(): Promise<ConnectionRow[]>;
+  getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null>;
+  /** Compare-and-set check lease: true for exactly one claimant while the lease is free or expired. */
+  claim(id: string, owner: string, now: Date, leaseMs: number, requireDue: boolean): Promise<boolean>;
+  /** Ends the caller's check lease and writes `data`; false when the lease was lost meanwhile. */
+  release(id: string, owner: string, data: ConnectionPatch): Promise<boolean>;
+  /** Like release, only while the connection is still in `state`. */
+  releaseIf(id: string, owner: string, state: string, data: ConnectionPatch): Promise<boolean>;
+  /** A state change guarded by the state it expects; stamps stateSince when the state changes. */
+  transition(id: string, from: ConnectionState, to: ConnectionState, now: Date, data?: ConnectionPatch): Promise<boolean>;
+  update(id: string, data: ConnectionPatch): Promise<void>;
+  /** Moves every connection whose own alert channel is one of `fromTargetIds` to `toTargetId`. */
+  setAlertTargetFrom(fromTargetIds: string[], toTargetId: string): Promise<number>;
+  log(entry: LogEntry): Promise<void>;
+  recentFailures(options: { connectionId?: string; limit: number }): Promise<FailureLogRow[]>;
+}
+
+export interface IncidentsRepo {
+  get(id: string): Promise<IncidentWithConnection | null>;
+  findOpen(connectionId: string): Promise<IncidentRow | null>;
+  open(data: NewIncident): Promise<IncidentRow>;
+  /** Compare-and-set: writes `patch` only while the incident matches `guard`. */
+  updateIf(id: string, guard: IncidentGuard, patch: IncidentPatch): Promise<boolean>;
+  /** A check found the open incident's break again: one more detection, at `at`. */
+  recordDetection(id: string, at: Date): Promise<boolean>;
+  /** Open incidents still waiting for their announcement (group window), oldest first. */
+  pendingAnnouncement(limit?: number): Promise<IncidentWithConnection[]>;
+  lastAnnouncedAt(): Promise<Date | null>;
+  dueReminders(now: Date, limit?: number): Promise<IncidentWithConnection[]>;
+  /** Every incident shown in one alert or summary message. */
+  byAlertKey(alertKey: string): Promise<IncidentWithConnection[]>;
+}
+
+export interface NoticesRepo {
+  findOpen(kind: string): Promise<Notice | null>;
+  open(kind: string, organisations: string[], now: Date): Promise<Notice>;
+  /** Compare-and-set on the update count: one replica grows the notice once. */
+  grow(id: string, updates: number, organisations: string[]): Promise<boolean>;
+  close(id: string, now: Date): Promise<boolean>;
+}
+
+export interface OutboxRepo {
+  /** Queues each message once: a dedupe key already present is skipped. Returns how many were new. */
+  enqueue(inputs: readonly OutboxInput[], now: Date): Promise<number>;
+  /** Channel copies posted (or queued) under a message key prefix, e.g. every copy of one alert. */
+  postedCopies(prefix: string): Promise<PostedCopy[]>;
+}
+
+export interface ChatTargetsRepo {
+  get(id: string): Promise<ChatTargetRow | null>;
+  alertChannels(): Promise<ChatTargetRow[]>;
+  find(platform: string, kind: 'channel' | 'user', externalId: string): Promise<ChatTargetRow | null>;
+  /** Makes this conversation the platform's alert channel; `previous` are the ids it replaces. */
+  makeAlertChannel(input: AlertChannelInput): Promise<{ target: ChatTargetRow; previous: string[] }>;
+}
+
+export type MonitorRepos = {
+  connections: ConnectionsRepo;
+  incidents: IncidentsRepo;
+  notices: NoticesRepo;
+  outbox: OutboxRepo;
+  targets: ChatTargetsRepo;
+};
+
+export type MonitorStore = MonitorRepos & {
+  /** Runs `work` against the same repositories bound to one database transaction. */
+  transaction<T>(work: (tx: MonitorRepos) => Promise<T>): Promise<T>;
+};
