@@ -150,6 +150,18 @@ describe('the HTTP fake of Xero', () => {
     expect(stats.byRoute).toMatchObject({ organisation: 61, connections: 1 });
   });
 
+  it('the real adapter stays inside the limits the fake enforces: 65 probes of one tenant, 60 reach Xero, no 429', async () => {
+    const [seeded] = (await control('seed', { grants: [{ user: 'u-budget', tenants: [NZ] }] })).grants;
+    const { adapter } = buildAdapter(database.db, xero.fake as never, keys, { settings: { identityUrl: xero.url, apiUrl: xero.url, timeoutMs: 3_000, maxBudgetWaitMs: 50 } });
+    const results = [];
+    for (let i = 0; i < 65; i++) results.push(await adapter.gateway.organisation(seeded.accessToken, NZ.tenantId));
+    expect(results.filter((r) => r.ok)).toHaveLength(60);
+    expect(results.filter((r) => !r.ok && r.error.cause === 'rate_limited')).toHaveLength(5);
+    const stats = await control('stats');
+    expect(stats.byRoute.organisation).toBe(60);
+    expect(stats.rateLimited.total).toBe(0);
+  });
+
   it('enforces 5 concurrent calls per tenant and the app-wide minute (no Retry-After for either)', async () => {
     const [seeded] = (await control('seed', { grants: [{ user: 'u-con', tenants: [NZ] }] })).grants;
     await control('latency', { routes: { organisation: 300 } });
