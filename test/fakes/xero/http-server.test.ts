@@ -204,6 +204,37 @@ describe('the HTTP fake of Xero', () => {
     expect((await ok.json())[0]).toMatchObject({ tenantId: NZ.tenantId, tenantName: NZ.tenantName, tenantType: 'ORGANISATION', authEventId: seeded.authEventId });
   });
 
+  it('rotates refresh tokens with a 30-minute grace window, and a hanging token endpoint times the adapter out', async () => {
+    const [seeded] = (await control('seed', { grants: [{ user: 'u-grace', tenants: [NZ] }] })).grants;
+    const refresh = async (token: string) => {
+      const res = await fetch(`${xero.url}/connect/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${xero.fake.basicCredential()}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }),
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const first = await refresh(seeded.refreshToken);
+    expect(first.status).toBe(200);
+    expect(first.body.refresh_token).not.toBe(seeded.refreshToken);
+    expect(JSON.parse(Buffer.from(first.body.access_token.split('.')[1], 'base64url').toString())).toMatchObject({ authentication_event_id: seeded.authEventId, xero_userid: 'u-grace' });
+    // The answer was "lost": the old token still works, and gives the same successor.
+    expect((await refresh(seeded.refreshToken)).body.refresh_token).toBe(first.body.refresh_token);
+    const realNow = xero.fake.now;
+    xero.fake.now = () => realNow() + 31 * 60_000;
+    try {
+      expect(await refresh(seeded.refreshToken)).toEqual({ status: 400, body: { error: 'invalid_grant' } });
+      expect((await refresh(first.body.refresh_token)).status).toBe(200);
+    } finally {
+      xero.fake.now = realNow;
+    }
+
+    await control('faults', { route: 'token', fault: { hang: true } });
+    const { adapter } = buildAdapter(database.db, xero.fake as never, keys, { settings: { identityUrl: xero.url, apiUrl: xero.url, timeoutMs: 200 } });
+    const hung = await adapter.gateway.refresh(seeded.refreshToken);
+    expect(hung).toMatchObject({ ok: false, error: { timeout: true } });
+  });
+
   it('seeds, removes and revokes in bulk through the control API, and refuses a bad request', async () => {
     const { grants } = await control('seed', { connections: 40, minTenants: 1, maxTenants: 5, seed: 2 });
     const tenantIds = grants.flatMap((g: { tenants: { tenantId: string }[] }) => g.tenants.map((t) => t.tenantId));
