@@ -1,0 +1,128 @@
+// The Slack story of issue 5 item 9 as steps over HTTP, shared by the in-process run (nock Xero)
+// and the child-process run (`npm start` against the HTTP fake of Xero). Every step is a request
+// Slack or a person's browser would make; every check is on what the fake Slack was sent.
+import { expect } from 'vitest';
+import { ACTION_IDS } from '../../src/domain/actions.ts';
+import { FORM, blockActionsBody, blockActionsPayload, postSigned, slashCommandBody, type FakeSlack, type SlackCall, type StoredMessage } from '../fakes/slack-api.ts';
+
+export const STORY = {
+  secret: 'story-signing-secret',
+  /** Admin; she connects the organisation, so she is also its connector. */
+  alice: 'U0ALICE01',
+  channel: 'C0ALERTS1',
+  org: 'Demo Company (NZ)',
+};
+
+export type StoryWorld = {
+  /** The service's origin, e.g. http://127.0.0.1:40123 */
+  base: string;
+  slack: FakeSlack;
+  /** The browser at Xero: consent to the organisation and come back; returns the callback page. */
+  consent(consentPageUrl: URL): Promise<Response>;
+  /** Xero revokes the grant (or the app is removed there). */
+  breakInXero(): void;
+  /** The cause the alert must name for that break. */
+  cause: string;
+  /** Everything the service logged so far. */
+  logs(): string;
+  secrets: string[];
+};
+
+const text = (m: { blocks?: unknown[]; text?: string; attachments?: unknown[] } | undefined) => JSON.stringify([m?.text, m?.blocks, m?.attachments]);
+
+/** The URL of the first link button in some blocks. */
+export function linkIn(blocks: unknown): string {
+  const match = /"url":"(http[^"]+)"/.exec(JSON.stringify(blocks ?? []));
+  if (!match) throw new Error(`no link button in ${JSON.stringify(blocks)}`);
+  return match[1]!;
+}
+
+export async function runSlackStory(world: StoryWorld): Promise<void> {
+  const { slack, base } = world;
+  const events = `${base}/slack/events`;
+  const { alice, channel, org, secret } = STORY;
+
+  async function slash(user: string, commandText: string): Promise<SlackCall> {
+    const responseUrl = slack.responseUrl();
+    const res = await postSigned(events, slashCommandBody({ text: commandText, user_id: user, channel_id: channel, channel_name: 'xero-alerts', response_url: responseUrl }), FORM, { secret });
+    expect(res.status).toBe(200);
+    return slack.waitFor((c) => c.method === 'response_url' && c.path === new URL(responseUrl).pathname, 15_000);
+  }
+
+  async function click(message: StoredMessage, user: string, actionId: string): Promise<void> {
+    const payload = blockActionsPayload({ user_id: user, action_id: actionId, channel_id: message.channel, message_ts: message.ts, response_url: slack.responseUrl('actions'), message: { text: message.text ?? '', blocks: message.blocks ?? [] } });
+    const res = await postSigned(events, blockActionsBody(payload), FORM, { secret });
+    expect(res.status).toBe(200);
+  }
+
+  async function followLink(link: string): Promise<string> {
+    expect(link.startsWith(`${base}/xero/connect?t=`)).toBe(true);
+    const toXero = await fetch(link, { redirect: 'manual' });
+    expect(toXero.status).toBe(302);
+    const consentPage = new URL(toXero.headers.get('location')!);
+    expect(consentPage.searchParams.get('redirect_uri')).toBe(`${base}/xero/callback`);
+    const back = await world.consent(consentPage);
+    const page = await back.text();
+    expect(back.status, page).toBe(200);
+    return page;
+  }
+
+  const alertUpdated = (ts: string, words: string) => slack.waitFor((c) => c.method === 'chat.update' && c.args.ts === ts && JSON.stringify(c.args.blocks).includes(words), 20_000);
+
+  // 0. This channel gets the alerts.
+  expect((await slash(alice, 'here')).args).toMatchObject({ response_type: 'ephemeral' });
+
+  // 1. /xero connect answers only Alice, with a link button; she follows it through Xero.
+  const connect = await slash(alice, 'connect');
+  expect(connect.args).toMatchObject({ response_type: 'ephemeral' });
+  expect(await followLink(linkIn(connect.args.blocks))).toContain(org);
+  await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && text(c.args as never).includes(`Connected: ${org}`), 20_000);
+
+  // 2. Xero revokes the grant; a check finds it and the alert goes up with its three buttons.
+  world.breakInXero();
+  const posted = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? []).includes(ACTION_IDS.disconnect), 30_000);
+  const alert = slack.messages(channel).find((m) => m.ts === (posted.response as { ts: string }).ts)!;
+  expect(text(alert)).toContain(org);
+  expect(text(alert)).toContain(`<@${alice}>`);
+  expect(text(alert)).toContain(ACTION_IDS.reconnect);
+  expect(text(alert)).toContain(ACTION_IDS.confirmXero);
+  expect(text(alert)).toContain('"style":"danger"');
+  expect(text(alert)).toContain(`Cause: \`${world.cause}\``);
+
+  // 3. Disconnect (after Slack's confirm dialog): edited in place.
+  await click(alert, alice, ACTION_IDS.disconnect);
+  await alertUpdated(alert.ts, 'Disconnected in Xero Guard');
+
+  // 4. "I disconnected in Xero too".
+  await click(slack.message(channel, alert.ts)!, alice, ACTION_IDS.confirmXero);
+  await alertUpdated(alert.ts, 'Disconnected in Xero too');
+
+  // 5. Reconnect: Alice, who connected it, gets a DM (conversations.open) with a link button.
+  const dmCount = () => slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).length;
+  const before = dmCount();
+  await click(slack.message(channel, alert.ts)!, alice, ACTION_IDS.reconnect);
+  await slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('D') && dmCount() > before, 20_000);
+  const dm = slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).at(-1)!;
+  expect(slack.calls('conversations.open').map((c) => c.args.users)).toContain(alice);
+
+  // 6. She follows the DM's link through a second consent: the same organisation comes back.
+  await followLink(linkIn(dm.args.blocks));
+
+  // 7. The alert turns green with the time to recover and no buttons; the thread tells the story.
+  await alertUpdated(alert.ts, 'Time to recover');
+  const resolved = slack.message(channel, alert.ts)!;
+  expect(text(resolved)).toContain('#2EB67D');
+  expect(text(resolved)).not.toContain(ACTION_IDS.disconnect);
+  await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === alert.ts && /reconnected/i.test(String(c.args.text)), 20_000);
+  const thread = slack.replies(channel, alert.ts).map((m) => m.text ?? '');
+  expect(thread).toHaveLength(4);
+  expect(thread[0]).toMatch(/disconnected Demo Company \(NZ\)/);
+  expect(thread[1]).toMatch(/removed in Xero too/);
+
+  // /xero status agrees.
+  expect(JSON.stringify((await slash(alice, 'status')).args)).toMatch(/Demo Company \(NZ\)\* · connected/);
+
+  // Nothing secret reached a log line or Slack; no id_token or access token in any message.
+  for (const secretText of world.secrets) expect(world.logs()).not.toContain(secretText);
+  for (const call of slack.calls()) expect(JSON.stringify(call.args)).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+}
