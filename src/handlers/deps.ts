@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Admins } from '../domain/permissions.ts';
 import type { MonitorStore } from './store.ts';
-import type { Clock, LinkIssuer, XeroPort } from './ports.ts';
+import type { Clock, GrantKeeper, LinkIssuer, XeroPort } from './ports.ts';
 
 export type MonitorSettings = {
   /** CHECK_INTERVAL: every watched connection is checked once per interval. */
@@ -19,6 +19,8 @@ export type HandlerDeps = {
   store: MonitorStore;
   xero: XeroPort;
   links: LinkIssuer;
+  /** Refreshes grants nothing checks (all their connections paused); without it they are left alone. */
+  grants?: GrantKeeper;
   clock: Clock;
   log: Logger;
   admins: Admins;

@@ -22,12 +22,14 @@ import { onUnreachable, type Unreachable } from './unreachable.ts';
 import { statusView } from './commands/read.ts';
 import { checkConnection, type CheckApplied } from './check-connection.ts';
 import { runMonitorTick, type TickReport } from './announce.ts';
+import { keepPausedGrantsAlive, type KeepAliveReport } from './keep-grants-alive.ts';
 
 export type { HandlerDeps, MonitorSettings } from './deps.ts';
 export { settingsFromConfig } from './deps.ts';
 export type { CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
 export type { Unreachable } from './unreachable.ts';
 export type { TickReport } from './announce.ts';
+export type { KeepAliveReport } from './keep-grants-alive.ts';
 
 export type Handlers = {
   /** The whole /xero language: status, errors [org] [n], connect, reconnect|disconnect|check|pause|resume <org>, here, help. */
@@ -44,6 +46,8 @@ export type Handlers = {
   checkConnection(connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied>;
   /** For the scheduler: announcements, reminders and the grouped transient notice. */
   runMonitorTick(): Promise<TickReport>;
+  /** For the scheduler: refreshes grants whose connections are all paused, once a day each. */
+  keepGrantsAlive(): Promise<KeepAliveReport>;
 };
 
 export function createHandlers(deps: HandlerDeps): Handlers {
@@ -67,5 +71,6 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     statusView: () => statusView(deps),
     checkConnection: (connectionId, cycle, owner) => checkConnection(deps, connectionId, cycle, owner),
     runMonitorTick: () => runMonitorTick(deps),
+    keepGrantsAlive: () => keepPausedGrantsAlive(deps),
   };
 }

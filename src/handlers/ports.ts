@@ -103,6 +103,17 @@ export interface XeroPort {
   disconnect(connectionId: string, actor: ChatActor): Promise<DisconnectOutcome>;
 }
 
+/**
+ * Refreshes a grant's tokens when due (the Xero adapter's refresher, under its per-grant lock).
+ * Checks do this on their own; the monitor calls it for grants nothing checks (all paused).
+ */
+export interface GrantKeeper {
+  ensureFresh(grantId: string): Promise<
+    | { ok: true; refreshed: boolean; reason: string }
+    | { ok: false; cause: Cause; httpStatus?: number; xeroError?: string }
+  >;
+}
+
 // ---- The connection log (implemented by the database adapter, connection-log.ts) ----
 
 export type LogEntry = {

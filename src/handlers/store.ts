@@ -27,6 +27,8 @@ export type ConnectionWithGrant = ConnectionRow & { grant: Pick<GrantModel, 'ref
 export type FailureLogRow = ConnectionLogModel & { connection: Pick<ConnectionRow, 'tenantName'> | null };
 /** A grouped notice, with its organisation list decoded. */
 export type Notice = Omit<NoticeModel, 'organisations'> & { organisations: string[] };
+/** A grant whose connections are all paused: nothing checks it, so nothing refreshes its tokens. */
+export type PausedGrant = Pick<GrantModel, 'id' | 'refreshFailures'> & { connections: Pick<ConnectionRow, 'id' | 'tenantId'>[] };
 /** One channel copy of a posted alert, summary or notice: where later edits and replies go. */
 export type PostedCopy = { platform: string; messageKey: string; address: ChatAddress; targetId: string | null };
 
@@ -142,12 +144,28 @@ export interface ChatTargetsRepo {
   makeAlertChannel(input: AlertChannelInput): Promise<{ target: ChatTargetRow; previous: string[] }>;
 }
 
+export interface LeasesRepo {
+  /** A named lease shared by replicas: true while it is free, expired, or already `owner`'s. */
+  acquire(name: string, owner: string, now: Date, ttlMs: number): Promise<boolean>;
+  release(name: string, owner: string): Promise<void>;
+}
+
+export interface GrantsRepo {
+  /**
+   * Grants that still hold tokens, have a paused connection and no watched one, and were last
+   * refreshed (or created) before `idleSince`; most idle first.
+   */
+  pausedIdle(idleSince: Date, limit: number): Promise<PausedGrant[]>;
+}
+
 export type MonitorRepos = {
   connections: ConnectionsRepo;
   incidents: IncidentsRepo;
   notices: NoticesRepo;
   outbox: OutboxRepo;
   targets: ChatTargetsRepo;
+  leases: LeasesRepo;
+  grants: GrantsRepo;
 };
 
 export type MonitorStore = MonitorRepos & {

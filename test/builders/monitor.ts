@@ -7,7 +7,8 @@ import { createMonitorStore, type DbMonitorStore } from '../../src/adapters/db/m
 import { createOutboxWorker, type OutboxWorkerDeps } from '../../src/adapters/outbox/worker.ts';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/handlers/index.ts';
 import type { MonitorSettings } from '../../src/handlers/deps.ts';
-import type { CheckCycle, CheckOutcome, Clock, DisconnectOutcome, LinkIssuer, XeroPort } from '../../src/handlers/ports.ts';
+import type { CheckCycle, CheckOutcome, Clock, DisconnectOutcome, GrantKeeper, LinkIssuer, XeroPort } from '../../src/handlers/ports.ts';
+import type { Cause } from '../../src/domain/causes.ts';
 import type { ChatActor } from '../../src/domain/permissions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { MemoryNotifier } from '../fakes/memory-notifier.ts';
@@ -78,12 +79,37 @@ export class RecordingLinks implements LinkIssuer {
   }
 }
 
+/**
+ * A GrantKeeper that answers what the test says and writes what the real refresher writes on the
+ * grant row (refreshedAt and refreshFailures), so the monitor sees the same database afterwards.
+ */
+export class RecordingGrantKeeper implements GrantKeeper {
+  readonly calls: string[] = [];
+  readonly failing = new Map<string, Cause>();
+  constructor(
+    private readonly store: DbMonitorStore,
+    private readonly clock: Clock,
+  ) {}
+  async ensureFresh(grantId: string) {
+    this.calls.push(grantId);
+    const cause = this.failing.get(grantId);
+    if (cause) {
+      await this.store.db.grant.update({ where: { id: grantId }, data: { refreshFailures: { increment: 1 } } });
+      return { ok: false as const, cause, httpStatus: 400, xeroError: 'invalid_grant' };
+    }
+    await this.store.db.grant.update({ where: { id: grantId }, data: { refreshedAt: this.clock.now(), refreshFailures: 0 } });
+    return { ok: true as const, refreshed: true, reason: 'idle_daily' };
+  }
+}
+
 export type MonitorHarness = {
   database: TestDatabase;
   store: DbMonitorStore;
   clock: FixedClock;
   xero: ScriptedXero;
   links: RecordingLinks;
+  /** The default GrantKeeper (unless `build` or `grants` gave another). */
+  keeper: RecordingGrantKeeper;
   slack: MemoryNotifier;
   teams: MemoryNotifier;
   deps: HandlerDeps;
@@ -103,7 +129,7 @@ export async function createMonitorHarness(
     worker?: Partial<OutboxWorkerDeps>;
     links?: LinkIssuer;
     /** Builds the real Xero side on the test's database (scenario tests). */
-    build?: (database: TestDatabase, clock: FixedClock) => { xero: XeroPort; links?: LinkIssuer };
+    build?: (database: TestDatabase, clock: FixedClock) => { xero: XeroPort; links?: LinkIssuer; grants?: GrantKeeper };
   } = {},
 ): Promise<MonitorHarness> {
   const database = await createTestDatabase(dialect);
@@ -111,6 +137,7 @@ export async function createMonitorHarness(
   const clock = new FixedClock();
   const xero = new ScriptedXero();
   const links = new RecordingLinks(clock);
+  const keeper = new RecordingGrantKeeper(store, clock);
   const built = options.build?.(database, clock);
   const slack = new MemoryNotifier('slack');
   const teams = new MemoryNotifier('teams');
@@ -118,6 +145,7 @@ export async function createMonitorHarness(
     store,
     xero: built?.xero ?? options.xero ?? xero,
     links: built?.links ?? options.links ?? links,
+    grants: built?.grants ?? keeper,
     clock,
     log: silentLog,
     admins: options.admins ?? { slack: [ADMIN.userId], teams: [] },
@@ -134,10 +162,25 @@ export async function createMonitorHarness(
     random: () => 0.5,
     ...options.worker,
   });
-  return { database, store, clock, xero, links, slack, teams, deps, handlers, worker, close: () => database.drop() };
+  return { database, store, clock, xero, links, keeper, slack, teams, deps, handlers, worker, close: () => database.drop() };
 }
 
 let tenantSeq = 0;
+
+/** A grant holding (placeholder) tokens, last refreshed at `refreshedAt` (T0 unless told). */
+export async function aGrant(store: DbMonitorStore, overrides: Partial<{ refreshedAt: Date; refreshFailures: number; revokedAt: Date | null; tokens: boolean }> = {}) {
+  return store.db.grant.create({
+    data: {
+      xeroUserId: `xero-user-${Math.random().toString(36).slice(2, 8)}`,
+      refreshTokenEnc: overrides.tokens === false ? null : 'v1.test.not-a-real-envelope',
+      accessTokenEnc: overrides.tokens === false ? null : 'v1.test.not-a-real-envelope',
+      refreshedAt: overrides.refreshedAt ?? T0,
+      createdAt: overrides.refreshedAt ?? T0,
+      refreshFailures: overrides.refreshFailures ?? 0,
+      revokedAt: overrides.revokedAt ?? null,
+    },
+  });
+}
 
 /** A watched connection, connected by CONNECTOR unless told otherwise. */
 export async function aConnection(

@@ -1,8 +1,10 @@
-// Named leases shared by replicas (the announcer runs on one of them at a time). A lease is taken
-// by compare-and-set on its row; a holder that dies simply lets it expire.
+// Named leases shared by replicas (the announcer runs on one of them at a time; a paused grant's
+// keep-alive is tried by one of them). A lease is taken by compare-and-set on its row; a holder
+// that dies simply lets it expire.
 import type { Client } from './connections.ts';
+import type { LeasesRepo } from '../../handlers/store.ts';
 
-export function createLeases(db: Client) {
+export function createLeases(db: Client): LeasesRepo {
   return {
     async acquire(name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> {
       const until = new Date(now.getTime() + ttlMs);

@@ -9,13 +9,13 @@ import { createOutbox, type OutboxTable } from './outbox.ts';
 import { createChatMessages } from './chat-messages.ts';
 import { createChatTargets } from './chat-targets.ts';
 import { createLeases } from './leases.ts';
+import { createGrants } from './paused-grants.ts';
 import type { MonitorRepos } from '../../handlers/store.ts';
 
 export type DbRepos = MonitorRepos & {
   connections: ConnectionsTable;
   outbox: OutboxTable;
   messages: ReturnType<typeof createChatMessages>;
-  leases: ReturnType<typeof createLeases>;
 };
 
 export type DbMonitorStore = DbRepos & {
@@ -33,6 +33,7 @@ function reposOver(client: Client): DbRepos {
     messages: createChatMessages(client),
     targets: createChatTargets(client),
     leases: createLeases(client),
+    grants: createGrants(client),
   };
 }
 

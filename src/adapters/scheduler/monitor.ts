@@ -7,7 +7,8 @@ import { createMonitorStore } from '../db/monitor-store.ts';
 import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.ts';
 import { createScheduler } from './scheduler.ts';
 import { createHandlers, settingsFromConfig } from '../../handlers/index.ts';
-import type { ChatSender, Clock, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { ChatSender, Clock, GrantKeeper, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { Refresher } from '../xero/refresh-grant.ts';
 import type { Platform } from '../../domain/permissions.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
@@ -23,7 +24,8 @@ export type MonitorConfig = {
 export type MonitorDeps = {
   database: Database;
   config: MonitorConfig;
-  xero: XeroPort;
+  /** The Xero adapter; its refresher (when given) keeps grants with only paused connections alive. */
+  xero: XeroPort & { refresher?: Pick<Refresher, 'ensureFresh'> };
   links: LinkIssuer;
   log: Logger;
   metrics?: Metrics;
@@ -41,6 +43,7 @@ export function createMonitor(deps: MonitorDeps) {
     store,
     xero: deps.xero,
     links: deps.links,
+    ...(deps.xero.refresher ? { grants: grantKeeper(deps.xero.refresher) } : {}),
     clock,
     log,
     admins: { slack: deps.config.SLACK_ADMIN_USER_IDS, teams: deps.config.TEAMS_ADMIN_USER_IDS },
@@ -76,3 +79,15 @@ export function createMonitor(deps: MonitorDeps) {
 }
 
 export type Monitor = ReturnType<typeof createMonitor>;
+
+/** The refresher's answer without the access token: the handlers need only the outcome. */
+export function grantKeeper(refresher: Pick<Refresher, 'ensureFresh'>): GrantKeeper {
+  return {
+    async ensureFresh(grantId) {
+      const result = await refresher.ensureFresh(grantId);
+      if (result.ok) return { ok: true, refreshed: result.value.refreshed, reason: result.value.reason };
+      const { cause, status, xeroError } = result.error;
+      return { ok: false, cause, ...(status !== undefined ? { httpStatus: status } : {}), ...(xeroError !== undefined ? { xeroError } : {}) };
+    },
+  };
+}

@@ -3,7 +3,8 @@
 // in the database (Connection.nextCheckAt), so they survive restarts; claims are compare-and-set
 // leases on the row (checkLeaseOwner/Until), so replicas on Postgres share the work and each check
 // runs once. One replica at a time (a named lease) also runs the monitor tick: announcements,
-// reminders, the grouped transient notice.
+// reminders, the grouped transient notice; and, every few minutes, the keep-alive of grants whose
+// connections are all paused (nothing else refreshes them).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DbMonitorStore } from '../db/monitor-store.ts';
@@ -15,7 +16,7 @@ import { CHECK_LEASE_MS } from '../../handlers/check-connection.ts';
 export type SchedulerDeps = {
   store: DbMonitorStore;
   xero: Pick<XeroPort, 'newCycle'>;
-  handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick'>;
+  handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick' | 'keepGrantsAlive'>;
   clock: Clock;
   log: Logger;
   checkIntervalMs: number;
@@ -26,6 +27,8 @@ export type SchedulerDeps = {
   leaseMs?: number;
   /** How often the monitor tick runs (announcements, reminders, notices); sooner after a break. */
   monitorEveryMs?: number;
+  /** How often the replica running the monitor tick looks for paused grants due a refresh. */
+  keepAliveEveryMs?: number;
 };
 
 export type TickResult = { claimed: number; inFlight: number; monitor: boolean; done: Promise<void> };
@@ -44,6 +47,9 @@ export function createScheduler(deps: SchedulerDeps) {
   let lastMonitorAt = 0;
   let breakSeen = false;
   const monitorEveryMs = deps.monitorEveryMs ?? 5_000;
+  const keepAliveEveryMs = deps.keepAliveEveryMs ?? 10 * 60_000;
+  let lastKeepAliveAt = -Infinity;
+  let keepingAlive: Promise<void> | undefined;
 
   async function watchedCount(now: Date): Promise<number> {
     if (now.getTime() - watched.at > 30_000 || watched.at === 0) watched = { count: await deps.store.connections.countWatched(), at: now.getTime() };
@@ -90,8 +96,29 @@ export function createScheduler(deps: SchedulerDeps) {
       } catch (error) {
         log.error({ err: error }, 'monitor tick failed');
       }
+      if (!keepingAlive && now.getTime() - lastKeepAliveAt >= keepAliveEveryMs) {
+        lastKeepAliveAt = now.getTime();
+        keepingAlive = startKeepAlive();
+      }
     }
-    return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(started).then(() => undefined) };
+    const waitFor = keepingAlive ? [...started, keepingAlive] : started;
+    return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(waitFor).then(() => undefined) };
+  }
+
+  /** In the background, like checks: refreshes wait on Xero and must not stall the schedule. */
+  function startKeepAlive(): Promise<void> {
+    return deps.handlers
+      .keepGrantsAlive()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          // Logged; the next run (keepAliveEveryMs later) tries the same grants again.
+          log.error({ err: error }, 'keep-alive of paused grants failed');
+        },
+      )
+      .finally(() => {
+        keepingAlive = undefined;
+      });
   }
 
   let timer: NodeJS.Timeout | undefined;
@@ -126,6 +153,7 @@ export function createScheduler(deps: SchedulerDeps) {
       clearTimeout(timer);
       await current;
       await Promise.all(inFlight);
+      await keepingAlive;
       await deps.store.leases.release(MONITOR_LEASE, owner);
     },
   };

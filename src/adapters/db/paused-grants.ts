@@ -1,0 +1,26 @@
+// Grants that nothing checks: every connection paused (or paused and disconnected). Checks refresh a
+// grant's tokens as a side effect, so these are the ones whose refresh token would otherwise die
+// after 60 days unused. Read-only: the Xero adapter's refresher writes the tokens.
+import type { Client } from './connections.ts';
+import type { GrantsRepo, PausedGrant } from '../../handlers/store.ts';
+import { isWatched, STATES } from '../../domain/states.ts';
+
+const WATCHED_STATES = STATES.filter(isWatched);
+
+export function createGrants(db: Client): GrantsRepo {
+  return {
+    pausedIdle(idleSince: Date, limit: number): Promise<PausedGrant[]> {
+      return db.grant.findMany({
+        where: {
+          refreshTokenEnc: { not: null },
+          revokedAt: null,
+          OR: [{ refreshedAt: { lte: idleSince } }, { refreshedAt: null, createdAt: { lte: idleSince } }],
+          AND: [{ connections: { some: { state: 'paused' } } }, { connections: { none: { state: { in: WATCHED_STATES } } } }],
+        },
+        orderBy: [{ refreshedAt: 'asc' }, { createdAt: 'asc' }],
+        take: limit,
+        select: { id: true, refreshFailures: true, connections: { where: { state: 'paused' }, select: { id: true, tenantId: true } } },
+      });
+    },
+  };
+}
