@@ -1,0 +1,143 @@
+// One benchmark stack: the fake Xero (identity + API, Xero's limits enforced) and the fake Slack
+// Web API on 127.0.0.1, a real database seeded with N connections, and the real service started
+// as `npm start` starts it (one node process, so its CPU and memory can be read from /proc).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openDatabase, type Database } from '../src/adapters/db/client.ts';
+import { migrate, migrationsDir, readMigrations } from '../src/adapters/db/migrate.ts';
+import type { EncryptionKey } from '../src/adapters/xero/token-cipher.ts';
+import { startFakeXeroServer, type FakeXeroServer } from '../test/fakes/xero/http-server.ts';
+import { seedFakeAndService } from '../test/fakes/xero/seed-service.ts';
+import type { SeededGrant } from '../test/fakes/xero/core.ts';
+import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-api.ts';
+import { createPostgresDatabase, dropPostgresDatabase, sqliteUrl } from '../test/support/databases.ts';
+import { freePort } from '../test/support/service-process.ts';
+
+export const SIGNING_SECRET = 'bench-signing-secret';
+export const ADMIN = 'U0BENCHADM';
+export const CONNECTOR = 'U0CONNECT1';
+export const ALERT_CHANNEL = 'C0ALERTS01';
+
+export type StackOptions = {
+  dialect: 'sqlite' | 'postgres';
+  connections: number;
+  checkInterval: string;
+  env?: Record<string, string>;
+  seed?: number;
+};
+
+export type Stack = {
+  xero: FakeXeroServer;
+  slack: FakeSlack;
+  /** The bench's own connection to the service's database (reads only). */
+  database: Database;
+  grants: SeededGrant[];
+  connectionIds: Map<string, string>;
+  base: string;
+  pid: number;
+  startedAt: number;
+  output(): string;
+  close(): Promise<void>;
+};
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const xero = await startFakeXeroServer();
+  const slack = await startFakeSlack();
+  const url = options.dialect === 'sqlite' ? sqliteUrl() : await createPostgresDatabase();
+  const database = await openDatabase(url);
+  await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
+  const keys: EncryptionKey[] = [{ id: 'bench', key: randomBytes(32) }];
+  const target = await database.db.chatTarget.create({
+    data: { platform: 'slack', kind: 'channel', externalId: ALERT_CHANNEL, name: 'xero-alerts', isAlertChannel: true },
+  });
+  const seeded = await seedFakeAndService(
+    xero.fake,
+    database.db,
+    keys,
+    { connections: options.connections, minTenants: 1, maxTenants: 5, seed: options.seed ?? 1 },
+    { platform: 'slack', connectedByUserId: CONNECTOR, connectedByName: 'Connie', alertTargetId: target.id },
+  );
+
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: url,
+    TOKEN_ENCRYPTION_KEY: `${keys[0]!.id}:${keys[0]!.key.toString('base64')}`,
+    ...xero.env,
+    SLACK_BOT_TOKEN: 'xoxb-bench-token',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ADMIN_USER_IDS: ADMIN,
+    CHECK_INTERVAL: options.checkInterval,
+    LOG_LEVEL: 'warn',
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + String(d)).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const base = `http://127.0.0.1:${port}`;
+  await waitForHealth(base, child, () => output);
+  return {
+    xero,
+    slack,
+    database,
+    grants: seeded.grants,
+    connectionIds: seeded.connectionIds,
+    base,
+    pid: child.pid!,
+    startedAt: Date.now(),
+    output: () => output,
+    async close() {
+      await stopChild(child);
+      await database.close();
+      await xero.close();
+      await slack.close();
+      if (options.dialect === 'postgres') await dropPostgresDatabase(url);
+    },
+  };
+}
+
+async function waitForHealth(base: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`service exited:\n${output()}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`service did not start:\n${output()}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `done` is true; returns the elapsed ms, or throws after `timeoutMs`. */
+export async function until(done: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 500): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await done()) return Date.now() - started;
+    await sleep(everyMs);
+  }
+  throw new Error(`gave up after ${timeoutMs} ms`);
+}
