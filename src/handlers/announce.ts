@@ -182,7 +182,7 @@ export async function sendReminders(deps: HandlerDeps): Promise<number> {
   return sent;
 }
 
-const NOTICE_KIND = 'xero_unavailable';
+export const NOTICE_KIND = 'xero_unavailable';
 
 export async function updateTransientNotice(deps: HandlerDeps): Promise<'nothing' | 'open' | 'grow' | 'close'> {
   const now = deps.clock.now();

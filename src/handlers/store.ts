@@ -119,6 +119,8 @@ export interface IncidentsRepo {
   dueReminders(now: Date, limit?: number): Promise<IncidentWithConnection[]>;
   /** Every incident shown in one alert or summary message. */
   byAlertKey(alertKey: string): Promise<IncidentWithConnection[]>;
+  /** The alert (or summary) keys of open, announced incidents. */
+  openAlertKeys(): Promise<string[]>;
 }
 
 export interface NoticesRepo {

@@ -67,6 +67,10 @@ export function createIncidents(db: Client): IncidentsRepo {
     byAlertKey(alertKey: string): Promise<IncidentWithConnection[]> {
       return db.incident.findMany({ where: { alertKey }, orderBy: { openedAt: 'asc' }, include: { connection: true } });
     },
+    async openAlertKeys(): Promise<string[]> {
+      const rows = await db.incident.findMany({ where: { status: 'open', alertKey: { not: null } }, distinct: ['alertKey'], orderBy: { alertKey: 'asc' }, select: { alertKey: true } });
+      return rows.map((row) => row.alertKey!);
+    },
   };
 }
 

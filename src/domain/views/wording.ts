@@ -127,6 +127,14 @@ export const NOTICE = {
   recoveredText: (afterMs: number) => `Xero answers again after ${formatDuration(afterMs)}. Checks are back to normal.`,
 };
 
+export const MOVED = {
+  title: 'Alerts moved',
+  text: (platform: string, channel: string | undefined, by: Person, reposted: number) =>
+    `${who(by)} moved Xero Guard's ${platform} alerts to ${channel ?? 'another channel'}.${
+      reposted > 0 ? ` The ${reposted} open alert${reposted === 1 ? ' is' : 's are'} re-posted there; the ones here keep being updated.` : ''
+    }`,
+};
+
 export const CONNECTED = {
   title: (tenantName: string) => `Connected: ${tenantName}`,
   text: (by: Person) => `${who(by)} connected it. Xero Guard now watches it and will alert here if it breaks.`,
@@ -162,7 +170,12 @@ export const ANSWERS = {
   resumed: (tenantName: string) => `Resumed ${tenantName}: it will be checked within a minute.`,
   notPaused: (tenantName: string) => `${tenantName} is not paused.`,
   cannotPause: (tenantName: string, state: ConnectionState) => `${tenantName} is ${STATE_WORDS[state]}; only watched connections can be paused.`,
-  here: (platform: string) => `Alerts for ${platform} now go to this channel.`,
+  here: (platform: string, reposted = 0) =>
+    `Alerts for ${platform} now go to this channel.${
+      reposted > 0
+        ? ` ${reposted} open alert${reposted === 1 ? ' was' : 's were'} re-posted here from the previous channel; the copies there stay up to date too.`
+        : ''
+    }`,
   hereNeedsChannel: 'Run /xero here in the channel that should receive alerts.',
   connect: 'Here is your single-use link.',
   noConnections: 'No Xero organisation is connected yet. An admin can run /xero connect.',
