@@ -105,9 +105,54 @@ describe('monitor tick', () => {
     await h.handlers.runCommand(ADMIN, 'pause Sleepy', slackContext);
     h.clock.advance(24 * 3_600_000);
     expect((await h.handlers.runMonitorTick()).reminders).toBe(0);
+  });
+
+  it('resuming a paused, still-broken connection checks it at once and restarts the reminder clock instead of reminding', async () => {
+    const c = await aConnection(h.store, { tenantName: 'Sleepy' });
+    h.xero.fail(c.id, 'token_revoked');
+    await checkNowAsScheduler(h, c.id);
+    await h.handlers.runMonitorTick();
+    await h.handlers.runCommand(ADMIN, 'pause Sleepy', slackContext);
+    h.clock.advance(3 * 24 * 3_600_000);
     await h.handlers.runCommand(ADMIN, 'resume Sleepy', slackContext);
-    expect((await h.store.connections.get(c.id))!.state).toBe('broken');
+    await h.worker.drain();
+    const sent = h.slack.messages.length;
+
+    // Due for a check now; the check finds it still broken, which changes nothing but the log.
+    const resumed = (await h.store.connections.get(c.id))!;
+    expect(resumed.state).toBe('broken');
+    expect(resumed.nextCheckAt.getTime()).toBeLessThanOrEqual(h.clock.now().getTime());
+    expect((await h.handlers.runMonitorTick()).reminders).toBe(0);
+    expect((await checkNowAsScheduler(h, c.id)).decision).toBe('redetected');
+
+    // The next reminder is one REPEAT_INTERVAL after the resume.
+    h.clock.advance(24 * 3_600_000 - 60_000);
+    expect((await h.handlers.runMonitorTick()).reminders).toBe(0);
+    await h.worker.drain();
+    expect(h.slack.messages).toHaveLength(sent);
+    h.clock.advance(60_000);
     expect((await h.handlers.runMonitorTick()).reminders).toBe(1);
+    await h.worker.drain();
+    const alert = h.slack.posts('C-ALERTS')[0]!;
+    expect(h.slack.replies(alert).map((r) => (r.view as { text: string }).text)).toEqual([expect.stringContaining('Reminder 1: Sleepy is still broken')]);
+  });
+
+  it('a connection that healed while paused is resolved by the check that follows the resume, with no reminder', async () => {
+    const c = await aConnection(h.store, { tenantName: 'Sleepy' });
+    h.xero.fail(c.id, 'token_revoked');
+    await checkNowAsScheduler(h, c.id);
+    await h.handlers.runMonitorTick();
+    await h.handlers.runCommand(ADMIN, 'pause Sleepy', slackContext);
+    h.clock.advance(2 * 24 * 3_600_000);
+    h.xero.heal(c.id);
+    await h.handlers.runCommand(ADMIN, 'resume Sleepy', slackContext);
+    // The monitor tick may well run before the check does.
+    expect((await h.handlers.runMonitorTick()).reminders).toBe(0);
+    expect((await checkNowAsScheduler(h, c.id)).decision).toBe('resolve');
+    await h.worker.drain();
+    const alert = h.slack.posts('C-ALERTS')[0]!;
+    expect((h.slack.current(alert) as AlertView).resolved).toBeDefined();
+    expect(h.slack.replies(alert).map((r) => (r.view as { text: string }).text)).toEqual([expect.stringContaining('Sleepy works again')]);
   });
 
   it('transient failures of many connections raise one grouped notice only after TRANSIENT_ALERT_AFTER, and close it on recovery', async () => {

@@ -36,9 +36,17 @@ export async function resume(deps: HandlerDeps, actor: ChatActor, org: string): 
     const connection = (await tx.connections.get(found.value.id))!;
     if (connection.state !== 'paused') return answer(textView(ANSWERS.notPaused(connection.tenantName)));
     const back = connection.stateBeforePause && isState(connection.stateBeforePause) && connection.stateBeforePause !== 'paused' ? connection.stateBeforePause : 'connected';
-    // Checked again right away, so a connection that broke while paused is found within a tick.
+    // Checked again right away: a connection that broke while paused is found within a tick, and
+    // one that healed is resolved by that check.
     if (!(await tx.connections.transition(connection.id, 'paused', back, now, { stateBeforePause: null, nextCheckAt: now }))) {
       return fail('internal', ANSWERS.internal, 'state_moved');
+    }
+    // Reminders were held while paused; the one that fell due meanwhile would go out the moment
+    // the pause ends, before the check above has even run. Whoever resumed has just looked at it:
+    // the reminder clock restarts from now.
+    const open = await tx.incidents.findOpen(connection.id);
+    if (open?.nextReminderAt) {
+      await tx.incidents.updateIf(open.id, { status: 'open' }, { nextReminderAt: new Date(now.getTime() + deps.settings.repeatIntervalMs) });
     }
     await tx.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'resume', outcome: 'info', fromState: 'paused', toState: back, actor, at: now });
     return answer(textView(ANSWERS.resumed(connection.tenantName), 'good'));
