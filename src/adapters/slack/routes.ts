@@ -10,14 +10,15 @@ import { SLASH_COMMAND } from './app-facts.ts';
 import type { SlackHandlers, SlackHandlerResult, SlackRequestContext } from './handlers-port.ts';
 import type { HomeTabs } from './home.ts';
 import { LINK_ACTION_ID } from './render.ts';
-import { requestKey, type SeenKeys } from './seen-keys.ts';
+import { requestKey } from './request-key.ts';
+import type { RecentKeys } from '../http/recent-keys.ts';
 import type { SlackSender } from './sender.ts';
 
 export type RouteDeps = {
   handlers: SlackHandlers;
   sender: SlackSender;
   homes: HomeTabs;
-  seen: SeenKeys;
+  seen: RecentKeys;
   logger: Logger;
   /** Keeps work that runs after the ack visible to stop(), so a shutdown lets it finish. */
   track<T>(work: Promise<T>): Promise<T>;

@@ -13,7 +13,7 @@ import type { SlackHandlers } from './handlers-port.ts';
 import { createHomeTabs } from './home.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
-import { createSeenKeys } from './seen-keys.ts';
+import { createRecentKeys } from '../http/recent-keys.ts';
 import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
 
 export type SlackSurfaceOptions = {
@@ -127,7 +127,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     // Bolt's conversation store keeps per-conversation state we never read; it costs ~6% of an ack.
     convoStore: false,
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createSeenKeys(), logger, track, count: (kind, outcome) => requests?.inc({ kind, outcome }) });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
   let started = false;
   return {

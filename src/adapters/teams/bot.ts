@@ -14,7 +14,7 @@ import type { DeliveryOutcome } from '../../handlers/ports.ts';
 import { CARD_CONTENT_TYPE, teamsCommands } from './cards/card.ts';
 import { alertChannelOfferCard, USE_CHANNEL_VERB, welcomeCard } from './cards/offer.ts';
 import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
-import { createRecentIds } from './recent-ids.ts';
+import { createRecentKeys } from '../http/recent-keys.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
 import type { TeamsHandlerResult, TeamsHandlers } from './ports.ts';
 import type { TeamsReferences } from './references.ts';
@@ -48,7 +48,7 @@ export const TEAMS_TEXT = {
 
 export class TeamsBot extends ActivityHandler {
   private readonly inflight = new Set<Promise<unknown>>();
-  private readonly recent = createRecentIds();
+  private readonly recent = createRecentKeys();
   private readonly log: Logger;
 
   constructor(private readonly deps: TeamsBotDeps) {

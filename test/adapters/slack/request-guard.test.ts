@@ -2,7 +2,8 @@
 // recognising a Slack retry of a request already handled.
 import { describe, expect, it } from 'vitest';
 import { decideTimestamp } from '../../../src/adapters/slack/request-guard.ts';
-import { createSeenKeys, requestKey } from '../../../src/adapters/slack/seen-keys.ts';
+import { requestKey } from '../../../src/adapters/slack/request-key.ts';
+import { createRecentKeys } from '../../../src/adapters/http/recent-keys.ts';
 
 const NOW = 1_800_000_000_000;
 const s = (offsetSeconds: number) => String(NOW / 1000 + offsetSeconds);
@@ -36,7 +37,7 @@ describe('Slack retry recognition', () => {
 
   it('remembers a key for its time to live, and forgets the oldest beyond its size', () => {
     let now = 0;
-    const seen = createSeenKeys({ ttlMs: 1_000, max: 2, now: () => now });
+    const seen = createRecentKeys({ ttlMs: 1_000, max: 2, now: () => now });
     expect(seen.firstTime('a')).toBe(true);
     expect(seen.firstTime('a')).toBe(false);
     now = 999;

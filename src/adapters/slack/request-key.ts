@@ -1,0 +1,14 @@
+// Slack retries a request it thinks we missed; its identity, the same on every retry, lets the
+// routes drop the retry (src/adapters/http/recent-keys.ts remembers what was handled).
+/** The identity of one Slack request, the same on every retry of it. */
+export function requestKey(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const b = body as Record<string, any>;
+  if (typeof b.event_id === 'string') return `event:${b.event_id}`;
+  if (b.type === 'block_actions' && Array.isArray(b.actions) && b.actions[0]) {
+    const a = b.actions[0];
+    return `action:${b.user?.id}:${a.action_id}:${a.action_ts}:${b.container?.message_ts ?? ''}`;
+  }
+  if (typeof b.command === 'string' && typeof b.trigger_id === 'string') return `command:${b.trigger_id}`;
+  return undefined;
+}
