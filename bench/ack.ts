@@ -1,6 +1,12 @@
 // Ack latency of slash commands and button clicks while Xero answers in 2 s.
-import { blockActionsBody, blockActionsPayload, FORM, signBody, slashCommandBody } from '../test/fakes/slack-api.ts';
-import { runOpenLoop } from './load.ts';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { blockActionsBody, blockActionsPayload, slashCommandBody } from '../test/fakes/slack-api.ts';
+import type { LoadJob } from './load-process.ts';
+import type { LatencySummary } from './stats.ts';
 import type { Figure } from './report.ts';
 import { ADMIN, ALERT_CHANNEL, SIGNING_SECRET, startStack, until, type Stack } from './stack.ts';
 
@@ -19,12 +25,8 @@ export async function benchAck(options: { rates: number[]; durationMs: number; d
     const figures: Figure[] = [];
     for (const rate of options.rates) {
       for (const kind of ['command', 'click'] as const) {
-        const summary = await runOpenLoop({
-          base: stack.base,
-          ratePerSecond: rate,
-          durationMs: options.durationMs,
-          makeRequest: (i) => (kind === 'command' ? slashRequest(i, names, responseUrl) : clickRequest(i, alert, responseUrl)),
-        });
+        const bodies = Array.from({ length: Math.ceil((rate * options.durationMs) / 1000) }, (_, i) => (kind === 'command' ? slashBody(i, names, responseUrl) : clickBody(i, alert, responseUrl)));
+        const summary = await loadInOwnProcess({ base: stack.base, ratePerSecond: rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
         const label = kind === 'command' ? 'slash commands' : 'button clicks';
         const note = `${summary.count} requests, ${summary.errors} non-200`;
         figures.push(
@@ -42,14 +44,14 @@ export async function benchAck(options: { rates: number[]; durationMs: number; d
 
 const COMMANDS = ['status', 'check', 'errors', 'help'] as const;
 
-function slashRequest(i: number, names: string[], responseUrl: string) {
+function slashBody(i: number, names: string[], responseUrl: string): string {
   const command = COMMANDS[i % COMMANDS.length]!;
   // `check <org>` makes the service call Xero (2 s) after the ack; the ack must not wait for it.
   const text = command === 'check' ? `check ${names[i % names.length]}` : command;
-  return signed(slashCommandBody({ text, user_id: ADMIN, channel_id: ALERT_CHANNEL, response_url: responseUrl }));
+  return slashCommandBody({ text, user_id: ADMIN, channel_id: ALERT_CHANNEL, response_url: responseUrl });
 }
 
-function clickRequest(i: number, alert: { ts: string; blocks?: unknown[] }, responseUrl: string) {
+function clickBody(i: number, alert: { ts: string; blocks?: unknown[] }, responseUrl: string): string {
   const actions = ['xg_confirm_xero', 'xg_disconnect', 'xg_reconnect'];
   const payload = blockActionsPayload({
     user_id: ADMIN,
@@ -59,16 +61,16 @@ function clickRequest(i: number, alert: { ts: string; blocks?: unknown[] }, resp
     response_url: responseUrl,
     message: { blocks: alert.blocks ?? [] },
   });
-  return signed(blockActionsBody(payload));
+  return blockActionsBody(payload);
 }
 
-function signed(body: string) {
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    path: '/slack/events',
-    body,
-    headers: { 'content-type': FORM, 'x-slack-request-timestamp': String(timestamp), 'x-slack-signature': signBody(SIGNING_SECRET, timestamp, body) },
-  };
+const run = promisify(execFile);
+
+async function loadInOwnProcess(job: LoadJob): Promise<LatencySummary> {
+  const file = path.join(tmpdir(), `xg-load-${process.pid}-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(job));
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/load-process.ts', file], { maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencySummary;
 }
 
 export type { Stack };
