@@ -3,12 +3,12 @@
 // caller holds the connection's check lease; this releases it with the next check time.
 import { randomUUID } from 'node:crypto';
 import { decideAfterCheck, type AfterCheck } from '../domain/alerts.ts';
-import { isState, isWatched } from '../domain/states.ts';
+import { isState, isWatched, type ConnectionState } from '../domain/states.ts';
 import { THREAD } from '../domain/views/wording.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
-import type { ConnectionPatch, MonitorRepos } from './store.ts';
+import type { ConnectionPatch, ConnectionWithOpenIncident, IncidentRow, MonitorRepos } from './store.ts';
 
 export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'skipped' | 'lease_lost' };
 
@@ -50,109 +50,134 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
     random,
   );
 
-  // Every write below is guarded by our lease and the state we read (releaseIf), so a pause or a
+  // Every write is guarded by our lease and the state we read (releaseIf), so a pause or a
   // disconnect that landed while Xero answered wins, and the incident writes are compare-and-sets
-  // or unique keys: nothing here needs the rows re-read inside the transaction.
+  // or unique keys: nothing needs the rows re-read inside the transaction.
+  const checked: Checked = { deps, connection, open, from, outcome, owner, now };
+  const apply = (tx: MonitorRepos) => applyDecision(tx, checked, decision);
   const result = await (isQuiet(decision, from) ? apply(deps.store) : deps.store.transaction(apply));
   if (result === 'resolve') deps.wakeOutbox?.();
   deps.log.debug({ connectionId, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
   return result;
+}
 
-  async function apply(tx: MonitorRepos): Promise<CheckApplied['decision']> {
-    const stateChange = (to: string) => (to !== from ? { state: to, stateSince: now } : {});
-    const logState = async (to: string, detail?: string) => {
-      if (to === from) return;
-      await tx.connections.log({
-        connectionId,
-        tenantId: connection!.tenantId,
-        kind: 'state',
-        operation: 'check',
-        outcome: outcome.ok ? 'ok' : 'failure',
-        cause: outcome.ok ? null : outcome.cause,
-        fromState: from,
-        toState: to,
-        ...(detail ? { detail } : {}),
-        at: now,
-      });
-    };
-    const release = async (data: ConnectionPatch) => {
-      if (await tx.connections.releaseIf(connectionId, owner, from, data)) return true;
-      // The state moved under us: give the lease back untouched so the next slot checks it afresh.
-      await tx.connections.release(connectionId, owner, { lastCheckAt: now });
-      return false;
-    };
+/** What one check read and found, as every step of applying it needs it. */
+type Checked = {
+  deps: HandlerDeps;
+  connection: ConnectionWithOpenIncident;
+  open: IncidentRow | null;
+  from: ConnectionState;
+  outcome: CheckOutcome;
+  owner: string;
+  now: Date;
+};
 
-    switch (decision.kind) {
-      case 'healthy': {
-        if (!(await release({ ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null }))) return 'lease_lost';
-        await logState('connected', decision.reason);
-        return decision.kind;
-      }
-      case 'wait': {
-        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
-        return decision.kind;
-      }
-      case 'degrade': {
-        const cause = outcome.ok ? 'xero_unavailable' : outcome.cause;
-        const data = {
-          ...stateChange(decision.toState),
-          lastCheckAt: now,
-          nextCheckAt: decision.nextCheckAt,
-          consecutiveFailures: decision.failures,
-          degradedSince: connection!.degradedSince ?? now,
-          lastCause: cause,
-        };
-        if (!(await release(data))) return 'lease_lost';
-        await logState(decision.toState);
-        return decision.kind;
-      }
-      case 'redetected': {
-        if (!(await release({ lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
-        await tx.incidents.recordDetection(open!.id, now);
-        return decision.kind;
-      }
-      case 'open_incident': {
-        const failed = outcome.ok ? undefined : outcome;
-        const data = {
-          ...stateChange(decision.toState),
-          lastCheckAt: now,
-          nextCheckAt: decision.nextCheckAt,
-          consecutiveFailures: connection!.consecutiveFailures + 1,
-          degradedSince: null,
-          lastCause: decision.cause,
-        };
-        if (!(await release(data))) return 'lease_lost';
-        // Broken since the last check that worked: the host app re-syncs from there.
-        const brokenSince = connection!.lastGoodCheckAt ?? now;
-        await tx.incidents.open({
-          connectionId,
-          cause: decision.cause,
-          now,
-          brokenSince,
-          httpStatus: failed?.httpStatus,
-          xeroError: failed?.xeroError,
-          nextReminderAt: new Date(now.getTime() + deps.settings.repeatIntervalMs),
-        });
-        await logState(decision.toState, 'incident opened');
-        return decision.kind;
-      }
-      case 'resolve': {
-        const incident = open!;
-        const data = { ...stateChange('connected'), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, consecutiveFailures: 0, degradedSince: null, lastCause: null, syncFrom: incident.brokenSince };
-        if (!(await release(data))) return 'lease_lost';
-        const resolved = await tx.incidents.updateIf(incident.id, { status: 'open' }, { status: 'resolved', openKey: null, resolvedAt: now, nextReminderAt: null });
-        if (!resolved) return 'lease_lost';
-        await logState('connected', 'incident resolved');
-        const after = now.getTime() - incident.brokenSince.getTime();
-        const rows = await followUps(tx, incident.alertKey, `resolved:${incident.id}`, deps.settings.groupWindowMs, {
-          reply: { text: THREAD.recovered(connection!.tenantName, after, incident.brokenSince.toISOString()), tone: 'good' },
-          meta: { incidentId: incident.id, connectionId },
-        });
-        await tx.outbox.enqueue(rows, now);
-        return decision.kind;
-      }
+async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck): Promise<CheckApplied['decision']> {
+  const { now } = c;
+  switch (decision.kind) {
+    case 'wait':
+    case 'redetected': {
+      if (!(await release(tx, c, { lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
+      if (decision.kind === 'redetected') await tx.incidents.recordDetection(c.open!.id, now);
+      return decision.kind;
     }
+    case 'healthy': {
+      if (!(await release(tx, c, { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
+      await logStateChange(tx, c, 'connected', decision.reason);
+      return decision.kind;
+    }
+    case 'degrade': {
+      const data = {
+        ...stateChange(c, decision.toState),
+        lastCheckAt: now,
+        nextCheckAt: decision.nextCheckAt,
+        consecutiveFailures: decision.failures,
+        degradedSince: c.connection.degradedSince ?? now,
+        lastCause: c.outcome.ok ? 'xero_unavailable' : c.outcome.cause,
+      };
+      if (!(await release(tx, c, data))) return 'lease_lost';
+      await logStateChange(tx, c, decision.toState);
+      return decision.kind;
+    }
+    case 'open_incident':
+      return openIncident(tx, c, decision);
+    case 'resolve':
+      return resolveIncident(tx, c, decision);
   }
+}
+
+/** Columns of a connection that works: no failure streak, no degradation, no cause. */
+const HEALTHY = { consecutiveFailures: 0, degradedSince: null, lastCause: null } as const;
+
+async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'open_incident' }>): Promise<CheckApplied['decision']> {
+  const { connection, now } = c;
+  const data = {
+    ...stateChange(c, decision.toState),
+    lastCheckAt: now,
+    nextCheckAt: decision.nextCheckAt,
+    consecutiveFailures: connection.consecutiveFailures + 1,
+    degradedSince: null,
+    lastCause: decision.cause,
+  };
+  if (!(await release(tx, c, data))) return 'lease_lost';
+  const failed = c.outcome.ok ? undefined : c.outcome;
+  await tx.incidents.open({
+    connectionId: connection.id,
+    cause: decision.cause,
+    now,
+    // Broken since the last check that worked: the host app re-syncs from there.
+    brokenSince: connection.lastGoodCheckAt ?? now,
+    httpStatus: failed?.httpStatus,
+    xeroError: failed?.xeroError,
+    nextReminderAt: new Date(now.getTime() + c.deps.settings.repeatIntervalMs),
+  });
+  await logStateChange(tx, c, decision.toState, 'incident opened');
+  return decision.kind;
+}
+
+async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<CheckApplied['decision']> {
+  const { connection, now } = c;
+  const incident = c.open!;
+  const data = { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, syncFrom: incident.brokenSince };
+  if (!(await release(tx, c, data))) return 'lease_lost';
+  const resolved = await tx.incidents.updateIf(incident.id, { status: 'open' }, { status: 'resolved', openKey: null, resolvedAt: now, nextReminderAt: null });
+  if (!resolved) return 'lease_lost';
+  await logStateChange(tx, c, 'connected', 'incident resolved');
+  const after = now.getTime() - incident.brokenSince.getTime();
+  const rows = await followUps(tx, incident.alertKey, `resolved:${incident.id}`, c.deps.settings.groupWindowMs, {
+    reply: { text: THREAD.recovered(connection.tenantName, after, incident.brokenSince.toISOString()), tone: 'good' },
+    meta: { incidentId: incident.id, connectionId: connection.id },
+  });
+  await tx.outbox.enqueue(rows, now);
+  return decision.kind;
+}
+
+/** Ends the check's lease with `data`, only while the state is the one the check read. */
+async function release(tx: MonitorRepos, c: Checked, data: ConnectionPatch): Promise<boolean> {
+  if (await tx.connections.releaseIf(c.connection.id, c.owner, c.from, data)) return true;
+  // The state moved under us: give the lease back untouched so the next slot checks it afresh.
+  await tx.connections.release(c.connection.id, c.owner, { lastCheckAt: c.now });
+  return false;
+}
+
+function stateChange(c: Checked, to: ConnectionState): ConnectionPatch {
+  return to !== c.from ? { state: to, stateSince: c.now } : {};
+}
+
+async function logStateChange(tx: MonitorRepos, c: Checked, to: ConnectionState, detail?: string): Promise<void> {
+  if (to === c.from) return;
+  await tx.connections.log({
+    connectionId: c.connection.id,
+    tenantId: c.connection.tenantId,
+    kind: 'state',
+    operation: 'check',
+    outcome: c.outcome.ok ? 'ok' : 'failure',
+    cause: c.outcome.ok ? null : c.outcome.cause,
+    fromState: c.from,
+    toState: to,
+    ...(detail ? { detail } : {}),
+    at: c.now,
+  });
 }
 
 /** Outcomes that change no state and queue nothing: one guarded UPDATE, no transaction needed. */

@@ -6,10 +6,17 @@ import { ANSWERS } from '../domain/views/wording.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { CommandContext, HandlerResult } from './types.ts';
 import { fail } from './common.ts';
-import { subjectOfButton } from './commands/target.ts';
+import { subjectOfButton, type Subject } from './commands/target.ts';
 import { disconnect } from './commands/disconnect.ts';
 import { reconnect } from './commands/reconnect.ts';
 import { confirmXero } from './commands/confirm-xero.ts';
+
+/** What each button does to its subject; `/xero disconnect|reconnect <org>` use the same. */
+export const ON_SUBJECT: Record<ButtonAction, (deps: HandlerDeps, actor: ChatActor, subject: Subject) => Promise<HandlerResult>> = {
+  disconnect,
+  reconnect,
+  confirmXero,
+};
 
 /** Accepts the action's name ("disconnect") or its platform id ("xg_disconnect"). */
 export function resolveAction(action: string): ButtonAction | undefined {
@@ -23,12 +30,5 @@ export async function clickButton(deps: HandlerDeps, actor: ChatActor, action: s
   if (!which || !value.ok) return fail('bad_request', ANSWERS.badButton, which ? value.ok ? undefined : value.reason : 'unknown_action');
   const subject = await subjectOfButton(deps, value.value.incidentId, value.value.connectionId);
   if (!subject.ok) return subject;
-  switch (which) {
-    case 'disconnect':
-      return disconnect(deps, actor, subject.value);
-    case 'reconnect':
-      return reconnect(deps, actor, subject.value);
-    case 'confirmXero':
-      return confirmXero(deps, actor, subject.value);
-  }
+  return ON_SUBJECT[which](deps, actor, subject.value);
 }

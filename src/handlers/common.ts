@@ -7,6 +7,7 @@ import { textView } from '../domain/views/text.ts';
 import { ANSWERS, who } from '../domain/views/wording.ts';
 import { connectorOf } from '../domain/views/facts.ts';
 import type { ConnectionRow } from './store.ts';
+import { currentViewOf } from './messages.ts';
 import type { View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { HandlerFailure, HandlerFailureCode, HandlerResult } from './types.ts';
@@ -19,6 +20,12 @@ export function answer(reply: View | undefined, extra: { message?: View; queued?
   return ok({ ...(reply ? { reply } : {}), ...(extra.message ? { message: extra.message } : {}), queued: extra.queued ?? false });
 }
 
+/** An answer that also carries the alert (or summary) the button sat on, as it reads now. */
+export async function answerWithAlert(deps: HandlerDeps, alertKey: string | null | undefined, reply: View, queued = false): Promise<HandlerResult> {
+  const message = alertKey ? await currentViewOf(deps.store, alertKey, deps.settings.groupWindowMs) : undefined;
+  return answer(reply, { ...(message ? { message } : {}), queued });
+}
+
 /** Refuses with the rule's reason, or returns undefined when the actor may act. */
 export function refusal(deps: HandlerDeps, actor: ChatActor, action: Action, connection?: ConnectionRow): { ok: false; error: HandlerFailure } | undefined {
   const connector = connection ? { platform: connection.connectedByPlatform, userId: connection.connectedByUserId } : undefined;
@@ -27,6 +34,13 @@ export function refusal(deps: HandlerDeps, actor: ChatActor, action: Action, con
   deps.log.info({ platform: actor.platform, userId: actor.userId, action, reason: permission.reason, connectionId: connection?.id }, 'action refused');
   const text = permission.reason === 'not_admin' || !connection ? ANSWERS.refusedNotAdmin : ANSWERS.refusedNotAdminOrConnector(who(connectorOf(connection)));
   return fail('not_permitted', text, permission.reason);
+}
+
+/** The organisation a command names, when the actor may do `action` on it. */
+export async function organisationFor(deps: HandlerDeps, actor: ChatActor, action: Action, name: string): Promise<Result<ConnectionRow, HandlerFailure>> {
+  const found = await findOrganisation(deps, name);
+  if (!found.ok) return found;
+  return refusal(deps, actor, action, found.value) ?? found;
 }
 
 export async function findOrganisation(deps: HandlerDeps, name: string): Promise<Result<ConnectionRow, HandlerFailure>> {

@@ -21,14 +21,14 @@ import { onConsentBound } from './consent-bound.ts';
 import { onUnreachable, type Unreachable } from './unreachable.ts';
 import { statusView } from './commands/read.ts';
 import { checkConnection, type CheckApplied } from './check-connection.ts';
-import { runMonitorTick, type TickReport } from './announce.ts';
+import { runMonitorTick, type TickReport } from './monitor-tick.ts';
 import { keepPausedGrantsAlive, type KeepAliveReport } from './keep-grants-alive.ts';
 
 export type { HandlerDeps, MonitorSettings } from './deps.ts';
 export { settingsFromConfig } from './deps.ts';
 export type { CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
 export type { Unreachable } from './unreachable.ts';
-export type { TickReport } from './announce.ts';
+export type { TickReport } from './monitor-tick.ts';
 export type { KeepAliveReport } from './keep-grants-alive.ts';
 
 export type Handlers = {

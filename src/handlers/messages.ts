@@ -2,10 +2,11 @@
 // by direct message, and the edits and thread replies that follow an alert wherever it was posted.
 // Message keys: an incident's alert is `alert:<incidentId>`, a summary `summary:<firstIncidentId>`;
 // each channel copy is `<alertKey>@<chatTargetId>`.
-import type { ChatTargetRow, ConnectionRow, MonitorRepos, OutboxInput, OutboxMeta } from './store.ts';
+import type { ChatTargetRow, ConnectionRow, IncidentWithConnection, MonitorRepos, OutboxInput, OutboxMeta, PostedCopy } from './store.ts';
 import type { ChatAddress } from './ports.ts';
+import type { HandlerDeps } from './deps.ts';
 import type { Person, View } from '../domain/views/model.ts';
-import { toAlertView } from '../domain/views/alert.ts';
+import { causeOf, toAlertView } from '../domain/views/alert.ts';
 import { toSummaryView } from '../domain/views/summary.ts';
 import { textView } from '../domain/views/text.ts';
 
@@ -106,24 +107,34 @@ export async function followUps(
   options: { edit?: boolean; reply?: { text: string; tone?: 'info' | 'warning' | 'danger' | 'good' }; meta?: OutboxMeta } = {},
 ): Promise<OutboxInput[]> {
   if (!alertKey) return [];
-  const posts = await tx.outbox.postedCopies(`${alertKey}@`);
-  if (posts.length === 0) return [];
+  const copies = await tx.outbox.postedCopies(`${alertKey}@`);
+  if (copies.length === 0) return [];
   const view = options.edit === false ? undefined : await currentViewOf(tx, alertKey, groupWindowMs);
-  const meta: OutboxMeta = { ...options.meta, purpose: 'step' };
+  const reply = options.reply ? textView(options.reply.text, options.reply.tone ?? 'info') : undefined;
+  return onEveryCopy(copies, event, { ...(view ? { view } : {}), ...(reply ? { reply } : {}) }, { ...options.meta, purpose: 'step' });
+}
+
+/** An edit to `view` and/or a thread reply under each copy; dedupe keys `update|reply:<copy>:<event>`. */
+export function onEveryCopy(copies: readonly PostedCopy[], event: string, content: { view?: View; reply?: View }, meta: OutboxMeta): OutboxInput[] {
   const rows: OutboxInput[] = [];
-  for (const { messageKey: key, address, ...post } of posts) {
-    if (view) rows.push({ dedupeKey: `update:${key}:${event}`, platform: post.platform, kind: 'update', address, view, messageKey: key, meta });
-    if (options.reply) {
-      rows.push({
-        dedupeKey: `reply:${key}:${event}`,
-        platform: post.platform,
-        kind: 'reply',
-        address,
-        view: textView(options.reply.text, options.reply.tone ?? 'info'),
-        parentKey: key,
-        meta,
-      });
-    }
+  for (const { platform, messageKey, address } of copies) {
+    if (content.view) rows.push({ dedupeKey: `update:${messageKey}:${event}`, platform, kind: 'update', address, view: content.view, messageKey, meta });
+    if (content.reply) rows.push({ dedupeKey: `reply:${messageKey}:${event}`, platform, kind: 'reply', address, view: content.reply, parentKey: messageKey, meta });
   }
   return rows;
+}
+
+/**
+ * A single-use reconnect link for the person who connected the incident's organisation, or nothing
+ * when reconnecting cannot help (our own app credentials are wrong) or the link could not be issued.
+ */
+export async function reconnectLinkFor(deps: HandlerDeps, incident: IncidentWithConnection, person: Person) {
+  if (causeOf(incident.cause) === 'app_credentials_invalid') return undefined;
+  try {
+    return await deps.links.issue({ purpose: 'reconnect', actor: person, connectionId: incident.connectionId, incidentId: incident.id });
+  } catch (error) {
+    // The message still goes out; its Reconnect button issues a fresh link on demand.
+    deps.log.error({ err: error, incidentId: incident.id }, 'could not issue reconnect link');
+    return undefined;
+  }
 }

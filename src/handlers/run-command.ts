@@ -12,8 +12,7 @@ import { pause, resume } from './commands/pause-resume.ts';
 import { here } from './commands/here.ts';
 import { checkNow } from './commands/check-now.ts';
 import { subjectOfName } from './commands/target.ts';
-import { disconnect } from './commands/disconnect.ts';
-import { reconnect } from './commands/reconnect.ts';
+import { ON_SUBJECT } from './click-button.ts';
 
 export async function runCommand(deps: HandlerDeps, actor: ChatActor, text: string, context: CommandContext): Promise<HandlerResult> {
   const parsed = parseCommand(text);
@@ -43,7 +42,7 @@ export async function runCommand(deps: HandlerDeps, actor: ChatActor, text: stri
     case 'reconnect': {
       const subject = await subjectOfName(deps, command.org);
       if (!subject.ok) return subject;
-      return command.name === 'disconnect' ? disconnect(deps, actor, subject.value) : reconnect(deps, actor, subject.value);
+      return ON_SUBJECT[command.name](deps, actor, subject.value);
     }
   }
 }

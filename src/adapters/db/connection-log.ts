@@ -32,7 +32,8 @@ export function createConnectionLog(db: Db): ConnectionLogRepo {
   };
 }
 
-function toRow(entry: LogEntry) {
+/** The row for one entry (also written by the monitor's repositories, inside their transactions). */
+export function toRow(entry: LogEntry) {
   return {
     connectionId: entry.connectionId ?? null,
     tenantId: entry.tenantId ?? null,

@@ -3,6 +3,7 @@
 // neither does.
 import type { Prisma } from '../../generated/sqlite/client.ts';
 import type { Db } from './client.ts';
+import { toRow as toLogRow } from './connection-log.ts';
 import type { LogEntry } from '../../handlers/ports.ts';
 import type { ConnectionPatch, ConnectionRow, ConnectionsRepo, ConnectionWithGrant, ConnectionWithOpenIncident, FailureLogRow } from '../../handlers/store.ts';
 import { isWatched, STATES, type ConnectionState } from '../../domain/states.ts';
@@ -117,26 +118,5 @@ export function createConnections(db: Client): ConnectionsTable {
         include: { connection: { select: { tenantName: true } } },
       });
     },
-  };
-}
-
-/** Same mapping as src/adapters/db/connection-log.ts, usable inside the monitor's transactions. */
-export function toLogRow(entry: LogEntry) {
-  return {
-    connectionId: entry.connectionId ?? null,
-    tenantId: entry.tenantId ?? null,
-    kind: entry.kind,
-    operation: entry.operation,
-    outcome: entry.outcome,
-    httpStatus: entry.httpStatus ?? null,
-    xeroError: entry.xeroError ?? null,
-    cause: entry.cause ?? null,
-    fromState: entry.fromState ?? null,
-    toState: entry.toState ?? null,
-    actorPlatform: entry.actor?.platform ?? null,
-    actorId: entry.actor?.userId ?? null,
-    actorName: entry.actor?.name ?? null,
-    detail: entry.detail ?? null,
-    ...(entry.at ? { at: entry.at } : {}),
   };
 }

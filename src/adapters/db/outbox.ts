@@ -1,6 +1,7 @@
 // The outbox: every outgoing chat message is a row here, written in the same transaction as the
 // state change it reports, before anyone tries to send it. The delivery worker
 // (src/adapters/outbox/worker.ts) claims rows with a lease, sends, and records the result.
+import type { Prisma } from '../../generated/sqlite/client.ts';
 import type { Db } from './client.ts';
 import type { Client } from './connections.ts';
 import type { ChatAddress } from '../../handlers/ports.ts';
@@ -23,6 +24,11 @@ export interface OutboxTable extends OutboxRepo {
 }
 
 export function createOutbox(db: Client): OutboxTable {
+  /** Ends the sender's lease with the attempt's result; false when the lease was lost meanwhile. */
+  const endLease = async (id: string, owner: string, data: Prisma.OutboxUpdateManyMutationInput): Promise<boolean> => {
+    const { count } = await db.outbox.updateMany({ where: { id, status: 'sending', leaseOwner: owner }, data: { ...data, leaseOwner: null, leaseUntil: null } });
+    return count === 1;
+  };
   return {
     /**
      * Queues each message once: a dedupe key already present (a retried handler, a double click)
@@ -72,41 +78,25 @@ export function createOutbox(db: Client): OutboxTable {
       });
       return count === 1;
     },
-    async markSent(id: string, owner: string, result: { messageId: string; at: Date; payload?: string }): Promise<boolean> {
-      const { count } = await db.outbox.updateMany({
-        where: { id, status: 'sending', leaseOwner: owner },
-        data: {
-          status: 'sent',
-          platformMessageId: result.messageId,
-          sentAt: result.at,
-          leaseOwner: null,
-          leaseUntil: null,
-          lastError: null,
-          ...(result.payload ? { payload: result.payload } : {}),
-        },
+    markSent(id: string, owner: string, result: { messageId: string; at: Date; payload?: string }): Promise<boolean> {
+      return endLease(id, owner, {
+        status: 'sent',
+        platformMessageId: result.messageId,
+        sentAt: result.at,
+        lastError: null,
+        ...(result.payload ? { payload: result.payload } : {}),
       });
-      return count === 1;
     },
-    async reschedule(id: string, owner: string, data: { nextAttemptAt: Date; error?: string; refundAttempt?: boolean }): Promise<boolean> {
-      const { count } = await db.outbox.updateMany({
-        where: { id, status: 'sending', leaseOwner: owner },
-        data: {
-          status: 'pending',
-          nextAttemptAt: data.nextAttemptAt,
-          leaseOwner: null,
-          leaseUntil: null,
-          ...(data.error !== undefined ? { lastError: data.error.slice(0, 500) } : {}),
-          ...(data.refundAttempt ? { attempts: { decrement: 1 } } : {}),
-        },
+    reschedule(id: string, owner: string, data: { nextAttemptAt: Date; error?: string; refundAttempt?: boolean }): Promise<boolean> {
+      return endLease(id, owner, {
+        status: 'pending',
+        nextAttemptAt: data.nextAttemptAt,
+        ...(data.error !== undefined ? { lastError: data.error.slice(0, 500) } : {}),
+        ...(data.refundAttempt ? { attempts: { decrement: 1 } } : {}),
       });
-      return count === 1;
     },
-    async finish(id: string, owner: string, status: 'dead' | 'superseded', error: string): Promise<boolean> {
-      const { count } = await db.outbox.updateMany({
-        where: { id, status: 'sending', leaseOwner: owner },
-        data: { status, lastError: error.slice(0, 500), leaseOwner: null, leaseUntil: null },
-      });
-      return count === 1;
+    finish(id: string, owner: string, status: 'dead' | 'superseded', error: string): Promise<boolean> {
+      return endLease(id, owner, { status, lastError: error.slice(0, 500) });
     },
     /** An edit is pointless when a newer edit of the same message exists (and harmful if it overtook it). */
     async hasNewerUpdate(row: OutboxRow): Promise<boolean> {

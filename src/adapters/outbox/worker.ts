@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DbMonitorStore } from '../db/monitor-store.ts';
 import { readEnvelope, type OutboxRow } from '../db/outbox.ts';
+import type { OutboxMeta } from '../../handlers/store.ts';
 import type { ChatAddress, ChatSender, Clock, Delivery, DeliveryOutcome } from '../../handlers/ports.ts';
 import type { Platform } from '../../domain/permissions.ts';
 import type { Unreachable } from '../../handlers/unreachable.ts';
@@ -85,100 +86,112 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   async function deliverOne(row: OutboxRow): Promise<keyof OutboxRunReport> {
     const startedAt = deps.clock.now();
     if (!(await deps.store.outbox.claim(row, owner, startedAt, leaseMs))) return 'waiting';
-    const inDoubt = row.status === 'sending';
     await deps.afterStep?.('claimed', row);
-
     const sender = deps.senders[row.platform as Platform];
-    if (!sender) {
-      // The platform's adapter may not be up yet (start-up order) or was switched off: keep the
-      // message and look again in a minute, until the row is too old to matter.
-      if (startedAt.getTime() - row.createdAt.getTime() > giveUpAfterMs) return finish(row, 'dead', `no ${row.platform} sender configured`);
-      await deps.store.outbox.reschedule(row.id, owner, { nextAttemptAt: new Date(startedAt.getTime() + 60_000), error: `no ${row.platform} sender configured`, refundAttempt: true });
-      return 'waiting';
-    }
-    const { view, meta } = readEnvelope(row);
-    const address = JSON.parse(row.address) as ChatAddress;
-    const delivery: Delivery = { id: row.id, kind: row.kind as Delivery['kind'], address, view, ...(inDoubt ? { inDoubt } : {}) };
+    if (!sender) return senderMissing(row, startedAt);
 
-    if (row.kind === 'update') {
-      if (await deps.store.outbox.hasNewerUpdate(row)) return finish(row, 'superseded', 'a newer edit of this message exists');
-      const target = await located(row.messageKey);
-      if (target !== 'ready') return target === 'wait' ? waitForParent(row) : finish(row, 'dead', `message ${row.messageKey} was never posted`);
-      const existing = (await deps.store.messages.get(row.messageKey!))!;
-      delivery.existing = { channelId: existing.channelId, messageId: existing.messageId };
-    }
-    if (row.kind === 'reply') {
-      const parent = await located(row.parentKey);
-      if (parent !== 'ready') return parent === 'wait' ? waitForParent(row) : finish(row, 'dead', `thread parent ${row.parentKey} was never posted`);
-      const message = (await deps.store.messages.get(row.parentKey!))!;
-      delivery.parent = { channelId: message.channelId, messageId: message.messageId };
-    }
+    const { view, meta } = readEnvelope(row);
+    const inDoubt = row.status === 'sending';
+    const delivery: Delivery = { id: row.id, kind: row.kind as Delivery['kind'], address: JSON.parse(row.address) as ChatAddress, view, ...(inDoubt ? { inDoubt } : {}) };
+    const unresolved = await resolveReferences(row, delivery);
+    if (unresolved) return unresolved;
     await deps.afterStep?.('resolved', row);
 
-    let outcome: DeliveryOutcome | undefined;
-    let recovered = false;
-    if (inDoubt && row.kind !== 'update' && sender.findDelivered) {
-      const found = await sender.findDelivered(delivery);
-      if (found) {
-        outcome = { ok: true, ...found };
-        recovered = true;
-      }
-    }
-    if (!outcome) {
-      try {
-        outcome = await sender.deliver(delivery);
-      } catch (error) {
-        // Senders return failures as values; a throw is treated as a retryable failure.
-        log.error({ err: error, outboxId: row.id }, 'sender threw');
-        outcome = { ok: false, retry: true, error: error instanceof Error ? error.message : String(error) };
-      }
-    }
+    const { outcome, recovered } = await send(sender, delivery, row);
     await deps.afterStep?.('sent', row);
 
-    if (outcome.ok) {
-      const sentAt = deps.clock.now();
-      await deps.store.transaction(async (tx) => {
-        if (row.messageKey && row.kind !== 'update' && row.kind !== 'ephemeral') {
-          await tx.messages.record(row.messageKey, { platform: row.platform, channelId: outcome.channelId, messageId: outcome.messageId, threadId: delivery.parent?.messageId ?? null });
-        }
-        await tx.outbox.markSent(row.id, owner, { messageId: outcome.messageId, at: sentAt, ...scrubbed(row, view) });
-      });
-      await deps.afterStep?.('recorded', row);
-      deps.metrics?.delivered?.(row.platform, row.kind, 'sent');
-      log.debug({ outboxId: row.id, kind: row.kind, platform: row.platform, recovered }, 'message delivered');
-      return recovered ? 'recovered' : 'sent';
-    }
-
-    if (outcome.unreachableUser) {
-      const result = await finish(row, 'dead', `recipient unreachable: ${outcome.error}`);
-      if (deps.onUnreachable) {
-        try {
-          await deps.onUnreachable({ outboxId: row.id, platform: row.platform, meta, error: outcome.error });
-        } catch (error) {
-          // The row is already dead and logged; the fallback's own failure is logged here.
-          log.error({ err: error, outboxId: row.id }, 'unreachable fallback failed');
-        }
-      }
-      return result;
-    }
-    const age = deps.clock.now().getTime() - row.createdAt.getTime();
-    if (!outcome.retry || age > giveUpAfterMs) return finish(row, 'dead', outcome.error);
-    const backoff = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(row.attempts, 12));
-    const delay = Math.max(outcome.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
-    if (outcome.retryAfterMs) blocked.set(channelKey(row), deps.clock.now().getTime() + outcome.retryAfterMs);
-    await deps.store.outbox.reschedule(row.id, owner, { nextAttemptAt: new Date(deps.clock.now().getTime() + delay), error: outcome.error });
-    log.warn({ outboxId: row.id, kind: row.kind, platform: row.platform, attempts: row.attempts + 1, retryInMs: delay, error: outcome.error }, 'delivery failed, will retry');
-    deps.metrics?.delivered?.(row.platform, row.kind, 'retry');
-    return 'retried';
+    if (outcome.ok) return recordSent(row, delivery, outcome, recovered);
+    if (outcome.unreachableUser) return unreachable(row, outcome.error, meta);
+    return retryOrGiveUp(row, outcome);
   }
 
-  /** ready: the message exists; wait: its post is still queued; gone: its post died. */
-  async function located(key: string | null): Promise<'ready' | 'wait' | 'gone'> {
-    if (!key) return 'gone';
-    if (await deps.store.messages.get(key)) return 'ready';
-    const creator = await deps.store.outbox.creatorOf(key);
-    if (!creator || creator.status === 'dead') return 'gone';
-    return 'wait';
+  async function senderMissing(row: OutboxRow, startedAt: Date): Promise<'waiting' | 'dead'> {
+    // The platform's adapter may not be up yet (start-up order) or was switched off: keep the
+    // message and look again in a minute, until the row is too old to matter.
+    const error = `no ${row.platform} sender configured`;
+    if (startedAt.getTime() - row.createdAt.getTime() > giveUpAfterMs) return finish(row, 'dead', error);
+    await deps.store.outbox.reschedule(row.id, owner, { nextAttemptAt: new Date(startedAt.getTime() + 60_000), error, refundAttempt: true });
+    return 'waiting';
+  }
+
+  /** Finds the message an edit targets and the thread a reply joins; or says why not now. */
+  async function resolveReferences(row: OutboxRow, delivery: Delivery): Promise<'waiting' | 'dead' | 'superseded' | undefined> {
+    if (row.kind === 'update') {
+      if (await deps.store.outbox.hasNewerUpdate(row)) return finish(row, 'superseded', 'a newer edit of this message exists');
+      const existing = await locate(row, row.messageKey, 'message');
+      if (typeof existing === 'string') return existing;
+      delivery.existing = existing;
+    }
+    if (row.kind === 'reply') {
+      const parent = await locate(row, row.parentKey, 'thread parent');
+      if (typeof parent === 'string') return parent;
+      delivery.parent = parent;
+    }
+    return undefined;
+  }
+
+  /** The platform message a key names; if its post is still queued, wait for it; if it died, give up. */
+  async function locate(row: OutboxRow, key: string | null, what: string): Promise<{ channelId: string; messageId: string } | 'waiting' | 'dead'> {
+    if (key) {
+      const message = await deps.store.messages.get(key);
+      if (message) return { channelId: message.channelId, messageId: message.messageId };
+      const creator = await deps.store.outbox.creatorOf(key);
+      if (creator && creator.status !== 'dead') return waitForParent(row);
+    }
+    return finish(row, 'dead', `${what} ${key} was never posted`);
+  }
+
+  async function send(sender: ChatSender, delivery: Delivery, row: OutboxRow): Promise<{ outcome: DeliveryOutcome; recovered: boolean }> {
+    // An earlier attempt may have posted it before the process stopped: look before posting again.
+    if (delivery.inDoubt && row.kind !== 'update' && sender.findDelivered) {
+      const found = await sender.findDelivered(delivery);
+      if (found) return { outcome: { ok: true, ...found }, recovered: true };
+    }
+    try {
+      return { outcome: await sender.deliver(delivery), recovered: false };
+    } catch (error) {
+      // Senders return failures as values; a throw is treated as a retryable failure.
+      log.error({ err: error, outboxId: row.id }, 'sender threw');
+      return { outcome: { ok: false, retry: true, error: error instanceof Error ? error.message : String(error) }, recovered: false };
+    }
+  }
+
+  async function recordSent(row: OutboxRow, delivery: Delivery, sent: { channelId: string; messageId: string }, recovered: boolean): Promise<'sent' | 'recovered'> {
+    const sentAt = deps.clock.now();
+    await deps.store.transaction(async (tx) => {
+      if (row.messageKey && row.kind !== 'update' && row.kind !== 'ephemeral') {
+        await tx.messages.record(row.messageKey, { platform: row.platform, channelId: sent.channelId, messageId: sent.messageId, threadId: delivery.parent?.messageId ?? null });
+      }
+      await tx.outbox.markSent(row.id, owner, { messageId: sent.messageId, at: sentAt, ...scrubbed(row, delivery.view) });
+    });
+    await deps.afterStep?.('recorded', row);
+    deps.metrics?.delivered?.(row.platform, row.kind, 'sent');
+    log.debug({ outboxId: row.id, kind: row.kind, platform: row.platform, recovered }, 'message delivered');
+    return recovered ? 'recovered' : 'sent';
+  }
+
+  async function unreachable(row: OutboxRow, error: string, meta: OutboxMeta | undefined): Promise<'dead'> {
+    const result = await finish(row, 'dead', `recipient unreachable: ${error}`);
+    try {
+      await deps.onUnreachable?.({ outboxId: row.id, platform: row.platform, meta, error });
+    } catch (failure) {
+      // The row is already dead and logged; the fallback's own failure is logged here.
+      log.error({ err: failure, outboxId: row.id }, 'unreachable fallback failed');
+    }
+    return result;
+  }
+
+  async function retryOrGiveUp(row: OutboxRow, failure: Extract<DeliveryOutcome, { ok: false }>): Promise<'retried' | 'dead'> {
+    const now = deps.clock.now().getTime();
+    if (!failure.retry || now - row.createdAt.getTime() > giveUpAfterMs) return finish(row, 'dead', failure.error);
+    const backoff = Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(row.attempts, 12));
+    const delay = Math.max(failure.retryAfterMs ?? 0, Math.round(backoff / 2 + (random() * backoff) / 2));
+    // Retry-After is about the channel, not this row: hold the channel's other messages too.
+    if (failure.retryAfterMs) blocked.set(channelKey(row), now + failure.retryAfterMs);
+    await deps.store.outbox.reschedule(row.id, owner, { nextAttemptAt: new Date(now + delay), error: failure.error });
+    log.warn({ outboxId: row.id, kind: row.kind, platform: row.platform, attempts: row.attempts + 1, retryInMs: delay, error: failure.error }, 'delivery failed, will retry');
+    deps.metrics?.delivered?.(row.platform, row.kind, 'retry');
+    return 'retried';
   }
 
   async function waitForParent(row: OutboxRow): Promise<'waiting'> {
@@ -187,7 +200,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     return 'waiting';
   }
 
-  async function finish(row: OutboxRow, status: 'dead' | 'superseded', reason: string): Promise<'dead' | 'superseded'> {
+  async function finish<S extends 'dead' | 'superseded'>(row: OutboxRow, status: S, reason: string): Promise<S> {
     await deps.store.outbox.finish(row.id, owner, status, reason);
     if (status === 'dead') log.error({ outboxId: row.id, kind: row.kind, platform: row.platform, reason }, 'message given up');
     deps.metrics?.delivered?.(row.platform, row.kind, status);

@@ -6,15 +6,13 @@ import { textView } from '../../domain/views/text.ts';
 import { ANSWERS } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
-import { answer, fail, findOrganisation, refusal } from '../common.ts';
+import { answer, fail, organisationFor } from '../common.ts';
 import { CHECK_LEASE_MS, checkConnection, newOwner } from '../check-connection.ts';
-import { runMonitorTick } from '../announce.ts';
+import { runMonitorTick } from '../monitor-tick.ts';
 
 export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
-  const found = await findOrganisation(deps, org);
+  const found = await organisationFor(deps, actor, 'check', org);
   if (!found.ok) return found;
-  const refused = refusal(deps, actor, 'check', found.value);
-  if (refused) return refused;
   const connection = found.value;
   if (!isState(connection.state) || !isWatched(connection.state)) {
     return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, isState(connection.state) ? connection.state : 'broken'), 'warning'));

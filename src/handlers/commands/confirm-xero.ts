@@ -5,8 +5,8 @@ import { decodePerson, encodePerson } from '../../domain/views/facts.ts';
 import { ANSWERS, THREAD } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
-import { answer, fail, refusal } from '../common.ts';
-import { currentViewOf, followUps } from '../messages.ts';
+import { answerWithAlert, fail, refusal } from '../common.ts';
+import { followUps } from '../messages.ts';
 import type { Subject } from './target.ts';
 
 export async function confirmXero(deps: HandlerDeps, actor: ChatActor, subject: Subject): Promise<HandlerResult> {
@@ -26,12 +26,11 @@ export async function confirmXero(deps: HandlerDeps, actor: ChatActor, subject: 
     return true;
   });
   const fresh = await deps.store.incidents.get(incident.id);
-  const message = fresh?.alertKey ? await currentViewOf(deps.store, fresh.alertKey, deps.settings.groupWindowMs) : undefined;
   if (!marked) {
     const by = decodePerson(fresh?.confirmedXeroBy ?? null);
     const text = by && fresh?.confirmedXeroAt ? ANSWERS.alreadyDone('confirmed in Xero', by, fresh.confirmedXeroAt.toISOString()) : ANSWERS.incidentGone;
-    return answer(textView(text), message ? { message } : {});
+    return answerWithAlert(deps, fresh?.alertKey, textView(text));
   }
   deps.wakeOutbox?.();
-  return answer(textView(ANSWERS.confirmed(connection.tenantName), 'good'), { ...(message ? { message } : {}), queued: true });
+  return answerWithAlert(deps, fresh?.alertKey, textView(ANSWERS.confirmed(connection.tenantName), 'good'), true);
 }

@@ -8,8 +8,8 @@ import { encodePerson, decodePerson } from '../../domain/views/facts.ts';
 import { ANSWERS, DISCONNECT_DETAIL, THREAD } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
-import { answer, refusal } from '../common.ts';
-import { currentViewOf, followUps } from '../messages.ts';
+import { answerWithAlert, refusal } from '../common.ts';
+import { followUps } from '../messages.ts';
 import type { Subject } from './target.ts';
 
 export async function disconnect(deps: HandlerDeps, actor: ChatActor, subject: Subject): Promise<HandlerResult> {
@@ -18,13 +18,10 @@ export async function disconnect(deps: HandlerDeps, actor: ChatActor, subject: S
   const { connection } = subject;
   // A stale button on a resolved alert disconnects the connection itself, not the old incident.
   const incident = subject.incident?.status === 'open' ? subject.incident : null;
-  const alreadyDone = async () => {
-    const message = incident?.alertKey ? await currentViewOf(deps.store, incident.alertKey, deps.settings.groupWindowMs) : undefined;
+  const alreadyDone = () => {
     const by = decodePerson(incident?.disconnectedBy ?? null);
-    const reply = by && incident?.disconnectedAt
-      ? textView(ANSWERS.alreadyDone('disconnected here', by, incident.disconnectedAt.toISOString()))
-      : textView(ANSWERS.alreadyDisconnected(connection.tenantName));
-    return answer(reply, message ? { message } : {});
+    const text = by && incident?.disconnectedAt ? ANSWERS.alreadyDone('disconnected here', by, incident.disconnectedAt.toISOString()) : ANSWERS.alreadyDisconnected(connection.tenantName);
+    return answerWithAlert(deps, incident?.alertKey, textView(text));
   };
   if (incident?.disconnectedAt) return alreadyDone();
   if (!incident && connection.state === 'disconnected') return alreadyDone();
@@ -67,13 +64,8 @@ export async function disconnect(deps: HandlerDeps, actor: ChatActor, subject: S
   if (!done) {
     // Someone else's click won the compare-and-set a moment earlier: show what they did.
     const fresh = incident ? await deps.store.incidents.get(incident.id) : null;
-    return disconnectAnswered(deps, fresh?.alertKey ?? null, ANSWERS.alreadyDisconnected(connection.tenantName));
+    return answerWithAlert(deps, fresh?.alertKey, textView(ANSWERS.alreadyDisconnected(connection.tenantName)));
   }
   deps.wakeOutbox?.();
-  return disconnectAnswered(deps, incident?.alertKey ?? null, ANSWERS.disconnected(connection.tenantName, detail), true);
-}
-
-async function disconnectAnswered(deps: HandlerDeps, alertKey: string | null, text: string, queued = false): Promise<HandlerResult> {
-  const message = alertKey ? await currentViewOf(deps.store, alertKey, deps.settings.groupWindowMs) : undefined;
-  return answer(textView(text, queued ? 'good' : 'info'), { ...(message ? { message } : {}), queued });
+  return answerWithAlert(deps, incident?.alertKey, textView(ANSWERS.disconnected(connection.tenantName, detail), 'good'), true);
 }

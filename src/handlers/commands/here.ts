@@ -4,15 +4,13 @@
 // step edits every posted copy). The previous channel is told where the alerts went.
 import type { ChatActor, Platform } from '../../domain/permissions.ts';
 import { textView } from '../../domain/views/text.ts';
-import { toUnreachableNotice } from '../../domain/views/notice.ts';
 import { ANSWERS, MOVED } from '../../domain/views/wording.ts';
-import type { View } from '../../domain/views/model.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { CommandContext, HandlerResult } from '../types.ts';
 import type { ChatTargetRow, MonitorRepos, OutboxInput } from '../store.ts';
 import { answer, fail, refusal } from '../common.ts';
 import { currentViewOf, postsTo } from '../messages.ts';
-import { NOTICE_KIND } from '../announce.ts';
+import { NOTICE_KIND, noticeKeyOf, unreachableView } from '../transient-notice.ts';
 
 const PLATFORM_NAMES: Record<Platform, string> = { slack: 'Slack', teams: 'Teams' };
 
@@ -75,10 +73,8 @@ async function repostOpenAlerts(tx: MonitorRepos, deps: HandlerDeps, previous: s
     if (view) rows.push(...postsTo([target], alertKey, view, { purpose: 'alert' }));
   }
   const notice = await tx.notices.findOpen(NOTICE_KIND);
-  const noticeKey = notice ? `notice:${notice.id}` : undefined;
-  if (notice && noticeKey && (await follows(noticeKey))) {
-    const view: View = toUnreachableNotice(notice.organisations, notice.openedAt, now, deps.settings.transientAlertAfterMs);
-    rows.push(...postsTo([target], noticeKey, view, { purpose: 'notice' }));
+  if (notice && (await follows(noticeKeyOf(notice)))) {
+    rows.push(...postsTo([target], noticeKeyOf(notice), unreachableView(notice, now, deps.settings), { purpose: 'notice' }));
   }
   return rows;
 }

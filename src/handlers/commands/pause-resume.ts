@@ -5,13 +5,11 @@ import { textView } from '../../domain/views/text.ts';
 import { ANSWERS } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
-import { answer, fail, findOrganisation, refusal } from '../common.ts';
+import { answer, fail, organisationFor } from '../common.ts';
 
 export async function pause(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
-  const found = await findOrganisation(deps, org);
+  const found = await organisationFor(deps, actor, 'pause', org);
   if (!found.ok) return found;
-  const refused = refusal(deps, actor, 'pause', found.value);
-  if (refused) return refused;
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     const connection = (await tx.connections.get(found.value.id))!;
@@ -27,10 +25,8 @@ export async function pause(deps: HandlerDeps, actor: ChatActor, org: string): P
 }
 
 export async function resume(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
-  const found = await findOrganisation(deps, org);
+  const found = await organisationFor(deps, actor, 'resume', org);
   if (!found.ok) return found;
-  const refused = refusal(deps, actor, 'resume', found.value);
-  if (refused) return refused;
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     const connection = (await tx.connections.get(found.value.id))!;
