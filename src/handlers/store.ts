@@ -155,7 +155,7 @@ export interface LeasesRepo {
 export interface GrantsRepo {
   /**
    * Grants that still hold tokens, have a paused connection and no watched one, and were last
-   * refreshed (or created) before `idleSince`; most idle first.
+   * refreshed (or created) before `idleSince`; those without failed refreshes first, then most idle.
    */
   pausedIdle(idleSince: Date, limit: number): Promise<PausedGrant[]>;
 }

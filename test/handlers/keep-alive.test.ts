@@ -60,6 +60,15 @@ describe.each(DIALECTS)('keep-alive of paused grants (%s)', (dialect) => {
     expect(rows.every((r) => r.kind === 'refresh' && r.outcome === 'ok')).toBe(true);
   });
 
+  it('grants that keep failing come last, so they never crowd a healthy grant out of a batch', async () => {
+    h = await createMonitorHarness(dialect);
+    for (let i = 0; i < 3; i += 1) await grantWith(h, ['paused'], { refreshedAt: new Date(T0.getTime() - 30 * DAY), refreshFailures: 4 });
+    const healthy = await grantWith(h, ['paused']);
+    h.clock.advance(DAY);
+    const batch = await h.store.grants.pausedIdle(new Date(h.clock.now().getTime() - DAY), 1);
+    expect(batch.map((g) => g.id)).toEqual([healthy]);
+  });
+
   it('two replicas at the same moment refresh each paused grant once', async () => {
     h = await createMonitorHarness(dialect);
     for (let i = 0; i < 5; i += 1) await grantWith(h, ['paused']);

@@ -17,7 +17,9 @@ export function createGrants(db: Client): GrantsRepo {
           OR: [{ refreshedAt: { lte: idleSince } }, { refreshedAt: null, createdAt: { lte: idleSince } }],
           AND: [{ connections: { some: { state: 'paused' } } }, { connections: { none: { state: { in: WATCHED_STATES } } } }],
         },
-        orderBy: [{ refreshedAt: 'asc' }, { createdAt: 'asc' }],
+        // Grants that keep failing (revoked for good, most likely) go last, so a batch full of them
+        // never starves a healthy grant of its daily refresh.
+        orderBy: [{ refreshFailures: 'asc' }, { refreshedAt: 'asc' }, { createdAt: 'asc' }],
         take: limit,
         select: { id: true, refreshFailures: true, connections: { where: { state: 'paused' }, select: { id: true, tenantId: true } } },
       });
