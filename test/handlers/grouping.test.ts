@@ -12,6 +12,15 @@ describe('monitor tick', () => {
   });
   afterEach(async () => h.close());
 
+  /** A connection whose token was revoked, checked and alerted. */
+  async function alerted(tenantName: string) {
+    const c = await aConnection(h.store, { tenantName });
+    h.xero.fail(c.id, 'token_revoked');
+    await checkNowAsScheduler(h, c.id);
+    await h.handlers.runMonitorTick();
+    return c;
+  }
+
   it('breaks within the group window after a first alert go out as one summary listing each organisation', async () => {
     const first = await aConnection(h.store, { tenantName: 'Alpha' });
     h.xero.fail(first.id, 'token_revoked');
@@ -89,10 +98,7 @@ describe('monitor tick', () => {
   });
 
   it('reminds in the thread and the connector every REPEAT_INTERVAL while unresolved, and not while paused', async () => {
-    const c = await aConnection(h.store, { tenantName: 'Sleepy' });
-    h.xero.fail(c.id, 'token_revoked');
-    await checkNowAsScheduler(h, c.id);
-    await h.handlers.runMonitorTick();
+    const c = await alerted('Sleepy');
     await h.worker.drain();
     h.clock.advance(24 * 3_600_000);
     expect((await h.handlers.runMonitorTick()).reminders).toBe(1);
@@ -108,10 +114,7 @@ describe('monitor tick', () => {
   });
 
   it('resuming a paused, still-broken connection checks it at once and restarts the reminder clock instead of reminding', async () => {
-    const c = await aConnection(h.store, { tenantName: 'Sleepy' });
-    h.xero.fail(c.id, 'token_revoked');
-    await checkNowAsScheduler(h, c.id);
-    await h.handlers.runMonitorTick();
+    const c = await alerted('Sleepy');
     await h.handlers.runCommand(ADMIN, 'pause Sleepy', slackContext);
     h.clock.advance(3 * 24 * 3_600_000);
     await h.handlers.runCommand(ADMIN, 'resume Sleepy', slackContext);
@@ -138,10 +141,7 @@ describe('monitor tick', () => {
   });
 
   it('a connection that healed while paused is resolved by the check that follows the resume, with no reminder', async () => {
-    const c = await aConnection(h.store, { tenantName: 'Sleepy' });
-    h.xero.fail(c.id, 'token_revoked');
-    await checkNowAsScheduler(h, c.id);
-    await h.handlers.runMonitorTick();
+    const c = await alerted('Sleepy');
     await h.handlers.runCommand(ADMIN, 'pause Sleepy', slackContext);
     h.clock.advance(2 * 24 * 3_600_000);
     h.xero.heal(c.id);
