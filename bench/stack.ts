@@ -1,7 +1,7 @@
 // One benchmark stack: the fake Xero (identity + API, Xero's limits enforced) and the fake Slack
 // Web API on 127.0.0.1, a real database seeded with N connections, and the real service started
 // as `npm start` starts it (one node process, so its CPU and memory can be read from /proc).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../src/adapters/db/client.ts';
 import { migrate, migrationsDir, readMigrations } from '../src/adapters/db/migrate.ts';
@@ -77,7 +77,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   // BENCH_NODE_ARGS lets a developer profile the service under load (e.g. --cpu-prof).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, ['scripts/build.mjs']);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (d: Buffer) => {
     output = (output + String(d)).slice(-20_000);

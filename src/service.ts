@@ -12,8 +12,6 @@ import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
-import { createTeamsSurface } from './adapters/teams/surface.ts';
-import { createSlackSurface } from './adapters/slack/index.ts';
 
 export type RunningService = {
   config: Config;
@@ -69,6 +67,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // MicrosoftAppId is set), commands and Action.Execute clicks to the handlers, and the ChatSender
   // the outbox uses for Teams. Its stop waits for commands still being answered.
   if (config.teamsEnabled) {
+    // Loaded only when used: botbuilder alone is ~25 MB of resident memory.
+    const { createTeamsSurface } = await import('./adapters/teams/surface.ts');
     const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics });
     monitor.senders.teams = teams.sender;
     stoppers.push(() => teams.stop());
@@ -79,6 +79,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // outbox uses for Slack. start() checks the bot token (auth.test): a refused token stops the
   // start with one line; an unreachable Slack only logs a warning. Its stop waits for acked work.
   if (config.slackEnabled) {
+    const { createSlackSurface } = await import('./adapters/slack/index.ts');
     const slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics });
     monitor.senders.slack = slack.sender;
     await slack.start();

@@ -3,10 +3,7 @@
 // rest of the code sees one `Db` type.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
-import { PrismaClient as PostgresClient } from '../../generated/postgres/client.ts';
+import type { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
 
 export type Db = SqliteClient;
 export type Dialect = 'sqlite' | 'postgres';
@@ -30,7 +27,9 @@ export function sqliteFilePath(url: string): string {
 
 export async function openDatabase(url: string): Promise<Database> {
   const dialect = dialectOf(url);
+  // Only the dialect in use is loaded: each generated client brings its own query compiler.
   if (dialect === 'postgres') {
+    const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([import('@prisma/adapter-pg'), import('../../generated/postgres/client.ts')]);
     const db = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) }) as unknown as Db;
     await db.$connect();
     return { db, dialect, url, close: () => db.$disconnect() };
@@ -39,6 +38,10 @@ export async function openDatabase(url: string): Promise<Database> {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   // One writer at a time is SQLite's rule; WAL lets readers go on and busy_timeout queues writers
   // instead of failing them with SQLITE_BUSY.
+  const [{ PrismaBetterSQLite3 }, { PrismaClient: SqliteClient }] = await Promise.all([
+    import('@prisma/adapter-better-sqlite3'),
+    import('../../generated/sqlite/client.ts'),
+  ]);
   const db = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 10_000 }) });
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
