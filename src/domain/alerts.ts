@@ -63,31 +63,64 @@ export function decideAfterCheck(
 }
 
 /**
- * Group window (Alertmanager's group_wait/group_interval, simplified): the first break after a
- * quiet window is announced at once; breaks arriving within GROUP_WINDOW of the last announcement
- * wait for the window to end and then go out together, as one summary when there are several.
- * A mass revocation of 1,000 connections spread over a check interval becomes one alert plus one
- * summary per window.
+ * Group window (Alertmanager's group_wait/group_interval, reshaped so that nothing waits): the
+ * first break after a quiet window is announced at once, alone (several found in the same tick
+ * share a summary). Breaks arriving within GROUP_WINDOW of the last announcement are announced at
+ * once too, as rows added to the window's open summary message (edited in place), or in a new
+ * summary when there is none or it is full. Every organisation is named within a tick of its
+ * detection, and a mass revocation of 1,000 posts about 1,000 / `capacity` messages plus edits.
+ * Connections with their own alert channel (`target`) get their own summaries there.
  */
-export type AnnouncePlan =
-  | { kind: 'nothing' }
-  | { kind: 'wait'; until: Date }
+export type PendingBreak = { id: string; openedAt: Date; target: string };
+/** A summary message announced lately: its key, how many rows it holds, its channel, its last addition. */
+export type OpenSummary = { alertKey: string; members: number; target: string; lastAddedAt: Date };
+
+export type AnnounceStep =
   | { kind: 'single'; incidentId: string }
-  | { kind: 'summary'; incidentIds: string[] };
+  | { kind: 'summary'; incidentIds: string[] }
+  | { kind: 'add'; alertKey: string; incidentIds: string[] };
+
+export type AnnouncePlan = { steps: AnnounceStep[] };
 
 export function planAnnouncement(
-  pending: readonly { id: string; openedAt: Date }[],
+  pending: readonly PendingBreak[],
   lastAnnouncedAt: Date | null,
+  summaries: readonly OpenSummary[],
   now: Date,
-  groupWindowMs: number,
+  grouping: { windowMs: number; capacity: number },
 ): AnnouncePlan {
-  if (pending.length === 0) return { kind: 'nothing' };
-  if (lastAnnouncedAt && now.getTime() < lastAnnouncedAt.getTime() + groupWindowMs) {
-    return { kind: 'wait', until: new Date(lastAnnouncedAt.getTime() + groupWindowMs) };
+  const steps: AnnounceStep[] = [];
+  if (pending.length === 0) return { steps };
+  const inWindow = lastAnnouncedAt !== null && now.getTime() < lastAnnouncedAt.getTime() + grouping.windowMs;
+  const byTarget = new Map<string, PendingBreak[]>();
+  for (const p of [...pending].sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime() || a.id.localeCompare(b.id))) {
+    byTarget.set(p.target, [...(byTarget.get(p.target) ?? []), p]);
   }
-  const ordered = [...pending].sort((a, b) => a.openedAt.getTime() - b.openedAt.getTime());
-  if (ordered.length === 1) return { kind: 'single', incidentId: ordered[0]!.id };
-  return { kind: 'summary', incidentIds: ordered.map((i) => i.id) };
+  for (const [target, group] of byTarget) {
+    const ids = group.map((p) => p.id);
+    if (!inWindow && ids.length === 1) {
+      steps.push({ kind: 'single', incidentId: ids[0]! });
+      continue;
+    }
+    let rest = ids;
+    if (inWindow) {
+      const open = openSummaryFor(summaries, target, now, grouping);
+      if (open) {
+        const room = grouping.capacity - open.members;
+        steps.push({ kind: 'add', alertKey: open.alertKey, incidentIds: rest.slice(0, room) });
+        rest = rest.slice(room);
+      }
+    }
+    for (let i = 0; i < rest.length; i += grouping.capacity) steps.push({ kind: 'summary', incidentIds: rest.slice(i, i + grouping.capacity) });
+  }
+  return { steps };
+}
+
+/** The newest summary of `target` that has room and was added to within the window. */
+function openSummaryFor(summaries: readonly OpenSummary[], target: string, now: Date, grouping: { windowMs: number; capacity: number }): OpenSummary | undefined {
+  return summaries
+    .filter((s) => s.target === target && s.members < grouping.capacity && now.getTime() < s.lastAddedAt.getTime() + grouping.windowMs)
+    .sort((a, b) => b.lastAddedAt.getTime() - a.lastAddedAt.getTime() || b.alertKey.localeCompare(a.alertKey))[0];
 }
 
 /** Transient trouble old enough to tell people about (TRANSIENT_ALERT_AFTER). */

@@ -1,39 +1,46 @@
-// New alerts, once per monitor tick: alone, or grouped into one summary when several breaks arrive
-// within GROUP_WINDOW (src/domain/alerts.ts planAnnouncement decides). Each message is queued in
-// the outbox in the same transaction that records the announcement, so a crash neither loses nor
-// repeats it.
+// New alerts, once per monitor tick, and nothing waits (src/domain/alerts.ts planAnnouncement
+// decides): the first break after a quiet window gets its own alert; breaks within GROUP_WINDOW of
+// the last announcement are added at once to the window's open summary message (edited in place,
+// the outbox coalescing the edits) or start a new one when there is none or it is full. Each
+// message is queued in the outbox in the same transaction that records the announcement, so a
+// crash neither loses nor repeats it.
 import { planAnnouncement } from '../domain/alerts.ts';
 import { toAlertView, causeOf } from '../domain/views/alert.ts';
 import { connectorOf } from '../domain/views/facts.ts';
+import { MAX_SUMMARY_ROWS } from '../domain/views/summary.ts';
 import { linkView, textView } from '../domain/views/text.ts';
 import { DM } from '../domain/views/wording.ts';
-import type { Person } from '../domain/views/model.ts';
+import type { Person, View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { IncidentWithConnection, MonitorRepos, OutboxInput } from './store.ts';
-import { alertKeyOf, alertTargets, currentViewOf, directMessage, postsTo, reconnectLinkFor, summaryKeyOf } from './messages.ts';
+import { alertKeyOf, alertTargets, currentViewOf, directMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
 
 export async function announcePending(deps: HandlerDeps): Promise<{ alerts: number; summaries: number }> {
   const now = deps.clock.now();
   const pending = await deps.store.incidents.pendingAnnouncement();
   if (pending.length === 0) return { alerts: 0, summaries: 0 };
+  const windowMs = deps.settings.groupWindowMs;
   const last = await deps.store.incidents.lastAnnouncedAt();
-  const plan = planAnnouncement(pending, last, now, deps.settings.groupWindowMs);
-  if (plan.kind === 'nothing' || plan.kind === 'wait') return { alerts: 0, summaries: 0 };
-  if (plan.kind === 'single') {
-    const incident = pending.find((i) => i.id === plan.incidentId)!;
-    return { alerts: (await announceSingle(deps, incident)) ? 1 : 0, summaries: 0 };
-  }
-  // Connections with their own alert channel get their own summary there.
-  const byTarget = new Map<string, IncidentWithConnection[]>();
-  for (const incident of pending) {
-    const key = incident.connection.alertTargetId ?? '';
-    byTarget.set(key, [...(byTarget.get(key) ?? []), incident]);
-  }
+  const inWindow = last !== null && now.getTime() < last.getTime() + windowMs;
+  const recent = inWindow ? await deps.store.incidents.recentGroups(SUMMARY_PREFIX, new Date(now.getTime() - windowMs)) : [];
+  const plan = planAnnouncement(
+    pending.map((i) => ({ id: i.id, openedAt: i.openedAt, target: i.connection.alertTargetId ?? '' })),
+    last,
+    recent.map((g) => ({ alertKey: g.alertKey, members: g.members, target: g.alertTargetId ?? '', lastAddedAt: g.lastAnnouncedAt })),
+    now,
+    { windowMs, capacity: MAX_SUMMARY_ROWS },
+  );
+  const byId = new Map(pending.map((i) => [i.id, i]));
   let alerts = 0;
   let summaries = 0;
-  for (const group of byTarget.values()) {
-    if (group.length === 1) alerts += (await announceSingle(deps, group[0]!)) ? 1 : 0;
-    else summaries += (await announceSummary(deps, group)) ? 1 : 0;
+  for (const step of plan.steps) {
+    if (step.kind === 'single') {
+      alerts += (await announceSingle(deps, byId.get(step.incidentId)!)) ? 1 : 0;
+      continue;
+    }
+    const incidents = step.incidentIds.map((id) => byId.get(id)!);
+    const alertKey = step.kind === 'add' ? step.alertKey : summaryKeyOf(incidents[0]!.id);
+    summaries += (await announceInSummary(deps, alertKey, incidents, step.kind === 'add')) ? 1 : 0;
   }
   return { alerts, summaries };
 }
@@ -63,9 +70,13 @@ async function announceSingle(deps: HandlerDeps, incident: IncidentWithConnectio
   });
 }
 
-async function announceSummary(deps: HandlerDeps, incidents: IncidentWithConnection[]): Promise<boolean> {
+/**
+ * Puts `incidents` in the summary `alertKey`: posts it when it is new, else edits every posted
+ * copy to the summary as it now reads (the outbox skips an edit when a newer one of the same
+ * message is queued, so a growing summary costs a few chat.update calls, not one per row).
+ */
+async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents: IncidentWithConnection[], existing: boolean): Promise<boolean> {
   const now = deps.clock.now();
-  const alertKey = summaryKeyOf(incidents[0]!.id);
   return deps.store.transaction(async (tx) => {
     const claimed: IncidentWithConnection[] = [];
     for (const incident of incidents) {
@@ -73,32 +84,47 @@ async function announceSummary(deps: HandlerDeps, incidents: IncidentWithConnect
     }
     if (claimed.length === 0) return false;
     const view = (await currentViewOf(tx, alertKey, deps.settings.groupWindowMs))!;
-    const targets = await alertTargets(tx, claimed[0]!.connection);
-    const rows: OutboxInput[] = postsTo(targets, alertKey, view, { purpose: 'alert' });
-    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed)));
+    const event = `add:${claimed[0]!.id}`;
+    const rows: OutboxInput[] = existing
+      ? onEveryCopy(await tx.outbox.postedCopies(`${alertKey}@`), event, { view }, { purpose: 'alert' })
+      : postsTo(await alertTargets(tx, claimed[0]!.connection), alertKey, view, { purpose: 'alert' });
+    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed, event)));
     await tx.outbox.enqueue(rows, now);
-    for (const incident of claimed) await logAnnounced(tx, incident, 'alert', `in a summary of ${claimed.length}`, now);
+    const detail = existing ? `added to a summary (${claimed.length} this time)` : `in a new summary of ${claimed.length}`;
+    for (const incident of claimed) await logAnnounced(tx, incident, 'alert', detail, now);
     return true;
   });
 }
 
 /**
- * One direct message per person who connected any of the summarised organisations, listing theirs:
- * a mass revocation must not become a thousand DMs either.
+ * One direct message per person who connected any of the summary's organisations, listing theirs:
+ * a mass revocation must not become a thousand DMs either. When the summary grows, a person who
+ * already has its DM gets that DM edited to the longer list; a person new to it gets one.
  */
-async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, incidents: IncidentWithConnection[]): Promise<OutboxInput[]> {
-  const byConnector = new Map<string, { person: Person; names: string[] }>();
-  for (const incident of incidents) {
+async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed: IncidentWithConnection[], event: string): Promise<OutboxInput[]> {
+  const members = await tx.incidents.byAlertKey(alertKey);
+  const added = new Set(claimed.map((i) => i.id));
+  const byConnector = new Map<string, { person: Person; names: string[]; earlier: boolean; touched: boolean }>();
+  for (const incident of members) {
     const person = connectorOf(incident.connection);
     const key = `${person.platform}:${person.userId}`;
-    const entry = byConnector.get(key) ?? { person, names: [] };
+    const entry = byConnector.get(key) ?? { person, names: [], earlier: false, touched: false };
     entry.names.push(incident.connection.tenantName);
+    if (added.has(incident.id)) entry.touched = true;
+    else entry.earlier = true;
     byConnector.set(key, entry);
   }
   const rows: OutboxInput[] = [];
-  for (const [key, { person, names }] of byConnector) {
-    const dm = textView(DM.summary(names.length), 'danger', names.sort().slice(0, 100));
-    rows.push(await directMessage(tx, person, `dm:${alertKey}:${key}`, dm, { recipient: 'connector', purpose: 'alert' }));
+  for (const [key, { person, names, earlier, touched }] of byConnector) {
+    if (!touched) continue;
+    const dmKey = `dm:${alertKey}:${key}`;
+    const dm: View = textView(DM.summary(names.length), 'danger', names.sort().slice(0, MAX_SUMMARY_ROWS));
+    const meta = { recipient: 'connector' as const, purpose: 'alert' as const };
+    if (!earlier) {
+      rows.push({ ...(await directMessage(tx, person, dmKey, dm, meta)), messageKey: dmKey });
+      continue;
+    }
+    rows.push({ dedupeKey: `update:${dmKey}:${event}`, platform: person.platform, kind: 'update', address: await personAddress(tx, person), view: dm, messageKey: dmKey, meta });
   }
   return rows;
 }

@@ -11,7 +11,8 @@ import { toSummaryView } from '../domain/views/summary.ts';
 import { textView } from '../domain/views/text.ts';
 
 export const alertKeyOf = (incidentId: string) => `alert:${incidentId}`;
-export const summaryKeyOf = (firstIncidentId: string) => `summary:${firstIncidentId}`;
+export const SUMMARY_PREFIX = 'summary:';
+export const summaryKeyOf = (firstIncidentId: string) => `${SUMMARY_PREFIX}${firstIncidentId}`;
 export const copyKey = (alertKey: string, targetId: string) => `${alertKey}@${targetId}`;
 
 /** The connection's own alert channel when it has one, else every platform's alert channel. */

@@ -29,6 +29,8 @@ export type FailureLogRow = ConnectionLogModel & { connection: Pick<ConnectionRo
 export type Notice = Omit<NoticeModel, 'organisations'> & { organisations: string[] };
 /** A grant whose connections are all paused: nothing checks it, so nothing refreshes its tokens. */
 export type PausedGrant = Pick<GrantModel, 'id' | 'refreshFailures'> & { connections: Pick<ConnectionRow, 'id' | 'tenantId'>[] };
+/** A summary message announced lately (IncidentsRepo.recentGroups). */
+export type RecentGroup = { alertKey: string; members: number; lastAnnouncedAt: Date; alertTargetId: string | null };
 /** One channel copy of a posted alert, summary or notice: where later edits and replies go. */
 export type PostedCopy = { platform: string; messageKey: string; address: ChatAddress; targetId: string | null };
 
@@ -121,6 +123,12 @@ export interface IncidentsRepo {
   byAlertKey(alertKey: string): Promise<IncidentWithConnection[]>;
   /** The alert (or summary) keys of open, announced incidents. */
   openAlertKeys(): Promise<string[]>;
+  /**
+   * Messages whose key starts with `prefix` (summaries) that had an incident announced in them at
+   * or after `since`: each with how many incidents it shows (resolved ones included), when the
+   * last one joined, and the own alert channel of one of them (null: the default channels).
+   */
+  recentGroups(prefix: string, since: Date): Promise<RecentGroup[]>;
 }
 
 export interface NoticesRepo {

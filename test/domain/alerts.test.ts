@@ -41,13 +41,52 @@ describe('decideAfterCheck', () => {
 
 describe('planAnnouncement', () => {
   const at = (s: number) => new Date(now.getTime() + s * 1000);
+  const grouping = { windowMs: 30_000, capacity: 3 };
+  const p = (id: string, s: number, target = '') => ({ id, openedAt: at(s), target });
+  const open = (alertKey: string, members: number, lastAdded: number, target = '') => ({ alertKey, members, target, lastAddedAt: at(lastAdded) });
   it.each([
-    ['nothing pending', [], null, 'nothing'],
-    ['first break after a quiet time goes out at once', [{ id: 'a', openedAt: at(0) }], at(-60), 'single'],
-    ['a break within the window of the last alert waits', [{ id: 'b', openedAt: at(0) }], at(-10), 'wait'],
-    ['several pending after the window: one summary', [{ id: 'b', openedAt: at(-20) }, { id: 'c', openedAt: at(-5) }], at(-30), 'summary'],
-  ])('%s', (_name, pending, last, kind) => {
-    expect(planAnnouncement(pending, last, now, 30_000).kind).toBe(kind);
+    ['nothing pending', [], null, [], []],
+    ['first break after a quiet time: its own alert at once', [p('a', 0)], at(-60), [], [{ kind: 'single', incidentId: 'a' }]],
+    ['first break ever: its own alert at once', [p('a', 0)], null, [], [{ kind: 'single', incidentId: 'a' }]],
+    ['several found together after a quiet time: one summary, oldest first', [p('c', -1), p('b', -2)], at(-60), [], [{ kind: 'summary', incidentIds: ['b', 'c'] }]],
+    ['within the window, no summary yet: a new summary at once, even of one', [p('b', 0)], at(-10), [], [{ kind: 'summary', incidentIds: ['b'] }]],
+    ['within the window: added at once to the open summary', [p('d', 0)], at(-5), [open('summary:b', 2, -5)], [{ kind: 'add', alertKey: 'summary:b', incidentIds: ['d'] }]],
+    [
+      'the open summary fills up; the rest start new summaries of at most `capacity`',
+      [p('d', -4), p('e', -3), p('f', -2), p('g', -1), p('h', 0), p('i', 0)],
+      at(-5),
+      [open('summary:b', 2, -5)],
+      [
+        { kind: 'add', alertKey: 'summary:b', incidentIds: ['d'] },
+        { kind: 'summary', incidentIds: ['e', 'f', 'g'] },
+        { kind: 'summary', incidentIds: ['h', 'i'] },
+      ],
+    ],
+    ['a full summary is left alone', [p('z', 0)], at(-1), [open('summary:b', 3, -1)], [{ kind: 'summary', incidentIds: ['z'] }]],
+    ['a summary last added to before the window is closed', [p('z', 0)], at(-1), [open('summary:b', 1, -40)], [{ kind: 'summary', incidentIds: ['z'] }]],
+    ['of two open summaries, the newest is used', [p('z', 0)], at(-1), [open('summary:a', 1, -20), open('summary:b', 1, -2)], [{ kind: 'add', alertKey: 'summary:b', incidentIds: ['z'] }]],
+    [
+      'connections with their own channel are grouped there',
+      [p('x', -1, 'T1'), p('y', 0)],
+      at(-1),
+      [open('summary:b', 1, -1, 'T1')],
+      [
+        { kind: 'add', alertKey: 'summary:b', incidentIds: ['x'] },
+        { kind: 'summary', incidentIds: ['y'] },
+      ],
+    ],
+    ['after a quiet time, one per channel goes alone', [p('x', -1, 'T1'), p('y', 0)], at(-60), [open('summary:b', 1, -60, 'T1')], [{ kind: 'single', incidentId: 'x' }, { kind: 'single', incidentId: 'y' }]],
+  ])('%s', (_name, pending, last, summaries, steps) => {
+    expect(planAnnouncement(pending, last, summaries, now, grouping).steps).toEqual(steps);
+  });
+
+  it('1,000 breaks over a window make ten summaries of 100, every break in exactly one step', () => {
+    const pending = Array.from({ length: 1_000 }, (_, i) => p(`i${String(i).padStart(4, '0')}`, -i / 100));
+    const plan = planAnnouncement(pending, at(-1), [open('summary:s', 40, -1)], now, { windowMs: 30_000, capacity: 100 });
+    const ids = plan.steps.flatMap((s) => (s.kind === 'single' ? [s.incidentId] : s.incidentIds));
+    expect(new Set(ids).size).toBe(1_000);
+    expect(plan.steps.map((s) => s.kind)).toEqual(['add', ...Array(10).fill('summary')]);
+    expect(plan.steps.map((s) => (s.kind === 'single' ? 1 : s.incidentIds.length))).toEqual([60, ...Array(9).fill(100), 40]);
   });
 });
 

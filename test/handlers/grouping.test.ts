@@ -2,12 +2,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertView, NoticeView, SummaryView } from '../../src/domain/views/model.ts';
 import { MAX_SUMMARY_ROWS } from '../../src/domain/views/summary.ts';
+import { DIALECTS } from '../support/databases.ts';
 import { ADMIN, CONNECTOR, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
 
-describe('monitor tick', () => {
+describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
   let h: MonitorHarness;
   beforeEach(async () => {
-    h = await createMonitorHarness('sqlite');
+    h = await createMonitorHarness(dialect);
     await anAlertChannel(h.store, 'slack');
   });
   afterEach(async () => h.close());
@@ -21,53 +22,105 @@ describe('monitor tick', () => {
     return c;
   }
 
-  it('breaks within the group window after a first alert go out as one summary listing each organisation', async () => {
-    const first = await aConnection(h.store, { tenantName: 'Alpha' });
-    h.xero.fail(first.id, 'token_revoked');
-    await checkNowAsScheduler(h, first.id);
+  /** A connection found broken by a check (announced by the next monitor tick). */
+  async function broken(tenantName: string, cause: 'token_revoked' | 'access_lost' = 'token_revoked') {
+    const c = await aConnection(h.store, { tenantName });
+    h.xero.fail(c.id, cause);
+    await checkNowAsScheduler(h, c.id);
+    return c;
+  }
+  const names = (view: SummaryView) => view.rows.map((r) => r.tenantName);
+  const lines = (view: unknown) => (view as { lines: string[] }).lines;
+
+  it('breaks within the group window after a first alert are announced at once, in one summary message that grows', async () => {
+    await broken('Alpha');
     expect((await h.handlers.runMonitorTick()).alerts).toBe(1);
 
+    // Nothing waits for the window to end: the next tick posts a summary of the one new break.
     h.clock.advance(5_000);
-    const others = [];
-    for (const name of ['Bravo', 'Charlie', 'Delta']) {
-      const c = await aConnection(h.store, { tenantName: name });
-      h.xero.fail(c.id, name === 'Charlie' ? 'access_lost' : 'token_revoked');
-      await checkNowAsScheduler(h, c.id);
-      others.push(c);
-    }
-    expect(await h.handlers.runMonitorTick()).toMatchObject({ alerts: 0, summaries: 0 });
-    h.clock.advance(25_000);
+    await broken('Bravo');
     expect(await h.handlers.runMonitorTick()).toMatchObject({ alerts: 0, summaries: 1 });
     await h.worker.drain();
+    expect(h.slack.posts('C-ALERTS').map((p) => p.view.type)).toEqual(['alert', 'summary']);
+    expect(names(h.slack.posts('C-ALERTS')[1]!.view as SummaryView)).toEqual(['Bravo']);
 
+    // More breaks in the window are added to that message at once (an edit, not a new post).
+    h.clock.advance(5_000);
+    await broken('Delta');
+    await broken('Charlie', 'access_lost');
+    expect(await h.handlers.runMonitorTick()).toMatchObject({ alerts: 0, summaries: 1 });
+    await h.worker.drain();
     const posts = h.slack.posts('C-ALERTS');
-    expect(posts.map((p) => p.view.type)).toEqual(['alert', 'summary']);
-    const summary = posts[1]!.view as SummaryView;
+    expect(posts).toHaveLength(2);
+    const summary = h.slack.current(posts[1]!) as SummaryView;
     expect(summary.rows.map((r) => [r.tenantName, r.cause])).toEqual([
       ['Bravo', 'token_revoked'],
       ['Charlie', 'access_lost'],
       ['Delta', 'token_revoked'],
     ]);
-    // One DM for the person who connected all three, not three.
-    expect(h.slack.dms(CONNECTOR.userId)).toHaveLength(2);
+    expect(summary.more).toBe(0);
+    // One DM for the person who connected all three, edited as the list grows, not three; no link in the channel.
+    const dms = h.slack.dms(CONNECTOR.userId);
+    expect(dms.map((d) => d.view.type)).toEqual(['link', 'text']);
+    expect(lines(h.slack.current(dms[1]!))).toEqual(['Bravo', 'Charlie', 'Delta']);
+    expect(JSON.stringify(h.slack.messages.filter((m) => m.kind !== 'dm'))).not.toContain('http');
+
+    // The window closes 30 s after the last announcement: the next break is alone again.
+    h.clock.advance(31_000);
+    await broken('Echo');
+    expect(await h.handlers.runMonitorTick()).toMatchObject({ alerts: 1, summaries: 0 });
   });
 
-  it('a summary shows at most what one Slack message can hold and counts the rest', async () => {
-    const first = await aConnection(h.store, { tenantName: 'First' });
-    h.xero.fail(first.id, 'token_revoked');
-    await checkNowAsScheduler(h, first.id);
+  it('a full summary starts a new message; every organisation is named in one of them', async () => {
+    await broken('First');
     await h.handlers.runMonitorTick();
+    h.clock.advance(1_000);
+    const all: string[] = [];
     for (let i = 0; i < MAX_SUMMARY_ROWS + 7; i += 1) {
-      const c = await aConnection(h.store, { tenantName: `Org ${String(i).padStart(3, '0')}` });
-      h.xero.fail(c.id, 'token_revoked');
-      await checkNowAsScheduler(h, c.id);
+      const name = `Org ${String(i).padStart(3, '0')}`;
+      all.push(name);
+      await broken(name);
+      // A few per tick, as a mass revocation arrives over a check interval.
+      if (i % 10 === 9) {
+        await h.handlers.runMonitorTick();
+        h.clock.advance(1_000);
+      }
     }
-    h.clock.advance(30_000);
     await h.handlers.runMonitorTick();
     await h.worker.drain();
-    const summary = h.slack.posts('C-ALERTS')[1]!.view as SummaryView;
-    expect(summary.rows).toHaveLength(MAX_SUMMARY_ROWS);
-    expect(summary.more).toBe(7);
+    const summaries = h.slack.posts('C-ALERTS').slice(1).map((p) => h.slack.current(p) as SummaryView);
+    expect(summaries.map((s) => [s.rows.length, s.more])).toEqual([
+      [MAX_SUMMARY_ROWS, 0],
+      [7, 0],
+    ]);
+    expect(summaries.flatMap(names).sort()).toEqual(all);
+    // The person who connected them all has one DM per summary message.
+    expect(h.slack.dms(CONNECTOR.userId).map((d) => d.view.type)).toEqual(['link', 'text', 'text']);
+  });
+
+  it('edits queued faster than they are delivered collapse into one chat.update carrying the newest view', async () => {
+    await broken('Alpha');
+    await h.handlers.runMonitorTick();
+    h.clock.advance(1_000);
+    await broken('Bravo');
+    await h.handlers.runMonitorTick();
+    await h.worker.drain();
+    const before = h.slack.calls.length;
+    for (const name of ['Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf']) {
+      h.clock.advance(1_000);
+      await broken(name);
+      await h.handlers.runMonitorTick();
+    }
+    const report = await h.worker.drain();
+    const calls = h.slack.calls.slice(before);
+    const summaryEdits = calls.filter((c) => c.kind === 'update' && c.view.type === 'summary');
+    expect(summaryEdits).toHaveLength(1);
+    expect(names(summaryEdits[0]!.view as SummaryView)).toEqual(['Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf']);
+    // The connector's DM for the summary is edited once as well, to the whole list.
+    const dmEdits = calls.filter((c) => c.kind === 'update' && c.view.type === 'text');
+    expect(dmEdits.map((c) => lines(c.view))).toEqual([['Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf']]);
+    expect(report.superseded).toBe(8);
+    expect(calls.filter((c) => c.kind === 'post')).toHaveLength(0);
   });
 
   it('clicking a button of a summary row edits the summary and marks the row when resolved', async () => {

@@ -11,6 +11,7 @@ import type {
   NewIncident,
   Notice,
   NoticesRepo,
+  RecentGroup,
 } from '../../handlers/store.ts';
 
 export function createIncidents(db: Client): IncidentsRepo {
@@ -70,6 +71,18 @@ export function createIncidents(db: Client): IncidentsRepo {
     async openAlertKeys(): Promise<string[]> {
       const rows = await db.incident.findMany({ where: { status: 'open', alertKey: { not: null } }, distinct: ['alertKey'], orderBy: { alertKey: 'asc' }, select: { alertKey: true } });
       return rows.map((row) => row.alertKey!);
+    },
+    async recentGroups(prefix: string, since: Date): Promise<RecentGroup[]> {
+      const recent = await db.incident.findMany({
+        where: { alertKey: { startsWith: prefix }, announcedAt: { gte: since } },
+        distinct: ['alertKey'],
+        select: { alertKey: true, connection: { select: { alertTargetId: true } } },
+      });
+      if (recent.length === 0) return [];
+      const keys = recent.map((r) => r.alertKey!);
+      const counts = await db.incident.groupBy({ by: ['alertKey'], where: { alertKey: { in: keys } }, _count: { _all: true }, _max: { announcedAt: true } });
+      const target = new Map(recent.map((r) => [r.alertKey!, r.connection.alertTargetId]));
+      return counts.map((c) => ({ alertKey: c.alertKey!, members: c._count._all, lastAnnouncedAt: c._max.announcedAt ?? since, alertTargetId: target.get(c.alertKey!) ?? null }));
     },
   };
 }

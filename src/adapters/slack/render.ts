@@ -38,29 +38,63 @@ export function renderHomeView(view: View, now: Date): HomeView {
   return { type: 'home', blocks: (first?.blocks ?? []).slice(0, LIMITS.blocksPerHome) };
 }
 
+/**
+ * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named. Rows are
+ * compact so that many fit: each cause is explained once, then one short line per organisation,
+ * several lines packed into each section; resolved ones come last, struck through.
+ */
 function renderSummary(view: SummaryView): SlackMessage {
   const blocks: Block[] = [
     { type: 'header', text: plain(`${TONE_EMOJI.danger} ${view.title}`, 150) },
     { type: 'section', text: mrkdwn(md(view.text, 2_900)) },
   ];
-  // Each cause is explained once; every organisation gets one short row.
-  const causes = [...new Map(view.rows.map((r) => [r.cause, r.explanation])).entries()];
-  const legend = causes.map(([cause, explanation]) => `\`${cause}\`: ${md(explanation, 400)}`);
-  for (const chunk of packLines(legend, SECTION_CHARS).slice(0, 3)) blocks.push({ type: 'section', text: mrkdwn(chunk) });
-  const rows = view.rows.map((r) => (r.resolved ? `🟢 ~${md(r.tenantName, 60)}~ resolved` : `${STATE_ICON.broken} *${md(r.tenantName, 60)}* · \`${r.cause}\``));
   const room = LIMITS.blocksPerMessage - blocks.length - 1;
-  const chunks = packLines(rows, SECTION_CHARS);
-  let chars = blocks.reduce((n, b) => n + (b.type === 'section' ? (b.text?.text.length ?? 0) : 0), 0);
+  // Block text left for rows: the message budget less the frame and the closing context lines.
+  const budget = LIMITS.blockTextPerMessage - 200;
+  let chars = blocks.reduce((n, b) => n + (b.type === 'section' ? (b.text?.text.length ?? 0) : b.type === 'header' ? b.text.text.length : 0), 0);
   let shown = 0;
-  for (const chunk of chunks.slice(0, room)) {
-    if (chars + chunk.length > 10_000) break;
-    blocks.push({ type: 'section', text: mrkdwn(chunk) });
-    chars += chunk.length;
-    shown += chunk.split('\n').length;
+  let section = '';
+  let inSection = 0;
+  const flush = (): boolean => {
+    if (!section) return true;
+    if (blocks.length - 2 >= room || chars + section.length > budget) return false;
+    blocks.push({ type: 'section', text: mrkdwn(section) });
+    chars += section.length;
+    shown += inSection;
+    section = '';
+    inSection = 0;
+    return true;
+  };
+  for (const entry of summaryEntries(view)) {
+    if (section && section.length + 1 + entry.length > SECTION_CHARS && !flush()) break;
+    section = section ? `${section}\n${entry}` : entry;
+    inSection += 1;
   }
+  flush();
   const more = view.more + (view.rows.length - shown);
   if (more > 0) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${more} more. \`/xero status\` lists them all.`)] });
   return { text: clip(`${view.title}: ${view.text}`, 3_000), blocks, attachments: [{ color: COLORS.danger, blocks: [{ type: 'context', elements: [mrkdwn(`${view.rows.length + view.more} organisations`)] }] }] };
+}
+
+/** One entry per row; the first row of each cause (and of the resolved ones) carries its heading. */
+function summaryEntries(view: SummaryView): string[] {
+  const broken = view.rows.filter((r) => !r.resolved);
+  const resolved = view.rows.filter((r) => r.resolved);
+  const causes = [...new Map(broken.map((r) => [r.cause, r.explanation])).entries()];
+  const entries: string[] = [];
+  for (const [cause, explanation] of causes) {
+    broken
+      .filter((r) => r.cause === cause)
+      .forEach((r, i) => {
+        const line = `${STATE_ICON.broken} ${md(r.tenantName, 100)}`;
+        entries.push(i === 0 ? `*\`${cause}\`*: ${md(explanation, 300)}\n${line}` : line);
+      });
+  }
+  resolved.forEach((r, i) => {
+    const line = `🟢 ~${md(r.tenantName, 100)}~`;
+    entries.push(i === 0 ? `*Working again*\n${line}` : line);
+  });
+  return entries;
 }
 
 function renderNotice(view: NoticeView): SlackMessage {

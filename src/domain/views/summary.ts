@@ -1,11 +1,14 @@
-// Many definite breaks within the group window: one message, a row per organisation. Slack allows
-// 50 blocks a message; the renderer spends about one block per row plus a few for the frame, so a
-// summary shows at most MAX_SUMMARY_ROWS rows and counts the rest in `more`.
+// Many definite breaks within the group window: one message, a row per organisation, growing as
+// breaks arrive (src/domain/alerts.ts planAnnouncement). A summary holds at most MAX_SUMMARY_ROWS
+// organisations, every one named: the planner starts a new summary message when one is full, and
+// the renderers pack compact rows so 100 fit one Slack message (50 blocks, 3,000 characters a
+// section, about 12,000 in all) and one Teams card (about 28 KB). `more` stays for the contract;
+// it is non-zero only if a summary somehow holds more than its capacity.
 import type { SummaryView } from './model.ts';
 import { CAUSE_WORDING, SUMMARY } from './wording.ts';
 import { causeOf } from './alert.ts';
 
-export const MAX_SUMMARY_ROWS = 40;
+export const MAX_SUMMARY_ROWS = 100;
 
 export type SummaryMember = { incidentId: string; connectionId: string; tenantName: string; cause: string; resolved: boolean };
 

@@ -109,13 +109,13 @@ export const DM = {
   buttonReconnect: 'Reconnect to Xero',
   buttonConnect: 'Connect to Xero',
   summary: (count: number) =>
-    `${count} organisations you connected need reconnecting. Use the Reconnect buttons in the alert channel, or /xero reconnect <organisation>.`,
+    `${count === 1 ? '1 organisation' : `${count} organisations`} you connected need${count === 1 ? 's' : ''} reconnecting. Use the Reconnect buttons in the alert channel, or /xero reconnect <organisation>.`,
 };
 
 export const SUMMARY = {
-  title: (count: number) => `${count} Xero connections broke`,
+  title: (count: number) => `${count} Xero connection${count === 1 ? '' : 's'} broke`,
   text: (count: number, windowMs: number) =>
-    `${count} connections broke within ${formatDuration(windowMs)}. Each row says why; fix each with its buttons or /xero reconnect <organisation>.`,
+    `${count} connection${count === 1 ? '' : 's'} broke within ${formatDuration(windowMs)} of other alerts; this message grows as more do. Each row says why; fix each with its buttons or /xero reconnect <organisation>.`,
   more: (count: number) => `…and ${count} more: /xero status lists them all.`,
 };
 

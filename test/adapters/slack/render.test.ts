@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, parseButtonValue } from '../../../src/domain/actions.ts';
 import { STATES, type ConnectionState } from '../../../src/domain/states.ts';
-import type { AlertView, StatusRow, StatusView, View } from '../../../src/domain/views/model.ts';
+import type { AlertView, StatusRow, StatusView, SummaryView, View } from '../../../src/domain/views/model.ts';
 import type { Block, SlackMessage } from '../../../src/adapters/slack/blocks.ts';
 import { checkHome, checkMessage, LIMITS } from '../../../src/adapters/slack/limits.ts';
 import { renderHomeView, renderView } from '../../../src/adapters/slack/render.ts';
@@ -181,6 +181,39 @@ describe('Slack status table', () => {
   });
 });
 
+describe('Slack summary', () => {
+  const full = (nameOf: (i: number) => string): SummaryView => ({
+    type: 'summary',
+    title: '100 Xero connections broke',
+    text: '100 connections broke within 30 s of other alerts; this message grows as more do.',
+    rows: Array.from({ length: 100 }, (_, i) => ({
+      incidentId: `i${i}`,
+      connectionId: `c${i}`,
+      tenantName: nameOf(i),
+      cause: i % 3 === 0 ? ('access_lost' as const) : ('token_revoked' as const),
+      explanation: i % 3 === 0 ? 'The Xero user lost access to this organisation.' : 'The authorisation expired or was revoked; reconnect.',
+      resolved: i % 10 === 0,
+    })),
+    more: 0,
+  });
+
+  it.each([
+    ['short names', (i: number) => `Org ${String(i).padStart(3, '0')}`],
+    ['60-character names with characters to escape', (i: number) => `${'Smith & <Jones> Ltd '.repeat(3).slice(0, 56)}${String(i).padStart(4, '0')}`],
+  ])('a full summary of 100 names every organisation in one message within limits (%s)', (_name, nameOf) => {
+    const view = full(nameOf);
+    const messages = renderView(view);
+    expect(messages).toHaveLength(1);
+    expectWithinLimits(messages);
+    const text = allText(messages[0]!);
+    expect(text).not.toContain('more.');
+    for (const row of view.rows) expect(text).toContain(row.tenantName.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;'));
+    // Each cause is explained once; restored rows are struck through.
+    expect(text.split('The Xero user lost access to this organisation.').length - 1).toBe(1);
+    expect(text).toContain(`🟢 ~${view.rows[0]!.tenantName.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')}~`);
+  });
+});
+
 describe('Other Slack messages', () => {
   const views: [string, View][] = [
     [
@@ -220,8 +253,11 @@ describe('Other Slack messages', () => {
   });
 
   it('tells how many summary rows it could not show', () => {
-    const m = renderView(views[0]![1])[0]!;
+    const base = views[0]![1] as SummaryView;
+    // More rows than one message holds (a summary never has more than 100; `more` is a safety net).
+    const m = renderView({ ...base, rows: base.rows.map((r) => ({ ...r, tenantName: `${r.tenantName} Holdings International Limited` })) })[0]!;
     expect(allText(m)).toMatch(/…and \d+ more/);
+    expectWithinLimits([m]);
   });
 });
 

@@ -7,7 +7,7 @@ import { sampleCards, sampleViews } from '../../../src/adapters/teams/cards/samp
 import { cardBytes, escapeMarkdown, formatTime } from '../../../src/adapters/teams/cards/card.ts';
 import { checkCard, MAX_CARD_BYTES } from '../../../scripts/check-teams.ts';
 import { plainText } from '../../../src/adapters/teams/bot.ts';
-import type { AlertView, View } from '../../../src/domain/views/model.ts';
+import type { AlertView, SummaryView, View } from '../../../src/domain/views/model.ts';
 
 const sample = (name: string): View => sampleViews().find((s) => s.name === name)!.view;
 
@@ -77,6 +77,18 @@ describe('lists', () => {
     const text = JSON.stringify(card);
     expect(text).toMatch(/…and \d+ more/);
     expect(text).toContain('500 connections: 480 connected');
+  });
+
+  it('names all 100 organisations of a full summary in one card, even with long names', () => {
+    const view = sample('summary: full, 100 long names, two causes, some restored') as SummaryView;
+    const card = renderCard(view);
+    expect(cardBytes(card)).toBeLessThan(MAX_CARD_BYTES);
+    expect(checkCard(card)).toEqual([]);
+    const text = JSON.stringify(card);
+    expect(text).not.toMatch(/…and \d+ more/);
+    for (const row of view.rows) expect(text).toContain(JSON.stringify(escapeMarkdown(row.tenantName)).slice(1, -1));
+    // Each cause is explained once.
+    expect(text.split('The Xero user lost access to this organisation.').length - 1).toBe(1);
   });
 
   it('fits a mass revocation of 1,000 into one summary card', () => {

@@ -5,24 +5,34 @@ import type { ConnectionState } from '../../../domain/states.ts';
 import type { ErrorsView, StatusRow, StatusView, SummaryView } from '../../../domain/views/model.ts';
 import { ROWS_BUDGET_BYTES, card, escapeMarkdown, fitRows, formatTime, header, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
 
+/**
+ * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named: one short
+ * line per organisation, each cause explained once above its first row, resolved ones last.
+ */
 export function summaryCard(view: SummaryView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
   const allResolved = view.rows.length > 0 && view.rows.every((r) => r.resolved);
+  const ordered = [...view.rows.filter((r) => !r.resolved).sort((a, b) => a.cause.localeCompare(b.cause)), ...view.rows.filter((r) => r.resolved)];
   const rows = fitRows(
-    view.rows,
-    (row): Element => ({
-      type: 'Container',
-      separator: true,
-      items: [
-        text(`${row.resolved ? '✅' : '🔴'} **${escapeMarkdown(row.tenantName)}**${row.resolved ? ' (restored)' : ''}`),
-        text(row.explanation, { isSubtle: true, spacing: 'None' }),
-      ],
-    }),
+    ordered.map((row, i) => ({ row, heading: headingBefore(ordered, i) })),
+    ({ row, heading }): Element => {
+      const line = text(`${row.resolved ? '✅' : '🔴'} **${escapeMarkdown(row.tenantName)}**${row.resolved ? ' (restored)' : ''}`, { spacing: 'None' });
+      if (!heading) return line;
+      return { type: 'Container', separator: true, items: [text(heading, { isSubtle: true, weight: 'Bolder' }), line] };
+    },
     budgetBytes,
   );
   const more = view.more + rows.omitted;
   const body: Element[] = [header(view.title, allResolved ? 'good' : 'danger'), text(view.text), ...rows.elements];
   if (more > 0) body.push(text(`…and ${more} more.`, { isSubtle: true }));
   return card(body, [], `${view.title}. ${view.text}`);
+}
+
+/** The explanation of a cause above its first row, and "Restored" above the first resolved one. */
+function headingBefore(rows: readonly SummaryView['rows'][number][], index: number): string | undefined {
+  const row = rows[index]!;
+  const previous = rows[index - 1];
+  if (row.resolved) return previous?.resolved ? undefined : 'Restored';
+  return previous && !previous.resolved && previous.cause === row.cause ? undefined : row.explanation;
 }
 
 const STATE_ICON: Record<ConnectionState, string> = {

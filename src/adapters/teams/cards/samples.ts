@@ -74,6 +74,23 @@ export function sampleViews(): { name: string; view: View }[] {
         more: 12,
       },
     },
+    {
+      name: 'summary: full, 100 long names, two causes, some restored',
+      view: {
+        type: 'summary',
+        title: '100 Xero connections broke',
+        text: 'Every organisation is named; a new message starts when one is full.',
+        rows: Array.from({ length: 100 }, (_, i) => ({
+          incidentId: `inc-${i}`,
+          connectionId: `con-${i}`,
+          tenantName: `${'Very Long & <Odd> *Organisation* Name '.repeat(2).slice(0, 56)}${String(i).padStart(4, '0')}`,
+          cause: i % 3 === 0 ? 'access_lost' : 'token_revoked',
+          explanation: i % 3 === 0 ? 'The Xero user lost access to this organisation.' : 'The authorisation expired or was revoked; reconnect.',
+          resolved: i % 10 === 0,
+        })),
+        more: 0,
+      },
+    },
     { name: 'summary: all resolved', view: { type: 'summary', title: 'Restored', text: 'All connections are back.', rows: [{ incidentId: 'i', connectionId: 'c', tenantName: 'Demo', cause: 'access_lost', explanation: 'x', resolved: true }], more: 0 } },
     ...(['info', 'warning', 'danger', 'good'] as const).map((tone) => ({
       name: `notice: ${tone}`,
