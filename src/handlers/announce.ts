@@ -13,7 +13,7 @@ import { DM } from '../domain/views/wording.ts';
 import type { Person, View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { IncidentWithConnection, MonitorRepos, OutboxInput } from './store.ts';
-import { alertKeyOf, alertTargets, currentViewOf, directMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
+import { alertKeyOf, alertTargets, currentViewOf, directMessage, lockMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
 
 export async function announcePending(deps: HandlerDeps): Promise<{ alerts: number; summaries: number }> {
   const now = deps.clock.now();
@@ -83,6 +83,7 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
       if (await claimAnnouncement(tx, incident.id, alertKey, now)) claimed.push(incident);
     }
     if (claimed.length === 0) return false;
+    if (existing) await lockMessage(tx, alertKey);
     const view = (await currentViewOf(tx, alertKey, deps.settings.groupWindowMs))!;
     const event = `add:${claimed[0]!.id}`;
     const rows: OutboxInput[] = existing

@@ -96,6 +96,17 @@ export async function currentViewOf(tx: MonitorRepos, alertKey: string, groupWin
 }
 
 /**
+ * Serialises the edits of one alert or summary message: a guarded no-op write on its first
+ * incident holds that row until the transaction ends. Two transactions editing the same summary
+ * at once (a break added by the monitor tick, another row resolved by a check) would otherwise
+ * each read it without the other's change, and the later-queued edit, the one the outbox keeps,
+ * could lack a row. Call it after this transaction's own incident writes, before reading the view.
+ */
+export async function lockMessage(tx: MonitorRepos, alertKey: string): Promise<void> {
+  await tx.incidents.updateIf(alertKey.slice(alertKey.indexOf(':') + 1), { alertKey }, { alertKey });
+}
+
+/**
  * Edits every posted copy of the message an incident is shown in, and optionally adds a thread
  * reply under each. `event` makes the dedupe keys: the same event (a double click, a retried
  * handler) queues nothing new.
@@ -110,6 +121,7 @@ export async function followUps(
   if (!alertKey) return [];
   const copies = await tx.outbox.postedCopies(`${alertKey}@`);
   if (copies.length === 0) return [];
+  if (options.edit !== false) await lockMessage(tx, alertKey);
   const view = options.edit === false ? undefined : await currentViewOf(tx, alertKey, groupWindowMs);
   const reply = options.reply ? textView(options.reply.text, options.reply.tone ?? 'info') : undefined;
   return onEveryCopy(copies, event, { ...(view ? { view } : {}), ...(reply ? { reply } : {}) }, { ...options.meta, purpose: 'step' });

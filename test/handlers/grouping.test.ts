@@ -123,6 +123,46 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
     expect(calls.filter((c) => c.kind === 'post')).toHaveLength(0);
   });
 
+  it('a row resolved while a break is being added: the summary as delivered shows both', async () => {
+    await broken('Alpha');
+    await h.handlers.runMonitorTick();
+    h.clock.advance(1_000);
+    const bravo = await broken('Bravo');
+    await h.handlers.runMonitorTick();
+    await h.worker.drain();
+    for (const [i, name] of ['Charlie', 'Delta', 'Echo'].entries()) {
+      h.clock.advance(1_000);
+      await broken(name);
+      // Bravo heals on the first round; the monitor tick adds a break at the same time.
+      if (i === 0) h.xero.heal(bravo.id);
+      await Promise.all([h.handlers.runMonitorTick(), i === 0 ? checkNowAsScheduler(h, bravo.id) : Promise.resolve()]);
+    }
+    await h.worker.drain();
+    const summary = h.slack.current(h.slack.posts('C-ALERTS')[1]!) as SummaryView;
+    expect(summary.rows.map((r) => [r.tenantName, r.resolved])).toEqual([
+      ['Bravo', true],
+      ['Charlie', false],
+      ['Delta', false],
+      ['Echo', false],
+    ]);
+  });
+
+  it('the edit queued last is the one delivered, even when its clock reads earlier than a queued one', async () => {
+    await broken('Alpha');
+    await h.handlers.runMonitorTick();
+    await h.worker.drain();
+    const [post] = h.slack.posts('C-ALERTS');
+    const copy = (await h.store.outbox.postedCopies('alert:'))[0]!;
+    const edit = (title: string, at: number) =>
+      h.store.outbox.enqueue([{ dedupeKey: `test:${title}`, platform: 'slack', kind: 'update', address: copy.address, messageKey: copy.messageKey, view: { type: 'text', tone: 'info', text: title, lines: [] } }], new Date(at));
+    const now = h.clock.now().getTime();
+    await edit('first, clock ahead', now + 5_000);
+    await edit('second, clock behind', now);
+    await h.worker.drain();
+    expect((h.slack.current(post!) as { text: string }).text).toBe('second, clock behind');
+    expect(post!.edits).toHaveLength(1);
+  });
+
   it('clicking a button of a summary row edits the summary and marks the row when resolved', async () => {
     const a = await aConnection(h.store, { tenantName: 'Alpha' });
     h.xero.fail(a.id, 'token_revoked');

@@ -29,6 +29,16 @@ export function createOutbox(db: Client): OutboxTable {
     const { count } = await db.outbox.updateMany({ where: { id, status: 'sending', leaseOwner: owner }, data: { ...data, leaseOwner: null, leaseUntil: null } });
     return count === 1;
   };
+  /**
+   * An edit is queued after every edit of the same message already queued, whatever the clocks say:
+   * the outbox keeps only the newest edit (hasNewerUpdate), so the edit written last, which the
+   * handlers compute under a lock on the message (src/handlers/messages.ts lockMessage) and which
+   * therefore reads every earlier change, must also be the newest.
+   */
+  const afterLatestEdit = async (messageKey: string, at: Date): Promise<Date> => {
+    const latest = await db.outbox.findFirst({ where: { kind: 'update', messageKey }, orderBy: { createdAt: 'desc' }, select: { createdAt: true } });
+    return latest && latest.createdAt.getTime() >= at.getTime() ? new Date(latest.createdAt.getTime() + 1) : at;
+  };
   return {
     /**
      * Queues each message once: a dedupe key already present (a retried handler, a double click)
@@ -45,6 +55,7 @@ export function createOutbox(db: Client): OutboxTable {
       const base = now.getTime();
       for (const [index, input] of fresh.entries()) {
         const envelope: OutboxEnvelope = { view: input.view, ...(input.meta ? { meta: input.meta } : {}) };
+        const createdAt = input.kind === 'update' && input.messageKey ? await afterLatestEdit(input.messageKey, new Date(base + index)) : new Date(base + index);
         await db.outbox.create({
           data: {
             dedupeKey: input.dedupeKey,
@@ -56,7 +67,7 @@ export function createOutbox(db: Client): OutboxTable {
             address: JSON.stringify(input.address),
             payload: JSON.stringify(envelope),
             nextAttemptAt: input.notBefore ?? now,
-            createdAt: new Date(base + index),
+            createdAt,
           },
         });
       }
