@@ -7,6 +7,7 @@ import { openDatabase, isReachable, type Database } from './adapters/db/client.t
 import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts';
 import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
+import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
 import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
@@ -61,6 +62,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
   monitor.start();
+  // One bound per process on the work that follows an ack, shared by both platforms.
+  const afterAck = createAfterAck();
   stoppers.push(() => monitor.stop());
 
   // Microsoft Teams (issue 6): POST /api/messages through CloudAdapter (JWT checked when
@@ -69,7 +72,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   if (config.teamsEnabled) {
     // Loaded only when used: botbuilder alone is ~25 MB of resident memory.
     const { createTeamsSurface } = await import('./adapters/teams/surface.ts');
-    const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics });
+    const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics, afterAck });
     monitor.senders.teams = teams.sender;
     stoppers.push(() => teams.stop());
   }
@@ -80,7 +83,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // start with one line; an unreachable Slack only logs a warning. Its stop waits for acked work.
   if (config.slackEnabled) {
     const { createSlackSurface } = await import('./adapters/slack/index.ts');
-    const slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics });
+    const slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics, afterAck });
     monitor.senders.slack = slack.sender;
     await slack.start();
     stoppers.push(() => slack.stop());

@@ -11,6 +11,7 @@ import type { SlackHandlers, SlackHandlerResult, SlackRequestContext } from './h
 import type { HomeTabs } from './home.ts';
 import { LINK_ACTION_ID } from './render.ts';
 import { requestKey } from './request-key.ts';
+import type { AfterAck } from '../http/after-ack.ts';
 import type { RecentKeys } from '../http/recent-keys.ts';
 import type { SlackSender } from './sender.ts';
 
@@ -22,6 +23,8 @@ export type RouteDeps = {
   logger: Logger;
   /** Keeps work that runs after the ack visible to stop(), so a shutdown lets it finish. */
   track<T>(work: Promise<T>): Promise<T>;
+  /** Bounds the work running after acks (src/adapters/http/after-ack.ts). */
+  afterAck: AfterAck;
   /** Counts a request by kind (command, click, event) and outcome. */
   count?(kind: string, outcome: string): void;
 };
@@ -51,8 +54,10 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor: ChatActor = { platform: 'slack', userId: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) };
     const context = commandContext(command);
     await deps.track(
-      run(log, deps, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', subcommand: (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help', userId: actor.userId }).then((result) =>
-        answerPrivately(deps, log, replyOf(result), { responseUrl: command.response_url, channelId: command.channel_id, userId: actor.userId, requestId: context.requestId! }),
+      deps.afterAck(() =>
+        run(log, deps, () => deps.handlers.runCommand(actor, command.text ?? '', context), { kind: 'command', subcommand: (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help', userId: actor.userId }).then((result) =>
+          answerPrivately(deps, log, replyOf(result), { responseUrl: command.response_url, channelId: command.channel_id, userId: actor.userId, requestId: context.requestId! }),
+        ),
       ),
     );
   });
@@ -72,8 +77,10 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       requestId: `${body.user.id}:${action.action_ts}`,
     };
     await deps.track(
-      run(log, deps, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
-        answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
+      deps.afterAck(() =>
+        run(log, deps, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
+          answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
+        ),
       ),
     );
   });

@@ -14,6 +14,7 @@ import { createHomeTabs } from './home.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
+import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
 import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
 
 export type SlackSurfaceOptions = {
@@ -27,6 +28,8 @@ export type SlackSurfaceOptions = {
   homeDebounceMs?: number;
   /** Counts requests and deliveries by outcome (xero_guard_slack_*). */
   metrics?: Pick<Metrics, 'counter'>;
+  /** Shared with Teams by the service: one bound on post-ack work per process. */
+  afterAck?: AfterAck;
 };
 
 export type SlackSurface = {
@@ -127,7 +130,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     // Bolt's conversation store keeps per-conversation state we never read; it costs ~6% of an ack.
     convoStore: false,
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, count: (kind, outcome) => requests?.inc({ kind, outcome }) });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
   let started = false;
   return {

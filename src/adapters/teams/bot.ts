@@ -15,6 +15,7 @@ import { CARD_CONTENT_TYPE, teamsCommands } from './cards/card.ts';
 import { alertChannelOfferCard, USE_CHANNEL_VERB, welcomeCard } from './cards/offer.ts';
 import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
+import type { AfterAck } from '../http/after-ack.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
 import type { TeamsHandlerResult, TeamsHandlers } from './ports.ts';
 import type { TeamsReferences } from './references.ts';
@@ -34,6 +35,8 @@ export type TeamsBotDeps = {
    * invoke a few seconds); the work goes on and the outbox edits the card when it is done.
    */
   invokeBudgetMs: number;
+  /** Bounds command work after the HTTP answer (src/adapters/http/after-ack.ts). */
+  afterAck?: AfterAck;
 };
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
@@ -59,7 +62,7 @@ export class TeamsBot extends ActivityHandler {
       const activity = { ...context.activity } as Activity;
       const key = `${activity.conversation?.id}|${activity.id}`;
       if (activity.id && !this.recent.firstTime(key)) this.log.info({ requestId: activity.id }, 'teams redelivery ignored');
-      else this.track(this.command(activity));
+      else this.track(this.deps.afterAck ? this.deps.afterAck(() => this.command(activity)) : this.command(activity));
       await next();
     });
     this.onMembersAdded(async (context, next) => {

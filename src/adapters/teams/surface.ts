@@ -1,6 +1,7 @@
 // Microsoft Teams, assembled: POST /api/messages on the service's express app through CloudAdapter
 // (Bot Framework JWT checked whenever MicrosoftAppId is set), the bot, and the ChatSender the
 // outbox worker uses for Teams. The composition root calls createTeamsSurface once.
+import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
 import express, { type Express } from 'express';
 import { CallerIdConstants, CloudAdapter, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { AuthenticationConstants } from 'botframework-connector';
@@ -27,6 +28,8 @@ export type TeamsSurfaceDeps = {
   metrics?: Metrics;
   /** Default 4 s: Teams waits only a few seconds for an Action.Execute answer. */
   invokeBudgetMs?: number;
+  /** Shared with Slack by the service: one bound on post-ack work per process. */
+  afterAck?: AfterAck;
   /**
    * Where the Bot Framework's signing keys are published. Only tests change it, to sign their own
    * tokens; production keeps the SDK's default (login.botframework.com).
@@ -70,6 +73,7 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
     references,
     logger,
     invokeBudgetMs: deps.invokeBudgetMs ?? 4_000,
+    afterAck: deps.afterAck ?? createAfterAck(),
     ...(deps.metrics ? { metrics: botMetrics(deps.metrics) } : {}),
   });
 
