@@ -30,9 +30,11 @@ export async function benchAck(options: { rates: number[]; durationMs: number; d
     for (const rate of options.rates) {
       for (const kind of ['command', 'click'] as const) {
         const bodies = Array.from({ length: Math.ceil((rate * options.durationMs) / 1000) }, (_, i) => (kind === 'command' ? slashBody(i, names, responseUrl) : clickBody(i, alert, responseUrl)));
+        const answersBefore = stack.slack.calls('response_url').length;
         const summary = await loadInOwnProcess({ base: stack.base, ratePerSecond: rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
+        const drain = await drainOfAnswers(stack);
         const label = kind === 'command' ? 'slash commands' : 'button clicks';
-        const note = `${summary.count} requests, ${summary.errors} non-200`;
+        const note = `${summary.count} requests, ${summary.errors} non-200; ${stack.slack.calls('response_url').length - answersBefore} private answers, the last ${drain.toFixed(1)} s after the load ended (queued work, src/adapters/http/after-ack.ts)`;
         figures.push(
           { scenario: `Ack @ ${rate}/s`, measure: `${label} p50`, value: summary.p50, unit: 'ms', note },
           { scenario: `Ack @ ${rate}/s`, measure: `${label} p99`, value: summary.p99, unit: 'ms', bar: { limit: 100, kind: 'max', source: 'DESIGN §9' } },
@@ -44,6 +46,18 @@ export async function benchAck(options: { rates: number[]; durationMs: number; d
   } finally {
     await stack.close();
   }
+}
+
+/** Seconds from the end of a load until its last private answer reached Slack (quiet for 3 s). */
+async function drainOfAnswers(stack: Stack): Promise<number> {
+  const ended = Date.now();
+  let count = -1;
+  while (count !== stack.slack.calls('response_url').length) {
+    count = stack.slack.calls('response_url').length;
+    await new Promise((r) => setTimeout(r, 3_000));
+  }
+  const last = stack.slack.calls('response_url').at(-1)?.at ?? ended;
+  return Math.max(0, (last - ended) / 1000);
 }
 
 const COMMANDS = ['status', 'check', 'errors', 'help'] as const;
