@@ -233,6 +233,9 @@ CREATE UNIQUE INDEX "Outbox_dedupeKey_key" ON "Outbox"("dedupeKey");
 CREATE INDEX "Outbox_status_nextAttemptAt_idx" ON "Outbox"("status", "nextAttemptAt");
 
 -- CreateIndex
+CREATE INDEX "Outbox_messageKey_kind_createdAt_idx" ON "Outbox"("messageKey", "kind", "createdAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "ChatTarget_platform_kind_externalId_key" ON "ChatTarget"("platform", "kind", "externalId");
 
 -- CreateIndex
