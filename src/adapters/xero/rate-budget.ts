@@ -27,21 +27,27 @@ export type Release = () => void;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** Counts per second over the last minute: constant memory however busy the app is. */
+/**
+ * Counts per second over the last minute: constant memory however busy the app is. Whole seconds
+ * make the window coarse, so it spans 61 of them: a call leaves the count only once at least a full
+ * minute has passed, and no 60-second span (Xero's windows start whenever they like) ever holds
+ * more than the limit.
+ */
 class MinuteWindow {
-  private readonly buckets = new Array<number>(60).fill(0);
-  private readonly stamps = new Array<number>(60).fill(-1);
+  private static readonly SPAN = 61;
+  private readonly buckets = new Array<number>(MinuteWindow.SPAN).fill(0);
+  private readonly stamps = new Array<number>(MinuteWindow.SPAN).fill(-1);
 
   count(now: number): number {
     const second = Math.floor(now / 1000);
     let total = 0;
-    for (let i = 0; i < 60; i++) if (this.stamps[i]! > second - 60) total += this.buckets[i]!;
+    for (let i = 0; i < MinuteWindow.SPAN; i++) if (this.stamps[i]! > second - MinuteWindow.SPAN) total += this.buckets[i]!;
     return total;
   }
 
   add(now: number, n = 1): void {
     const second = Math.floor(now / 1000);
-    const i = second % 60;
+    const i = second % MinuteWindow.SPAN;
     if (this.stamps[i] !== second) {
       this.stamps[i] = second;
       this.buckets[i] = 0;
@@ -51,16 +57,17 @@ class MinuteWindow {
 
   /** How long until the count drops below `limit`. */
   waitFor(now: number, limit: number): number {
+    const span = MinuteWindow.SPAN;
     const second = Math.floor(now / 1000);
     let total = this.count(now);
     if (total < limit) return 0;
-    for (let age = 59; age >= 0; age--) {
+    for (let age = span - 1; age >= 0; age--) {
       const s = second - age;
-      const i = ((s % 60) + 60) % 60;
+      const i = ((s % span) + span) % span;
       if (this.stamps[i] === s) total -= this.buckets[i]!;
-      if (total < limit) return (s + 60) * 1000 - now;
+      if (total < limit) return (s + span) * 1000 - now;
     }
-    return MINUTE;
+    return MINUTE + 1_000;
   }
 }
 

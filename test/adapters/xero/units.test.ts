@@ -58,6 +58,28 @@ describe('RateBudget', () => {
     expect((await budget.acquire('t1', 0)).ok).toBe(false);
   });
 
+  it('never lets more than the app limit into any 60-second span, wherever the span starts', async () => {
+    const c = clock();
+    c.advance(999); // start just before a second ends: the worst case for whole-second buckets
+    const budget = new RateBudget({ now: c.now, limits: { appPerMinute: 100, tenantPerMinute: 1_000_000, tenantPerDay: 1_000_000 } });
+    const times: number[] = [];
+    // Three minutes of callers who take a slot the moment one is free, polling every 137 ms.
+    while (times.length === 0 || c.now() - times[0]! < 180_000) {
+      const slot = await budget.acquire(null, 0);
+      if (slot.ok) {
+        slot.value();
+        times.push(c.now());
+      } else c.advance(137);
+    }
+    let busiest = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[i]! - times[j]! >= 60_000) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    expect(busiest).toBe(100);
+    expect(times.length).toBeGreaterThanOrEqual(280); // and the budget is still used, not starved
+  });
+
   it('stops the app-wide budget at its limit for tenantless calls too', async () => {
     const budget = new RateBudget({ limits: { appPerMinute: 3 } });
     for (let i = 0; i < 3; i++) expect((await budget.acquire(null, 0)).ok).toBe(true);
