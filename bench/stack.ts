@@ -1,7 +1,7 @@
 // One benchmark stack: the fake Xero (identity + API, Xero's limits enforced) and the fake Slack
 // Web API on 127.0.0.1, a real database seeded with N connections, and the real service started
 // as `npm start` starts it (one node process, so its CPU and memory can be read from /proc).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../src/adapters/db/client.ts';
 import { migrate, migrationsDir, readMigrations } from '../src/adapters/db/migrate.ts';
@@ -11,7 +11,8 @@ import { seedFakeAndService } from '../test/fakes/xero/seed-service.ts';
 import type { SeededGrant } from '../test/fakes/xero/core.ts';
 import { startFakeSlack, type FakeSlack } from '../test/fakes/slack-api.ts';
 import { createPostgresDatabase, dropPostgresDatabase, sqliteUrl } from '../test/support/databases.ts';
-import { freePort } from '../test/support/service-process.ts';
+import { freePort, runNpmStart } from '../test/support/service-process.ts';
+import { findProcess } from './stats.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret';
 export const ADMIN = 'U0BENCHADM';
@@ -75,18 +76,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  // BENCH_NODE_ARGS lets a developer profile the service under load (e.g. --cpu-prof).
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Started exactly as `npm start` starts it (its heap limit included); BENCH_NODE_ARGS lets a
+  // developer profile the service under load (e.g. --cpu-prof), passed on through NODE_OPTIONS.
   execFileSync(process.execPath, ['scripts/build.mjs']);
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (d: Buffer) => {
-    output = (output + String(d)).slice(-20_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  if (process.env.BENCH_NODE_ARGS) env.NODE_OPTIONS = process.env.BENCH_NODE_ARGS;
+  const started = runNpmStart(env);
+  const { child } = started;
   const base = `http://127.0.0.1:${port}`;
-  await waitForHealth(base, child, () => output);
+  await waitForHealth(base, child, started.output);
+  // CPU and memory are the service's own: the node process under npm.
+  const pid = findProcess(child.pid!, /^\S*node\s.*dist\/main\.js/);
+  if (!pid) throw new Error(`no service process under npm start:\n${started.output()}`);
   return {
     xero,
     slack,
@@ -94,11 +94,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     grants: seeded.grants,
     connectionIds: seeded.connectionIds,
     base,
-    pid: child.pid!,
+    pid,
     startedAt: Date.now(),
-    output: () => output,
+    output: () => started.output().slice(-20_000),
     async close() {
-      await stopChild(child);
+      await stopGroup(child, started.exited);
       await database.close();
       await xero.close();
       await slack.close();
@@ -121,16 +121,13 @@ async function waitForHealth(base: string, child: ChildProcess, output: () => st
   throw new Error(`service did not start:\n${output()}`);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+/** SIGTERM to npm and the service (their own process group); SIGKILL if they linger. */
+async function stopGroup(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null) return;
+  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+  process.kill(-child.pid!, 'SIGTERM');
+  await exited;
+  clearTimeout(timer);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

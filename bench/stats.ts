@@ -1,5 +1,5 @@
 // Small statistics and process readings for the benchmarks.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -36,4 +36,22 @@ export function resetPeakMemory(pid: number): void {
   } catch {
     // Not permitted on some kernels: the reported peak then covers the whole run, which the report says.
   }
+}
+
+/** The process under `rootPid` (itself or a descendant) whose command line matches: `npm start` runs node under npm and sh. */
+export function findProcess(rootPid: number, commandLine: RegExp): number | undefined {
+  const queue = [rootPid];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    try {
+      if (commandLine.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))) return pid;
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+        if (children) queue.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return undefined;
 }

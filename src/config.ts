@@ -68,6 +68,8 @@ export const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Read by `npm start` (node --max-old-space-size); here so a bad value is named, not guessed at.
+  HEAP_LIMIT_MB: z.coerce.number().int().min(64).default(160),
   DATABASE_URL: databaseUrl,
   TOKEN_ENCRYPTION_KEY: encryptionKeys,
 

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.ts';
+import { loadConfig, settingsSchema } from '../src/config.ts';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const base = {
@@ -17,6 +18,15 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe('settings', () => {
+  it('are every one in the README table, and the table names no setting that does not exist', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    // A row names one setting, or several in one cell (`A`, `B`); rows for other tools' settings are marked.
+    const rows = [...table.matchAll(/^\| (`[^|]+`) \|([^|]*)\|([^|]*)\|/gm)].filter((m) => !m[3]!.includes('Read only by'));
+    const documented = rows.flatMap((m) => [...m[1]!.matchAll(/`([A-Za-z][A-Za-z0-9_]+)`/g)].map((n) => n[1]));
+    expect(new Set(documented)).toEqual(new Set(Object.keys(settingsSchema.shape)));
+  });
+
   it('applies the documented defaults', () => {
     const loaded = loadConfig(base);
     if (!loaded.ok) throw new Error(loaded.problems.join('\n'));

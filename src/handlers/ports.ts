@@ -97,6 +97,11 @@ export type DisconnectOutcome = {
 
 export interface XeroPort {
   newCycle(): CheckCycle;
+  /**
+   * How many more checks may start now without running past Xero's app-wide budget. The scheduler
+   * claims no more than this, so a backlog waits in the database instead of in the rate limiter.
+   */
+  checkCapacity(): number;
   /** Checks one connection and writes the outcome as a connection log row. */
   checkConnection(connectionId: string, cycle: CheckCycle): Promise<CheckOutcome>;
   /** Removes the connection on our side and in Xero as far as the token allows; keeps its settings. */

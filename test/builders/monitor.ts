@@ -52,7 +52,12 @@ export class ScriptedXero implements XeroPort {
     this.cycles += 1;
     return { id: `cycle-${this.cycles}` };
   }
-  async checkConnection(connectionId: string): Promise<CheckOutcome> {
+  /** What the app-wide budget allows; tests lower it to see the scheduler hold back. */
+  capacity = Number.POSITIVE_INFINITY;
+  checkCapacity(): number {
+    return this.capacity;
+  }
+  async checkConnection(connectionId: string, _cycle?: CheckCycle): Promise<CheckOutcome> {
     this.checks.push(connectionId);
     const scripted = this.outcomes.get(connectionId) ?? 'ok';
     return scripted === 'ok' ? { ok: true, connectionId } : { ...scripted, ok: false, connectionId };

@@ -41,7 +41,9 @@ export function createConnections(db: Client): ConnectionsTable {
     findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
       return db.connection.findMany({
         where: { state: { in: WATCHED_STATES }, nextCheckAt: { lte: now }, OR: [{ checkLeaseUntil: null }, { checkLeaseUntil: { lt: now } }] },
-        orderBy: { nextCheckAt: 'asc' },
+        // Tenants of one grant share a slot; claimed together, one GET /connections serves them
+        // all (a backlog of equal times would otherwise scatter them over many ticks).
+        orderBy: [{ nextCheckAt: 'asc' }, { grantId: 'asc' }],
         take: limit,
         select: { id: true, checkLeaseUntil: true, checkLeaseOwner: true },
       });

@@ -15,7 +15,7 @@ import { CHECK_LEASE_MS } from '../../handlers/check-connection.ts';
 
 export type SchedulerDeps = {
   store: DbMonitorStore;
-  xero: Pick<XeroPort, 'newCycle'>;
+  xero: Pick<XeroPort, 'newCycle' | 'checkCapacity'>;
   handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick' | 'keepGrantsAlive'>;
   clock: Clock;
   log: Logger;
@@ -59,7 +59,9 @@ export function createScheduler(deps: SchedulerDeps) {
   async function tick(): Promise<TickResult> {
     const now = deps.clock.now();
     const room = maxInFlight - inFlight.size;
-    const limit = Math.min(room, checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs));
+    // Checks in flight have not all taken their calls from the budget yet: count them as spent.
+    const affordable = deps.xero.checkCapacity() - inFlight.size;
+    const limit = Math.min(room, affordable, checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs));
     const started: Promise<void>[] = [];
     if (limit > 0) {
       // Another replica may win some of these; it then checks them, and we take fewer this tick.

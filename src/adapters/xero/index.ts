@@ -45,6 +45,8 @@ export type XeroAdapter = XeroPort & {
   linkIssuer: LinkIssuer;
 };
 
+const CALLS_PER_CHECK = 2;
+
 const systemClock: Clock = { now: () => new Date() };
 
 export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
@@ -85,6 +87,9 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     gateway,
     budget,
     newCycle: (): CheckCycle => ({ id: randomUUID() }),
+    // A check makes one tenant call and, for the first tenant of its grant in a cycle, one
+    // GET /connections: two calls is the most it can cost.
+    checkCapacity: () => Math.floor(budget.appSpare() / CALLS_PER_CHECK),
     checkConnection: (connectionId, cycle) => checker.check(connectionId, cycle),
     disconnect: (connectionId: string, actor: ChatActor) =>
       disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),

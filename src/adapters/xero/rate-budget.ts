@@ -159,6 +159,13 @@ export class RateBudget {
     return this.app.count(this.now());
   }
 
+  /** Calls the app-wide budget can still take right now (0 while Xero has us paused). */
+  appSpare(): number {
+    const now = this.now();
+    if (this.appBlockedUntil > now) return 0;
+    return Math.max(0, this.limits.appPerMinute - this.app.count(now));
+  }
+
   private check(tenantId: string | null): BudgetRefusal | undefined {
     const now = this.now();
     if (this.appBlockedUntil > now) return { limit: 'blocked', retryAfterMs: this.appBlockedUntil - now };

@@ -6,8 +6,9 @@ import { createScheduler } from '../../../src/adapters/scheduler/scheduler.ts';
 import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
 import { createHandlers } from '../../../src/handlers/index.ts';
+import type { CheckCycle } from '../../../src/handlers/ports.ts';
 import { POSTGRES_URL } from '../../support/databases.ts';
-import { aConnection, createMonitorHarness, silentLog, T0, type MonitorHarness } from '../../builders/monitor.ts';
+import { aConnection, aGrant, createMonitorHarness, silentLog, T0, type MonitorHarness } from '../../builders/monitor.ts';
 
 const INTERVAL = 60_000;
 
@@ -35,9 +36,9 @@ describe('check scheduler', () => {
   async function run(harness: MonitorHarness, seconds: number, schedulers: ReturnType<typeof createScheduler>[]) {
     const checkedAt: { id: string; at: number }[] = [];
     const original = harness.xero.checkConnection.bind(harness.xero);
-    harness.xero.checkConnection = async (id: string) => {
+    harness.xero.checkConnection = async (id: string, cycle?: CheckCycle) => {
       checkedAt.push({ id, at: harness.clock.now().getTime() });
-      return original(id);
+      return original(id, cycle);
     };
     for (let s = 0; s < seconds; s += 1) {
       const ticks = await Promise.all(schedulers.map((scheduler) => scheduler.tick()));
@@ -71,6 +72,39 @@ describe('check scheduler', () => {
     const after = await run(h, 60, [restarted]);
     expect(new Set(after.map((c) => c.id)).size).toBe(60);
     expect(after).toHaveLength(60);
+  });
+
+  it('starts no more checks than Xero\'s app-wide budget can pay for, and catches up once it can', async () => {
+    h = await createMonitorHarness('sqlite', { settings: { checkIntervalMs: INTERVAL } });
+    for (let i = 0; i < 30; i += 1) await aConnection(h.store, { nextCheckAt: T0 });
+    const scheduler = createScheduler({ store: h.store, xero: h.xero, handlers: h.handlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL });
+    h.xero.capacity = 4;
+    const starved = await run(h, 3, [scheduler]);
+    expect(starved).toHaveLength(12);
+    h.xero.capacity = 0;
+    expect(await run(h, 5, [scheduler])).toHaveLength(0);
+    // Nothing was refused or deferred while waiting: the rest are still due and go as soon as the budget frees.
+    h.xero.capacity = Number.POSITIVE_INFINITY;
+    const rest = await run(h, 5, [scheduler]);
+    expect(new Set([...starved, ...rest].map((c) => c.id)).size).toBe(30);
+  });
+
+  it('claims the tenants of one grant together from a backlog, so they share one cycle', async () => {
+    h = await createMonitorHarness('sqlite', { settings: { checkIntervalMs: INTERVAL } });
+    // Created interleaved (a, b, c, a, b, c, ...), all due at the same instant: a first start.
+    const grants = [await aGrant(h.store), await aGrant(h.store), await aGrant(h.store)];
+    const grantOf = new Map<string, string>();
+    for (let i = 0; i < 12; i += 1) grantOf.set((await aConnection(h.store, { grantId: grants[i % 3]!.id, nextCheckAt: T0 })).id, grants[i % 3]!.id);
+    const cycles = new Map<string, Set<string>>();
+    const original = h.xero.checkConnection.bind(h.xero);
+    h.xero.checkConnection = async (id: string, cycle?: CheckCycle) => {
+      const grant = grantOf.get(id)!;
+      cycles.set(grant, (cycles.get(grant) ?? new Set()).add(cycle!.id));
+      return original(id);
+    };
+    const scheduler = createScheduler({ store: h.store, xero: h.xero, handlers: h.handlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL, maxInFlight: 4 });
+    await run(h, 3, [scheduler]);
+    expect([...cycles.values()].map((c) => c.size)).toEqual([1, 1, 1]);
   });
 
   it.runIf(POSTGRES_URL)('two replicas on Postgres share the checks and never check one connection twice in a slot', async () => {

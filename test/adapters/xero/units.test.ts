@@ -82,7 +82,11 @@ describe('RateBudget', () => {
 
   it('stops the app-wide budget at its limit for tenantless calls too', async () => {
     const budget = new RateBudget({ limits: { appPerMinute: 3 } });
-    for (let i = 0; i < 3; i++) expect((await budget.acquire(null, 0)).ok).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      expect(budget.appSpare()).toBe(3 - i);
+      expect((await budget.acquire(null, 0)).ok).toBe(true);
+    }
+    expect(budget.appSpare()).toBe(0);
     const refused = await budget.acquire(null, 0);
     expect(!refused.ok && refused.error.limit).toBe('app_minute');
   });
