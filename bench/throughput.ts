@@ -19,8 +19,9 @@ export type CycleResult = {
 export async function measureCycle(options: { connections: number; checkInterval: string; dialect: 'sqlite' | 'postgres' }): Promise<CycleResult> {
   const stack = await startStack({ dialect: options.dialect, connections: options.connections, checkInterval: options.checkInterval });
   try {
-    const started = Date.now();
-    const cpuBefore = cpuSecondsOf(stack.pid);
+    // From `npm start` on: checks begin before the service answers /healthz. CPU likewise counts the
+    // whole process, boot included.
+    const started = stack.startedAt;
     const interval = parseDuration(options.checkInterval);
     const limit = (interval.ok ? interval.ms : 300_000) * 3 + 60_000;
     let checked = 0;
@@ -39,7 +40,7 @@ export async function measureCycle(options: { connections: number; checkInterval
       apiCalls,
       peakCallsPerMinute: Math.max(0, ...stats.appMinutes.map((w) => w.calls)),
       rateLimited: stats.rateLimited.total,
-      cpuSeconds: cpuSecondsOf(stack.pid) - cpuBefore,
+      cpuSeconds: cpuSecondsOf(stack.pid),
       peakMemoryMb: memoryOf(stack.pid).peakMb,
       tokenCalls: stats.byRoute.token ?? 0,
     };
@@ -61,7 +62,7 @@ export function cycleFigures(r: CycleResult, dialect: string, checkInterval: str
       note: `${((100 * r.peakCallsPerMinute) / 10_000).toFixed(1)}% of the app limit`,
     },
     { scenario, measure: '429s received', value: r.rateLimited, unit: '', bar: { limit: 0, kind: 'max', source: 'DESIGN §9' } },
-    { scenario, measure: 'CPU seconds in the cycle', value: r.cpuSeconds, unit: 's' },
+    { scenario, measure: 'CPU seconds, start and cycle', value: r.cpuSeconds, unit: 's', note: `≈${((r.cpuSeconds * 1000) / r.connections).toFixed(1)} ms per check` },
     {
       scenario,
       measure: 'peak memory (RSS)',

@@ -16,31 +16,39 @@ export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind']
 export const CHECK_LEASE_MS = 120_000;
 
 export async function checkConnection(deps: HandlerDeps, connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied> {
+  // Read once, before Xero is asked: what changes while Xero answers is a state change by another
+  // handler (a pause, a disconnect, a reconnect), and every write below is guarded by the state read
+  // here (releaseIf), so that change wins. The rest of the row only changes under our lease.
+  const connection = await deps.store.connections.getWithOpenIncident(connectionId);
+  if (!connection) return { outcome: { ok: false, connectionId, cause: 'xero_unavailable', operation: 'check', xeroError: 'connection removed' }, decision: 'skipped' };
+  if (!isState(connection.state) || !isWatched(connection.state)) {
+    // Paused or disconnected since it was claimed: the handler that did it owns the state now.
+    await deps.store.connections.release(connectionId, owner, { lastCheckAt: deps.clock.now() });
+    return { outcome: { ok: false, connectionId, cause: 'xero_unavailable', operation: 'check', xeroError: 'not watched' }, decision: 'skipped' };
+  }
   let outcome: CheckOutcome;
   try {
-    outcome = await deps.xero.checkConnection(connectionId, cycle);
+    outcome = await deps.xero.checkConnection(connection, cycle);
   } catch (error) {
     // The adapter returns failures as values; a throw is a bug there. Treat it as passing trouble
     // so the connection is retried with backoff rather than left leased until the lease expires.
     deps.log.error({ err: error, connectionId }, 'check threw');
     outcome = { ok: false, connectionId, cause: 'xero_unavailable', operation: 'check', xeroError: 'internal error during check' };
   }
-  const decision = await applyCheckOutcome(deps, connectionId, outcome, owner);
+  const decision = await applyCheckOutcome(deps, connection, connection.state, outcome, owner);
   return { outcome, decision };
 }
 
-export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string, outcome: CheckOutcome, owner: string): Promise<CheckApplied['decision']> {
+async function applyCheckOutcome(
+  deps: HandlerDeps,
+  connection: ConnectionWithOpenIncident,
+  from: ConnectionState,
+  outcome: CheckOutcome,
+  owner: string,
+): Promise<CheckApplied['decision']> {
   const now = deps.clock.now();
   const random = (deps.random ?? Math.random)();
-  const connection = await deps.store.connections.getWithOpenIncident(connectionId);
-  if (!connection) return 'skipped';
-  if (!isState(connection.state) || !isWatched(connection.state)) {
-    // Paused or disconnected while the check ran: the handler that did it owns the state now.
-    await deps.store.connections.release(connectionId, owner, { lastCheckAt: now });
-    return 'skipped';
-  }
   const open = connection.incidents[0] ?? null;
-  const from = connection.state;
   const decision = decideAfterCheck(
     { id: connection.id, grantId: connection.grantId, state: from, consecutiveFailures: connection.consecutiveFailures, degradedSince: connection.degradedSince },
     open !== null,
@@ -57,7 +65,7 @@ export async function applyCheckOutcome(deps: HandlerDeps, connectionId: string,
   const apply = (tx: MonitorRepos) => applyDecision(tx, checked, decision);
   const result = await (isQuiet(decision, from) ? apply(deps.store) : deps.store.transaction(apply));
   if (result === 'resolve') deps.wakeOutbox?.();
-  deps.log.debug({ connectionId, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
+  deps.log.debug({ connectionId: connection.id, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
   return result;
 }
 

@@ -95,6 +95,9 @@ export type DisconnectOutcome = {
   error?: string;
 };
 
+/** What a check needs to know of a connection: the caller has read the row already. */
+export type CheckTarget = { id: string; tenantId: string; tenantName: string; grantId: string | null; xeroConnectionId: string | null };
+
 export interface XeroPort {
   newCycle(): CheckCycle;
   /**
@@ -102,8 +105,8 @@ export interface XeroPort {
    * claims no more than this, so a backlog waits in the database instead of in the rate limiter.
    */
   checkCapacity(): number;
-  /** Checks one connection and writes the outcome as a connection log row. */
-  checkConnection(connectionId: string, cycle: CheckCycle): Promise<CheckOutcome>;
+  /** Checks one connection (as the caller just read it) and writes the outcome as a connection log row. */
+  checkConnection(connection: CheckTarget, cycle: CheckCycle): Promise<CheckOutcome>;
   /** Removes the connection on our side and in Xero as far as the token allows; keeps its settings. */
   disconnect(connectionId: string, actor: ChatActor): Promise<DisconnectOutcome>;
 }

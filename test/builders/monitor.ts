@@ -7,7 +7,7 @@ import { createMonitorStore, type DbMonitorStore } from '../../src/adapters/db/m
 import { createOutboxWorker, type OutboxWorkerDeps } from '../../src/adapters/outbox/worker.ts';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/handlers/index.ts';
 import type { MonitorSettings } from '../../src/handlers/deps.ts';
-import type { CheckCycle, CheckOutcome, Clock, DisconnectOutcome, GrantKeeper, LinkIssuer, XeroPort } from '../../src/handlers/ports.ts';
+import type { CheckCycle, CheckOutcome, CheckTarget, Clock, DisconnectOutcome, GrantKeeper, LinkIssuer, XeroPort } from '../../src/handlers/ports.ts';
 import type { Cause } from '../../src/domain/causes.ts';
 import type { ChatActor } from '../../src/domain/permissions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -57,8 +57,12 @@ export class ScriptedXero implements XeroPort {
   checkCapacity(): number {
     return this.capacity;
   }
-  async checkConnection(connectionId: string, _cycle?: CheckCycle): Promise<CheckOutcome> {
+  /** Runs while Xero "answers": for what other handlers do in the meantime. */
+  whileChecking?: (target: CheckTarget) => Promise<void>;
+  async checkConnection(target: CheckTarget, _cycle?: CheckCycle): Promise<CheckOutcome> {
+    const connectionId = target.id;
     this.checks.push(connectionId);
+    await this.whileChecking?.(target);
     const scripted = this.outcomes.get(connectionId) ?? 'ok';
     return scripted === 'ok' ? { ok: true, connectionId } : { ...scripted, ok: false, connectionId };
   }

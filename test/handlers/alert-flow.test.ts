@@ -38,6 +38,22 @@ describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
     expect(h.links.issued[0]).toMatchObject({ purpose: 'reconnect', connectionId: connection.id, incidentId: incident.id });
   });
 
+  it('a pause that lands while Xero answers wins: the failed check opens no incident and leaves no lease', async () => {
+    const connection = await aConnection(h.store, { tenantName: 'Paused Midway Ltd' });
+    h.xero.fail(connection.id, 'token_revoked', { httpStatus: 400, xeroError: 'invalid_grant' });
+    h.xero.whileChecking = async (target) => {
+      expect(await h.store.connections.transition(target.id, 'connected', 'paused', h.clock.now())).toBe(true);
+    };
+    const applied = await checkNowAsScheduler(h, connection.id);
+    expect(applied.decision).toBe('lease_lost');
+    const row = (await h.store.connections.get(connection.id))!;
+    expect(row).toMatchObject({ state: 'paused', checkLeaseOwner: null, consecutiveFailures: 0 });
+    expect(await h.store.db.incident.count()).toBe(0);
+    await h.handlers.runMonitorTick();
+    await h.worker.drain();
+    expect(h.slack.posts('C-ALERTS')).toHaveLength(0);
+  });
+
   it('a second detection of the open incident changes nothing but the log', async () => {
     const { connection } = await breakOne();
     const before = await h.store.db.outbox.count();

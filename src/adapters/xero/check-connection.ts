@@ -3,7 +3,7 @@
 // tenant probe, GET /api.xro/2.0/Organisation. Every outcome becomes a connection log row.
 import { classifyXeroSignal } from '../../domain/causes.ts';
 import { ok, type Result } from '../../domain/result.ts';
-import type { CheckCycle, CheckOutcome, Clock, ConnectionLogWriter } from '../../handlers/ports.ts';
+import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter } from '../../handlers/ports.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { XeroFailure } from './failure.ts';
@@ -68,10 +68,12 @@ export function createChecker(deps: CheckDeps) {
     return l;
   }
 
-  async function check(connectionId: string, cycle: CheckCycle): Promise<CheckOutcome> {
-    const connection = await deps.db.connection.findUnique({ where: { id: connectionId } });
+  /** Checks `target` as the caller read it (the monitor has), or reads it first when given an id. */
+  async function check(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome> {
+    const connection = typeof target === 'string' ? await deps.db.connection.findUnique({ where: { id: target } }) : target;
     // The monitor only schedules existing rows: a missing one is a bug upstream.
-    if (!connection) throw new Error(`checkConnection: no connection ${connectionId}`);
+    if (!connection) throw new Error(`checkConnection: no connection ${String(target)}`);
+    const connectionId = connection.id;
     const log = deps.log.child({ connectionId, tenantId: connection.tenantId, checkId: cycle.id });
     // Which limit a 429 hit goes into the log row's detail (CheckOutcome has no field for it).
     let limitHit: string | undefined;
@@ -117,7 +119,7 @@ export function createChecker(deps: CheckDeps) {
   async function probe(
     cycle: CheckCycle,
     grantId: string,
-    connection: { id: string; tenantId: string; tenantName: string; xeroConnectionId: string | null },
+    connection: CheckTarget,
     fail: (f: XeroFailure) => CheckOutcome,
   ): Promise<CheckOutcome> {
     const listed = await listing(cycle, grantId);

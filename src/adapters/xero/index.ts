@@ -5,7 +5,7 @@ import type { Router } from 'express';
 import type { Config } from '../../config.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
-import type { CheckCycle, Clock, ConnectionLogWriter, ConsentBoundHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -36,6 +36,8 @@ export type XeroAdapterDeps = {
 };
 
 export type XeroAdapter = XeroPort & {
+  /** The port's check; tests and tools may pass just the connection's id. */
+  checkConnection(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome>;
   router: Router;
   refresher: Refresher;
   gateway: XeroGateway;
@@ -90,7 +92,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     // A check makes one tenant call and, for the first tenant of its grant in a cycle, one
     // GET /connections: two calls is the most it can cost.
     checkCapacity: () => Math.floor(budget.appSpare() / CALLS_PER_CHECK),
-    checkConnection: (connectionId, cycle) => checker.check(connectionId, cycle),
+    checkConnection: (target: CheckTarget | string, cycle: CheckCycle) => checker.check(target, cycle),
     disconnect: (connectionId: string, actor: ChatActor) =>
       disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
     issueLink: issue,

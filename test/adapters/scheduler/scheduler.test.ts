@@ -6,7 +6,7 @@ import { createScheduler } from '../../../src/adapters/scheduler/scheduler.ts';
 import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
 import { createHandlers } from '../../../src/handlers/index.ts';
-import type { CheckCycle } from '../../../src/handlers/ports.ts';
+import type { CheckCycle, CheckTarget } from '../../../src/handlers/ports.ts';
 import { POSTGRES_URL } from '../../support/databases.ts';
 import { aConnection, aGrant, createMonitorHarness, silentLog, T0, type MonitorHarness } from '../../builders/monitor.ts';
 
@@ -36,9 +36,9 @@ describe('check scheduler', () => {
   async function run(harness: MonitorHarness, seconds: number, schedulers: ReturnType<typeof createScheduler>[]) {
     const checkedAt: { id: string; at: number }[] = [];
     const original = harness.xero.checkConnection.bind(harness.xero);
-    harness.xero.checkConnection = async (id: string, cycle?: CheckCycle) => {
-      checkedAt.push({ id, at: harness.clock.now().getTime() });
-      return original(id, cycle);
+    harness.xero.checkConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
+      checkedAt.push({ id: target.id, at: harness.clock.now().getTime() });
+      return original(target, cycle);
     };
     for (let s = 0; s < seconds; s += 1) {
       const ticks = await Promise.all(schedulers.map((scheduler) => scheduler.tick()));
@@ -97,10 +97,10 @@ describe('check scheduler', () => {
     for (let i = 0; i < 12; i += 1) grantOf.set((await aConnection(h.store, { grantId: grants[i % 3]!.id, nextCheckAt: T0 })).id, grants[i % 3]!.id);
     const cycles = new Map<string, Set<string>>();
     const original = h.xero.checkConnection.bind(h.xero);
-    h.xero.checkConnection = async (id: string, cycle?: CheckCycle) => {
-      const grant = grantOf.get(id)!;
+    h.xero.checkConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
+      const grant = grantOf.get(target.id)!;
       cycles.set(grant, (cycles.get(grant) ?? new Set()).add(cycle!.id));
-      return original(id);
+      return original(target);
     };
     const scheduler = createScheduler({ store: h.store, xero: h.xero, handlers: h.handlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL, maxInFlight: 4 });
     await run(h, 3, [scheduler]);
