@@ -55,6 +55,21 @@ ${rows.join('\n')}
 
 ${context.notes.map((n) => `- ${n}`).join('\n')}
 
+How the scenarios run:
+
+- **Ack**: open-loop load from its own process (requests leave on schedule whether or not earlier ones
+  were answered), half slash commands (\`/xero status\`), half button clicks, while the fake Xero takes
+  2 s to answer. The figure is the time to Slack's 200.
+- **Checking** and **growth**: a cold start with every connection due at once (the worst case: a
+  first start, or a restart after downtime), 1 to 5 tenants per grant. A cycle ends when every
+  connection has been found healthy. The service claims no more checks than Xero's app-wide budget
+  (90% of 10,000 calls a minute) can pay for, so a backlog waits in the database rather than in
+  Xero's 429s; at 10,000 connections that budget, not CPU, sets the pace.
+- **Detection**: after one quiet interval, connections are removed in the fake Xero at random
+  moments over one interval; the figure runs from each removal to the first message at the fake
+  Slack that names the organisation.
+- **Mass revocation**: every connection removed at once; counts what reached Slack.
+
 Run it again with \`npm run bench\` (add \`-- --quick\` for a smaller run, \`-- --only=ack,detection\` for some
 scenarios). \`TEST_POSTGRES_URL\` adds a Postgres run of the checking scenario.
 `;

@@ -81,6 +81,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   // developer profile the service under load (e.g. --cpu-prof), passed on through NODE_OPTIONS.
   execFileSync(process.execPath, ['scripts/build.mjs']);
   if (process.env.BENCH_NODE_ARGS) env.NODE_OPTIONS = process.env.BENCH_NODE_ARGS;
+  if (process.env.HEAP_LIMIT_MB) env.HEAP_LIMIT_MB = process.env.HEAP_LIMIT_MB;
   const startedAt = Date.now();
   const started = runNpmStart(env);
   const { child } = started;

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
+import { yieldingFactory } from './yielding-sqlite.ts';
 
 export type Db = SqliteClient;
 export type Dialect = 'sqlite' | 'postgres';
@@ -42,7 +43,7 @@ export async function openDatabase(url: string): Promise<Database> {
     import('@prisma/adapter-better-sqlite3'),
     import('../../generated/sqlite/client.ts'),
   ]);
-  const db = new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: file, timeout: 10_000 }) });
+  const db = new SqliteClient({ adapter: yieldingFactory(new PrismaBetterSQLite3({ url: file, timeout: 10_000 })) });
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
   await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');
