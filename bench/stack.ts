@@ -1,6 +1,6 @@
 // One benchmark stack: the fake Xero (identity + API, Xero's limits enforced) and the fake Slack
 // Web API on 127.0.0.1, a real database seeded with N connections, and the real service started
-// as `npm start` starts it (one node process, so its CPU and memory can be read from /proc).
+// as `npm start` starts it; its CPU and memory are read from /proc of the node process under npm.
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type Database } from '../src/adapters/db/client.ts';
@@ -77,8 +77,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  // Started exactly as `npm start` starts it (its heap limit included); BENCH_NODE_ARGS lets a
-  // developer profile the service under load (e.g. --cpu-prof), passed on through NODE_OPTIONS.
+  // Started exactly as `npm start` starts it (its heap limit included). BENCH_NODE_ARGS goes on as
+  // NODE_OPTIONS, so only options Node allows there work (not --cpu-prof), and npm gets them too.
   execFileSync(process.execPath, ['scripts/build.mjs']);
   if (process.env.BENCH_NODE_ARGS) env.NODE_OPTIONS = process.env.BENCH_NODE_ARGS;
   if (process.env.HEAP_LIMIT_MB) env.HEAP_LIMIT_MB = process.env.HEAP_LIMIT_MB;

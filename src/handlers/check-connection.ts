@@ -10,7 +10,10 @@ import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
 import type { ConnectionPatch, ConnectionWithOpenIncident, IncidentRow, MonitorRepos } from './store.ts';
 
-export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'skipped' | 'lease_lost' };
+type Decision = AfterCheck['kind'] | 'lease_lost';
+
+/** What a check found and did; `skipped` when the connection was gone or no longer watched, so Xero was not asked. */
+export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'lease_lost' } | { decision: 'skipped' };
 
 /** Lease on a connection while it is checked: longer than any Xero call chain (timeouts apply). */
 export const CHECK_LEASE_MS = 120_000;
@@ -20,11 +23,11 @@ export async function checkConnection(deps: HandlerDeps, connectionId: string, c
   // handler (a pause, a disconnect, a reconnect), and every write below is guarded by the state read
   // here (releaseIf), so that change wins. The rest of the row only changes under our lease.
   const connection = await deps.store.connections.getWithOpenIncident(connectionId);
-  if (!connection) return { outcome: { ok: false, connectionId, cause: 'xero_unavailable', operation: 'check', xeroError: 'connection removed' }, decision: 'skipped' };
+  if (!connection) return { decision: 'skipped' };
   if (!isState(connection.state) || !isWatched(connection.state)) {
     // Paused or disconnected since it was claimed: the handler that did it owns the state now.
     await deps.store.connections.release(connectionId, owner, { lastCheckAt: deps.clock.now() });
-    return { outcome: { ok: false, connectionId, cause: 'xero_unavailable', operation: 'check', xeroError: 'not watched' }, decision: 'skipped' };
+    return { decision: 'skipped' };
   }
   let outcome: CheckOutcome;
   try {
@@ -45,7 +48,7 @@ async function applyCheckOutcome(
   from: ConnectionState,
   outcome: CheckOutcome,
   owner: string,
-): Promise<CheckApplied['decision']> {
+): Promise<Decision> {
   const now = deps.clock.now();
   const random = (deps.random ?? Math.random)();
   const open = connection.incidents[0] ?? null;
@@ -80,7 +83,7 @@ type Checked = {
   now: Date;
 };
 
-async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck): Promise<CheckApplied['decision']> {
+async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck): Promise<Decision> {
   const { now } = c;
   switch (decision.kind) {
     case 'wait':
@@ -117,7 +120,7 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
 /** Columns of a connection that works: no failure streak, no degradation, no cause. */
 const HEALTHY = { consecutiveFailures: 0, degradedSince: null, lastCause: null } as const;
 
-async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'open_incident' }>): Promise<CheckApplied['decision']> {
+async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'open_incident' }>): Promise<Decision> {
   const { connection, now } = c;
   const data = {
     ...stateChange(c, decision.toState),
@@ -143,7 +146,7 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
   return decision.kind;
 }
 
-async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<CheckApplied['decision']> {
+async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<Decision> {
   const { connection, now } = c;
   const incident = c.open!;
   const data = { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, syncFrom: incident.brokenSince };

@@ -23,7 +23,13 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
     return fail('bad_request', ANSWERS.checkBusy(connection.tenantName), 'busy');
   }
   await deps.store.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'check_now', outcome: 'info', actor, at: now });
-  const { outcome } = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+  const applied = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+  if (!('outcome' in applied)) {
+    // Paused or disconnected between our read and the claim: say what it is now.
+    const now = await deps.store.connections.get(connection.id);
+    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, now && isState(now.state) ? now.state : 'disconnected'), 'warning'));
+  }
+  const { outcome } = applied;
   // A break found now is announced now (the group window still applies), not at the next tick.
   await runMonitorTick(deps);
   if (outcome.ok) return answer(textView(ANSWERS.checkOk(connection.tenantName), 'good'));
