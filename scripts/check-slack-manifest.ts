@@ -1,5 +1,5 @@
-// Checks manifest.json (the Slack app manifest) against Slack's official JSON Schema in
-// ../shared/schemas/slack/ and against what the code uses: the /xero command, one request URL
+// Checks manifest.json (the Slack app manifest) against Slack's official JSON Schema (a copy in
+// test/contracts/slack/, with its licence and source) and against what the code uses: the /xero command, one request URL
 // (/slack/events) for commands, interactivity and events, and exactly the scopes and events in
 // src/adapters/slack/app-facts.ts. Run by .ci/run: `npx tsx scripts/check-slack-manifest.ts`.
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { BOT_EVENTS, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND } from '../src/adapt
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export function defaultSchemaDir(): string {
-  return process.env.SLACK_MANIFEST_SCHEMA_DIR ?? path.resolve(root, '..', 'shared', 'schemas', 'slack');
+  return path.join(root, 'test', 'contracts', 'slack');
 }
 
 type Manifest = {

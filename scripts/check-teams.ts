@@ -4,10 +4,13 @@
 //   2. the icons are PNGs of the right sizes, the outline one white on transparent;
 //   3. every Adaptive Card the renderer can produce (src/adapters/teams/cards/samples.ts) validates
 //      against the Adaptive Card 1.5 schema, stays at version 1.5 at most and under Teams' size limit.
-// The schemas are read from ../shared/schemas (or SHARED_SCHEMAS_DIR), never copied into the repo.
+// The Teams manifest schema comes from the npm package @microsoft/app-manifest, which publishes
+// Microsoft's schemas; the Adaptive Card schema, which no package publishes, is a copy kept in
+// test/contracts/adaptive-cards/ with its licence and source.
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { decodePng } from './teams-png.ts';
@@ -17,12 +20,15 @@ import { cardBytes } from '../src/adapters/teams/cards/card.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-export const SCHEMAS_DIR = process.env.SHARED_SCHEMAS_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'schemas');
+const require = createRequire(import.meta.url);
+const TEAMS_SCHEMAS_DIR = path.join(path.dirname(require.resolve('@microsoft/app-manifest/package.json')), 'build', 'json-schemas', 'teams');
+export const TEAMS_MANIFEST_SCHEMA = path.join(TEAMS_SCHEMAS_DIR, 'v1.19', 'MicrosoftTeams.schema.json');
+export const ADAPTIVE_CARD_SCHEMA = path.join(REPO_ROOT, 'test', 'contracts', 'adaptive-cards', 'adaptive-card-1.5.json');
 /** Teams refuses bot messages of about 28 KB; leave room for the activity around the card. */
 export const MAX_CARD_BYTES = 26_000;
 
 function compile(file: string): ValidateFunction {
-  const schema = JSON.parse(readFileSync(path.join(SCHEMAS_DIR, file), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   // Both schemas name an older draft (04 and 06); their keywords are the ones ajv's default draft
   // reads the same way, once the draft-04 style `id` is renamed `$id`.
   delete schema.$schema;
@@ -37,7 +43,7 @@ function compile(file: string): ValidateFunction {
 
 let validators: { card: ValidateFunction; manifest: ValidateFunction } | undefined;
 function getValidators() {
-  validators ??= { card: compile('adaptive-cards/adaptive-card-1.5.json'), manifest: compile('teams/MicrosoftTeams.v1.19.schema.json') };
+  validators ??= { card: compile(ADAPTIVE_CARD_SCHEMA), manifest: compile(TEAMS_MANIFEST_SCHEMA) };
   return validators;
 }
 

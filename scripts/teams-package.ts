@@ -72,7 +72,8 @@ export function buildPackage(manifest: Manifest, dir = TEAMS_DIR): Uint8Array {
 }
 
 async function main(): Promise<void> {
-  dotenv.config({ path: path.join(REPO_ROOT, '.env'), quiet: true });
+  const envFile = process.env.ENV_FILE ?? '.env';
+  if (envFile !== '') dotenv.config({ path: path.resolve(REPO_ROOT, envFile), quiet: true });
   const parsed = packageSettingsSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

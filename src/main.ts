@@ -1,10 +1,13 @@
-// `npm start`: read settings from the environment and .env, then run the service until a signal.
+// `npm start`: read settings from the environment and a settings file (.env unless ENV_FILE says
+// otherwise), then run the service until a signal.
 import dotenv from 'dotenv';
 import { loadConfig } from './config.ts';
 import { startService } from './service.ts';
 
 async function main(): Promise<void> {
-  dotenv.config({ quiet: true });
+  // An empty ENV_FILE reads no file at all: the tests set it so a developer's .env never reaches them.
+  const envFile = process.env.ENV_FILE ?? '.env';
+  if (envFile !== '') dotenv.config({ path: envFile, quiet: true });
   const loaded = loadConfig(process.env);
   if (!loaded.ok) {
     for (const problem of loaded.problems) console.error(`xero-guard: ${problem}`);

@@ -3,7 +3,7 @@
 // caller holds the connection's check lease; this releases it with the next check time.
 import { randomUUID } from 'node:crypto';
 import { decideAfterCheck, type AfterCheck } from '../domain/alerts.ts';
-import { isState, isWatched, type ConnectionState } from '../domain/states.ts';
+import { isWatched, type ConnectionState } from '../domain/states.ts';
 import { THREAD } from '../domain/views/wording.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -24,7 +24,7 @@ export async function checkConnection(deps: HandlerDeps, connectionId: string, c
   // here (releaseIf), so that change wins. The rest of the row only changes under our lease.
   const connection = await deps.store.connections.getWithOpenIncident(connectionId);
   if (!connection) return { decision: 'skipped' };
-  if (!isState(connection.state) || !isWatched(connection.state)) {
+  if (!isWatched(connection.state)) {
     // Paused or disconnected since it was claimed: the handler that did it owns the state now.
     await deps.store.connections.release(connectionId, owner, { lastCheckAt: deps.clock.now() });
     return { decision: 'skipped' };

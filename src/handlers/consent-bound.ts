@@ -3,7 +3,6 @@
 // with time to recover; a thread reply says who reconnected; broken-since becomes syncFrom), move
 // the connection back to connected and checked soon, and post "Connected: <org>" to the alert
 // channel. Safe to call twice with the same result: every step is a compare-and-set or a dedupe key.
-import { isState } from '../domain/states.ts';
 import { encodePerson } from '../domain/views/facts.ts';
 import { textView } from '../domain/views/text.ts';
 import { CONNECTED, THREAD } from '../domain/views/wording.ts';
@@ -43,7 +42,7 @@ export async function onConsentBound(deps: HandlerDeps, result: ConsentBound): P
         nextCheckAt: now,
         ...(open ? { syncFrom: open.brokenSince } : {}),
       };
-      if (from !== 'connected' && isState(from)) await tx.connections.transition(connection.id, from, 'connected', now, fresh);
+      if (from !== 'connected') await tx.connections.transition(connection.id, from, 'connected', now, fresh);
       else await tx.connections.update(connection.id, fresh);
       await tx.connections.log({
         connectionId: connection.id,

@@ -1,16 +1,15 @@
 // What the monitor's handlers need from storage: the repositories they read and write, and a unit
 // of work that commits a state change, its log row and its outbox rows together. The handlers own
 // this contract; the database adapter implements it over Prisma (DESIGN.md section 10: dependencies
-// point inward). Row types are the generated Prisma model types, imported as types only, so the
-// schema stays the single source of the columns and the handlers never load Prisma.
+// point inward). Row types are the handlers' own (rows.ts).
 import type {
-  ChatTargetModel,
-  ConnectionLogModel,
-  ConnectionModel,
-  GrantModel,
-  IncidentModel,
-  NoticeModel,
-} from '../generated/sqlite/models.ts';
+  ChatTargetRecord as ChatTargetModel,
+  ConnectionLogRecord as ConnectionLogModel,
+  ConnectionRecord as ConnectionModel,
+  GrantRecord as GrantModel,
+  IncidentRecord as IncidentModel,
+  NoticeRecord as NoticeModel,
+} from './rows.ts';
 import type { ConnectionState } from '../domain/states.ts';
 import type { View } from '../domain/views/model.ts';
 import type { ChatAddress, LogEntry, OutboxKind } from './ports.ts';

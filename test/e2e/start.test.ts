@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { baseEnv, freePort, runNpmStart, startServiceProcess } from '../support/service-process.ts';
+import { baseEnv, freePort, runCommand, runNpmStart, startServiceProcess } from '../support/service-process.ts';
 
 describe('npm start', () => {
   it('exits non-zero with one line per missing setting and a pointer to the README', async () => {
@@ -43,5 +43,33 @@ describe('npm start', () => {
       await service.stop();
     }
     expect(service.output()).toContain('"msg":"shutting down"');
+  });
+});
+
+describe('the settings file', () => {
+  const repo = process.cwd();
+  const main = path.join(repo, 'dist', 'main.js');
+
+  it('is .env in the working directory unless ENV_FILE is empty, so the tests never read a developer .env', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'xg-envfile-'));
+    const settings = baseEnv(port, { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 'secret', DATABASE_URL: `file:${path.join(dir, 'guard.db')}`, SLACK_API_URL: 'http://127.0.0.1:9/api/' });
+    writeFileSync(path.join(dir, '.env'), Object.entries(settings).filter(([k]) => k !== 'PATH' && k !== 'HOME').map(([k, v]) => `${k}=${v}`).join('\n'));
+    const bare = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' };
+
+    // ENV_FILE empty (what every test gets): the .env beside it changes nothing.
+    const ignored = runCommand(process.execPath, [main], bare, dir);
+    expect(await ignored.exited).toBe(1);
+    expect(ignored.output()).toContain('xero-guard: PUBLIC_URL is missing');
+
+    // No ENV_FILE at all, as an operator runs it: the .env is read and the service starts.
+    const read = runCommand(process.execPath, [main], { ...bare, ENV_FILE: '.env' }, dir);
+    try {
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status, { timeout: 20_000, interval: 100 }).toBe(200);
+    } finally {
+      process.kill(-read.child.pid!, 'SIGTERM');
+      await read.exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

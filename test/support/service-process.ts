@@ -30,15 +30,40 @@ export function baseEnv(port: number, extra: Record<string, string> = {}): Recor
   };
 }
 
-/** Runs `npm start` in `cwd` with exactly `env` (no .env of the developer leaks in: cwd has none). */
+/** Every process group a test started; killed when the test worker exits, even after a failure. */
+const started = new Set<number>();
+process.once('exit', () => {
+  for (const pid of started) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/**
+ * Runs `npm start` in `cwd` with exactly `env`, and no settings file: ENV_FILE is empty unless the
+ * test names one, so a developer's .env changes nothing.
+ */
 export function runNpmStart(env: Record<string, string>, cwd = process.cwd()): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  // Its own process group, so a stop signals npm and the node process under it alike.
-  const child = spawn('npm', ['start', '--silent'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return runCommand('npm', ['start', '--silent'], env, cwd);
+}
+
+/** Runs a command in its own process group (so a stop reaches npm and the node process under it). */
+export function runCommand(command: string, args: string[], env: Record<string, string>, cwd = process.cwd()): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(command, args, { cwd, env: { ENV_FILE: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  started.add(child.pid!);
   let output = '';
   child.stdout!.on('data', (d) => (output += String(d)));
   child.stderr!.on('data', (d) => (output += String(d)));
   // 'close' waits for the output pipes too, so the last log lines are captured.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('close', (code) => {
+      started.delete(child.pid!);
+      resolve(code);
+    }),
+  );
   return { child, output: () => output, exited };
 }
 

@@ -7,6 +7,7 @@ import { toRow as toLogRow } from './connection-log.ts';
 import type { LogEntry } from '../../handlers/ports.ts';
 import type { ConnectionPatch, ConnectionRow, ConnectionsRepo, ConnectionWithGrant, ConnectionWithOpenIncident, FailureLogRow } from '../../handlers/store.ts';
 import { isWatched, STATES, type ConnectionState } from '../../domain/states.ts';
+import { asConnection, maybe } from './rows.ts';
 
 export type Client = Db | Prisma.TransactionClient;
 
@@ -24,19 +25,21 @@ export interface ConnectionsTable extends ConnectionsRepo {
 export function createConnections(db: Client): ConnectionsTable {
   return {
     get(id: string): Promise<ConnectionRow | null> {
-      return db.connection.findUnique({ where: { id } });
+      return db.connection.findUnique({ where: { id } }).then(maybe(asConnection));
     },
     listWithGrant(): Promise<ConnectionWithGrant[]> {
-      return db.connection.findMany({ orderBy: { tenantName: 'asc' }, include: { grant: { select: { refreshedAt: true, createdAt: true } } } });
+      return db.connection
+        .findMany({ orderBy: { tenantName: 'asc' }, include: { grant: { select: { refreshedAt: true, createdAt: true } } } })
+        .then((rows) => rows.map(asConnection));
     },
     list(): Promise<ConnectionRow[]> {
-      return db.connection.findMany({ orderBy: { tenantName: 'asc' } });
+      return db.connection.findMany({ orderBy: { tenantName: 'asc' } }).then((rows) => rows.map(asConnection));
     },
     countWatched(): Promise<number> {
       return db.connection.count({ where: { state: { in: WATCHED_STATES } } });
     },
     listDegraded(): Promise<ConnectionRow[]> {
-      return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } });
+      return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } }).then((rows) => rows.map(asConnection));
     },
     findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
       return db.connection.findMany({
@@ -79,7 +82,7 @@ export function createConnections(db: Client): ConnectionsTable {
       return mine.map((m) => m.id);
     },
     getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null> {
-      return db.connection.findUnique({ where: { id }, include: { incidents: { where: { status: 'open' }, take: 1 } } });
+      return db.connection.findUnique({ where: { id }, include: { incidents: { where: { status: 'open' }, take: 1 } } }).then(maybe(asConnection));
     },
     async release(id: string, owner: string, data: ConnectionPatch): Promise<boolean> {
       const { count } = await db.connection.updateMany({

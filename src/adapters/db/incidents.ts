@@ -2,6 +2,7 @@
 // "one open incident per connection" a unique index, so two workers cannot open two.
 import type { Db } from './client.ts';
 import type { Client } from './connections.ts';
+import { asIncident, maybe } from './rows.ts';
 import type {
   IncidentGuard,
   IncidentPatch,
@@ -17,13 +18,14 @@ import type {
 export function createIncidents(db: Client): IncidentsRepo {
   return {
     get(id: string): Promise<IncidentWithConnection | null> {
-      return db.incident.findUnique({ where: { id }, include: { connection: true } });
+      return db.incident.findUnique({ where: { id }, include: { connection: true } }).then(maybe(asIncident));
     },
     findOpen(connectionId: string): Promise<IncidentRow | null> {
-      return db.incident.findUnique({ where: { openKey: connectionId } });
+      return db.incident.findUnique({ where: { openKey: connectionId } }).then(maybe(asIncident));
     },
     open(data: NewIncident): Promise<IncidentRow> {
-      return db.incident.create({
+      return db.incident
+        .create({
         data: {
           connectionId: data.connectionId,
           cause: data.cause,
@@ -35,7 +37,8 @@ export function createIncidents(db: Client): IncidentsRepo {
           xeroError: data.xeroError ?? null,
           nextReminderAt: data.nextReminderAt,
         },
-      });
+        })
+        .then(asIncident);
     },
     async updateIf(id: string, guard: IncidentGuard, patch: IncidentPatch): Promise<boolean> {
       const { count } = await db.incident.updateMany({ where: { ...guard, id }, data: patch });
@@ -51,7 +54,7 @@ export function createIncidents(db: Client): IncidentsRepo {
         orderBy: { openedAt: 'asc' },
         take: limit,
         include: { connection: true },
-      });
+      }).then((rows) => rows.map(asIncident));
     },
     async lastAnnouncedAt(): Promise<Date | null> {
       const row = await db.incident.findFirst({ where: { announcedAt: { not: null } }, orderBy: { announcedAt: 'desc' }, select: { announcedAt: true } });
@@ -63,10 +66,10 @@ export function createIncidents(db: Client): IncidentsRepo {
         orderBy: { nextReminderAt: 'asc' },
         take: limit,
         include: { connection: true },
-      });
+      }).then((rows) => rows.map(asIncident));
     },
     byAlertKey(alertKey: string): Promise<IncidentWithConnection[]> {
-      return db.incident.findMany({ where: { alertKey }, orderBy: { openedAt: 'asc' }, include: { connection: true } });
+      return db.incident.findMany({ where: { alertKey }, orderBy: { openedAt: 'asc' }, include: { connection: true } }).then((rows) => rows.map(asIncident));
     },
     async openAlertKeys(): Promise<string[]> {
       const rows = await db.incident.findMany({ where: { status: 'open', alertKey: { not: null } }, distinct: ['alertKey'], orderBy: { alertKey: 'asc' }, select: { alertKey: true } });

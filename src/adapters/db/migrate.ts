@@ -4,6 +4,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Db, Dialect } from './client.ts';
 
 export type Migration = { name: string; sql: string; checksum: string };
@@ -35,8 +36,22 @@ const BOOKKEEPING: Record<Dialect, string> = {
   )`,
 };
 
-export function migrationsDir(dialect: Dialect, root = process.cwd()): string {
+export function migrationsDir(dialect: Dialect, root = packageRoot()): string {
   return path.join(root, 'prisma', dialect, 'migrations');
+}
+
+/**
+ * The folder holding package.json and prisma/, found from this module's own place (src/ under
+ * tsx, dist/ once bundled), so the service starts from any working directory.
+ */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'prisma')) || !existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+  return dir;
 }
 
 export function readMigrations(dir: string): Migration[] {

@@ -3,23 +3,25 @@
 import type { Platform } from '../permissions.ts';
 import type { Person } from './model.ts';
 import { PLATFORMS } from '../permissions.ts';
+import type { ConnectionState } from '../states.ts';
+import type { Cause } from '../causes.ts';
 
 export type ConnectionFacts = {
   id: string;
   tenantName: string;
-  state: string;
+  state: ConnectionState;
   stateSince: Date;
   connectedByPlatform: string;
   connectedByUserId: string;
   connectedByName: string | null;
   lastGoodCheckAt: Date | null;
-  lastCause: string | null;
+  lastCause: Cause | null;
 };
 
 export type IncidentFacts = {
   id: string;
   connectionId: string;
-  cause: string;
+  cause: Cause;
   status: string;
   openedAt: Date;
   brokenSince: Date;

@@ -1,5 +1,5 @@
 // `/xero status` (and Slack's App Home): every connection, worst first.
-import { isState, STATES, type ConnectionState } from '../states.ts';
+import { STATES, type ConnectionState } from '../states.ts';
 import type { StatusView } from './model.ts';
 import { STATUS_SUMMARY } from './wording.ts';
 import { causeOf } from './alert.ts';
@@ -12,7 +12,7 @@ export type StatusFacts = ConnectionFacts & { tokenRefreshedAt: Date | null };
 export function toStatusView(connections: readonly StatusFacts[], now: Date): StatusView {
   const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<ConnectionState, number>;
   const rows = connections.map((c) => {
-    const state: ConnectionState = isState(c.state) ? c.state : 'broken';
+    const state = c.state;
     counts[state] += 1;
     const row: StatusView['rows'][number] = {
       connectionId: c.id,

@@ -1,7 +1,7 @@
 // `/xero check <org>`: check one connection at once, through the same path as the scheduler (and
 // under the same lease, so it never runs alongside a scheduled check of the same connection).
 import type { ChatActor } from '../../domain/permissions.ts';
-import { isState, isWatched } from '../../domain/states.ts';
+import { isWatched } from '../../domain/states.ts';
 import { textView } from '../../domain/views/text.ts';
 import { ANSWERS } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
@@ -14,8 +14,8 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
   const found = await organisationFor(deps, actor, 'check', org);
   if (!found.ok) return found;
   const connection = found.value;
-  if (!isState(connection.state) || !isWatched(connection.state)) {
-    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, isState(connection.state) ? connection.state : 'broken'), 'warning'));
+  if (!isWatched(connection.state)) {
+    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, connection.state), 'warning'));
   }
   const owner = newOwner('check-now');
   const now = deps.clock.now();
@@ -27,7 +27,7 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
   if (!('outcome' in applied)) {
     // Paused or disconnected between our read and the claim: say what it is now.
     const now = await deps.store.connections.get(connection.id);
-    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, now && isState(now.state) ? now.state : 'disconnected'), 'warning'));
+    return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, now?.state ?? 'disconnected'), 'warning'));
   }
   const { outcome } = applied;
   // A break found now is announced now (the group window still applies), not at the next tick.

@@ -2,7 +2,6 @@
 // far as the token allows, keep its settings, record who did it, edit the alert (step 1 done) and
 // say so in its thread. A double click or a platform retry disconnects once.
 import type { ChatActor } from '../../domain/permissions.ts';
-import { isState } from '../../domain/states.ts';
 import { textView } from '../../domain/views/text.ts';
 import { encodePerson, decodePerson } from '../../domain/views/facts.ts';
 import { ANSWERS, DISCONNECT_DETAIL, THREAD } from '../../domain/views/wording.ts';
@@ -32,7 +31,7 @@ export async function disconnect(deps: HandlerDeps, actor: ChatActor, subject: S
   const done = await deps.store.transaction(async (tx) => {
     const current = (await tx.connections.get(connection.id))!;
     const from = current.state;
-    if (from !== 'disconnected' && isState(from)) {
+    if (from !== 'disconnected') {
       await tx.connections.transition(current.id, from, 'disconnected', now, { stateBeforePause: null, consecutiveFailures: 0, degradedSince: null });
     }
     let marked = false;

@@ -1,6 +1,6 @@
 // `/xero pause|resume <org>`: stop and restart checks and alerts, keeping every setting.
 import type { ChatActor } from '../../domain/permissions.ts';
-import { decideTransition, isState, type ConnectionState } from '../../domain/states.ts';
+import { decideTransition } from '../../domain/states.ts';
 import { textView } from '../../domain/views/text.ts';
 import { ANSWERS } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
@@ -13,9 +13,9 @@ export async function pause(deps: HandlerDeps, actor: ChatActor, org: string): P
   const now = deps.clock.now();
   return deps.store.transaction(async (tx) => {
     const connection = (await tx.connections.get(found.value.id))!;
-    const from = connection.state as ConnectionState;
+    const from = connection.state;
     if (from === 'paused') return answer(textView(ANSWERS.alreadyPaused(connection.tenantName)));
-    if (!isState(from) || !decideTransition(from, 'paused').allowed) return fail('bad_request', ANSWERS.cannotPause(connection.tenantName, from), 'not_pausable');
+    if (!decideTransition(from, 'paused').allowed) return fail('bad_request', ANSWERS.cannotPause(connection.tenantName, from), 'not_pausable');
     if (!(await tx.connections.transition(connection.id, from, 'paused', now, { stateBeforePause: from }))) {
       return fail('internal', ANSWERS.internal, 'state_moved');
     }
@@ -31,7 +31,7 @@ export async function resume(deps: HandlerDeps, actor: ChatActor, org: string): 
   return deps.store.transaction(async (tx) => {
     const connection = (await tx.connections.get(found.value.id))!;
     if (connection.state !== 'paused') return answer(textView(ANSWERS.notPaused(connection.tenantName)));
-    const back = connection.stateBeforePause && isState(connection.stateBeforePause) && connection.stateBeforePause !== 'paused' ? connection.stateBeforePause : 'connected';
+    const back = connection.stateBeforePause && connection.stateBeforePause !== 'paused' ? connection.stateBeforePause : 'connected';
     // Checked again right away: a connection that broke while paused is found within a tick, and
     // one that healed is resolved by that check.
     if (!(await tx.connections.transition(connection.id, 'paused', back, now, { stateBeforePause: null, nextCheckAt: now }))) {

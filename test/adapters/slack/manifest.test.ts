@@ -1,4 +1,4 @@
-// manifest.json is a valid Slack app manifest (official schema in ../shared/schemas/slack) and
+// manifest.json is a valid Slack app manifest (official schema, copied in test/contracts/slack) and
 // asks for exactly what the code uses; the check itself catches broken manifests.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';

@@ -72,10 +72,10 @@ describe('npm run teams:package', () => {
   });
 
   it('builds the zip from the environment, and stops with one line per bad setting', async () => {
-    // Settings given in the environment win over any .env of the checkout (dotenv never overrides).
+    // ENV_FILE empty: no .env of the checkout is read, only what the test gives.
     const root = mkdtempSync(path.join(tmpdir(), 'teams-package-'));
     try {
-      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
+      const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ENV_FILE: '' };
       const script = path.join(REPO_ROOT, 'scripts', 'teams-package.ts');
       const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
       const ok = await run(tsx, [script], { cwd: root, env: { ...env, MicrosoftAppId: APP_ID, PUBLIC_URL: 'https://guard.example.org' } });

@@ -2,9 +2,10 @@
 // token sets, per-tenant quotas) and `handle(request) → response` for Xero's identity host
 // (discovery, JWKS, token, revocation, userinfo), its login page (authorize) and its API host
 // (GET /connections, DELETE /connections/{id}, GET /api.xro/2.0/Organisation). nock.ts and
-// http-server.ts are thin front-ends over it. Bodies follow ../shared/schemas/xero/
-// (xero-identity.yaml Connection and AccessToken, xero_accounting.yaml Organisations) and the
-// error bodies and limit headers of ../shared/reference/xero-facts.md sections 1-3.
+// http-server.ts are thin front-ends over it. Bodies follow Xero's OpenAPI documents
+// (github.com/XeroAPI/Xero-OpenAPI: xero-identity.yaml Connection and AccessToken,
+// xero_accounting.yaml Organisations), and the error bodies and limit headers Xero documents
+// for OAuth 2.0 and its rate limits (developer.xero.com/documentation/guides/oauth2/limits).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 

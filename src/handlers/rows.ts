@@ -1,0 +1,133 @@
+// The rows the handlers read and write, in their own terms: states and causes as the domain's
+// unions, times as dates. The database adapter maps Prisma's rows onto these at its boundary, so
+// nothing inward of src/adapters/db depends on generated code.
+import type { Cause } from '../domain/causes.ts';
+import type { ConnectionState } from '../domain/states.ts';
+
+/** A row of Grant, as the handlers see it. */
+export type GrantRecord = {
+  id: string;
+  xeroUserId: string;
+  xeroUserEmail: string | null;
+  xeroUserName: string | null;
+  accessTokenEnc: string | null;
+  refreshTokenEnc: string | null;
+  previousRefreshTokenEnc: string | null;
+  accessTokenExpiresAt: Date | null;
+  refreshedAt: Date | null;
+  scopes: string;
+  authEventId: string | null;
+  version: number;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  refreshFailures: number;
+  revokedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A row of Connection, as the handlers see it. */
+export type ConnectionRecord = {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  tenantType: string;
+  xeroConnectionId: string | null;
+  grantId: string | null;
+  state: ConnectionState;
+  stateSince: Date;
+  stateBeforePause: ConnectionState | null;
+  connectedByPlatform: string;
+  connectedByUserId: string;
+  connectedByName: string | null;
+  xeroUserId: string | null;
+  alertTargetId: string | null;
+  syncFrom: Date | null;
+  lastCheckAt: Date | null;
+  lastGoodCheckAt: Date | null;
+  nextCheckAt: Date;
+  checkLeaseOwner: string | null;
+  checkLeaseUntil: Date | null;
+  consecutiveFailures: number;
+  degradedSince: Date | null;
+  lastCause: Cause | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A row of Incident, as the handlers see it. */
+export type IncidentRecord = {
+  id: string;
+  connectionId: string;
+  cause: Cause;
+  status: string;
+  openKey: string | null;
+  openedAt: Date;
+  brokenSince: Date;
+  lastDetectedAt: Date;
+  detections: number;
+  httpStatus: number | null;
+  xeroError: string | null;
+  alertKey: string | null;
+  announcedAt: Date | null;
+  nextReminderAt: Date | null;
+  remindersSent: number;
+  disconnectedAt: Date | null;
+  disconnectedBy: string | null;
+  confirmedXeroAt: Date | null;
+  confirmedXeroBy: string | null;
+  reconnectRequestedAt: Date | null;
+  reconnectRequestedBy: string | null;
+  reconnectedAt: Date | null;
+  reconnectedBy: string | null;
+  resolvedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A row of ConnectionLog, as the handlers see it. */
+export type ConnectionLogRecord = {
+  id: number;
+  connectionId: string | null;
+  tenantId: string | null;
+  at: Date;
+  kind: string;
+  operation: string;
+  outcome: string;
+  httpStatus: number | null;
+  xeroError: string | null;
+  cause: string | null;
+  fromState: string | null;
+  toState: string | null;
+  actorPlatform: string | null;
+  actorId: string | null;
+  actorName: string | null;
+  detail: string | null;
+};
+
+/** A row of ChatTarget, as the handlers see it. */
+export type ChatTargetRecord = {
+  id: string;
+  platform: string;
+  kind: string;
+  externalId: string;
+  name: string | null;
+  conversationReference: string | null;
+  isAlertChannel: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+/** A row of Notice, as the handlers see it. */
+export type NoticeRecord = {
+  id: string;
+  kind: string;
+  openKey: string | null;
+  openedAt: Date;
+  closedAt: Date | null;
+  organisations: string;
+  updates: number;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
