@@ -16,6 +16,7 @@ import { registerRoutes } from './routes.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
 import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
 import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
+import { createSocketConnection, type SocketConnection } from './socket-connection.ts';
 
 export type SlackSurfaceOptions = {
   config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
@@ -30,6 +31,8 @@ export type SlackSurfaceOptions = {
   metrics?: Pick<Metrics, 'counter'>;
   /** Shared with Teams by the service: one bound on post-ack work per process. */
   afterAck?: AfterAck;
+  /** Socket Mode: first pause before retrying an unreachable Slack; doubles up to a minute (tests shorten it). */
+  socketRetryMs?: number;
 };
 
 export type SlackSurface = {
@@ -103,11 +106,16 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   };
 
   let receiver: Receiver;
+  let socketReceiver: SocketModeReceiver | undefined;
   if (socketMode) {
-    receiver = new SocketModeReceiver({
+    receiver = socketReceiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN!,
-      logger: boltLogger(logger),
-      installerOptions: { clientOptions: { slackApiUrl: apiUrl } },
+      // Each failed attempt to open the connection would log two lines here; the socket connection
+      // below says it once, in words.
+      logger: boltLogger(logger, { quiet: /^(Failed to retrieve a new WSS URL|http request failed)/ }),
+      // One try per apps.connections.open: the socket connection below retries with backoff (the
+      // client's default, 100 tries inside one call, would hold the start for hours).
+      installerOptions: { clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, timeout: 10_000 } },
     });
   } else {
     const router = express.Router();
@@ -132,7 +140,17 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   });
   registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
-  let started = false;
+  const socket: SocketConnection | undefined = socketReceiver
+    ? createSocketConnection({
+        open: () => bolt.start(),
+        close: () => bolt.stop(),
+        onTokenAccepted: (listener) => socketReceiver.client.once('authenticated', listener),
+        log,
+        slackApiUrl: apiUrl,
+        ...(options.socketRetryMs !== undefined ? { firstRetryMs: options.socketRetryMs } : {}),
+      })
+    : undefined;
+
   return {
     mode: socketMode ? 'socket' : 'http',
     sender,
@@ -144,16 +162,16 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         if (error instanceof webApi.WebAPIPlatformError && ['invalid_auth', 'not_authed', 'token_revoked', 'account_inactive', 'token_expired'].includes(error.data.error)) {
           throw new Error(`SLACK_BOT_TOKEN was refused by Slack (${error.data.error})`, { cause: error });
         }
-        // Slack unreachable now: requests retry auth.test; the outbox retries deliveries.
-        log.warn({ err: error }, 'slack auth.test failed; will retry on the first request');
+        // Slack unreachable now: requests retry auth.test; the outbox retries deliveries. In Socket
+        // Mode the connection's own line below says what the service waits for.
+        if (socket) log.debug({ err: error }, 'slack auth.test failed; will retry on the first request');
+        else log.warn({ err: error }, 'slack auth.test failed; will retry on the first request');
       }
-      if (socketMode) await bolt.start();
-      started = true;
+      await socket?.start();
     },
     async stop() {
       homes.stop();
-      if (socketMode && started) await bolt.stop();
-      started = false;
+      await socket?.stop();
       const pending = Promise.allSettled([...inflight]);
       await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     },
