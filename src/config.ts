@@ -68,6 +68,11 @@ export const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'must be at least 16 characters (openssl rand -hex 32)')
+    .optional(),
   // Read by `npm start` (node --max-old-space-size); here so a bad value is named, not guessed at.
   HEAP_LIMIT_MB: z.coerce.number().int().min(64).default(160),
   DATABASE_URL: databaseUrl,

@@ -7,11 +7,14 @@ import { openDatabase, isReachable, type Database } from './adapters/db/client.t
 import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts';
 import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
+import { registerServiceGauges } from './adapters/observability/service-gauges.ts';
+import { readServiceFigures } from './adapters/db/service-figures.ts';
 import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
 import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
+import type { SlackSurface } from './adapters/slack/index.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
 
 export type RunningService = {
@@ -30,12 +33,18 @@ export type ServiceOptions = { logger?: Logger };
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics();
+  warnAboutOpenPlatforms(config, logger);
 
   const database = await openDatabase(config.DATABASE_URL);
   const migrated = await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
   logger.info({ dialect: database.dialect, applied: migrated.applied }, 'database ready');
 
-  const app = createHttpApp({ logger, metrics, health: async () => ({ database: await isReachable(database.db) }) });
+  const app = createHttpApp({
+    logger,
+    metrics,
+    health: async () => ({ database: await isReachable(database.db) }),
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+  });
   const stoppers: (() => Promise<void>)[] = [];
 
   // --- platform and Xero wiring (added as the adapters land) ---
@@ -55,6 +64,11 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onConsentBound: async (result) => xeroConsentBound.handler?.(result),
   });
   app.use(xero.router);
+  registerServiceGauges(metrics, {
+    readFigures: (now) => readServiceFigures(database.db, now, CHECK_OVERDUE_AFTER_MS),
+    xeroCallsLeft: () => xero.budget.appSpare(),
+    log: logger,
+  });
 
   // Monitor (issue 4): platform-neutral handlers, the outbox worker and the check scheduler. Chat
   // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
@@ -79,14 +93,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   // Slack (issue 5): POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is
   // set), the /xero command, alert buttons and App Home to the handlers, and the ChatSender the
-  // outbox uses for Slack. start() checks the bot token (auth.test): a refused token stops the
-  // start with one line; an unreachable Slack only logs a warning. Its stop waits for acked work.
+  // outbox uses for Slack. Started once the HTTP server listens, so health, metrics and the Xero
+  // callback answer while Slack is slow or unreachable: start() checks the bot token (auth.test; a
+  // refused token stops the start with one line, an unreachable Slack only logs) and, in Socket
+  // Mode, keeps trying to open the connection in the background. Its stop waits for acked work.
+  let slack: SlackSurface | undefined;
   if (config.slackEnabled) {
     const { createSlackSurface } = await import('./adapters/slack/index.ts');
-    const slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics, afterAck });
+    slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics, afterAck });
     monitor.senders.slack = slack.sender;
-    await slack.start();
-    stoppers.push(() => slack.stop());
+    const surface = slack;
+    stoppers.push(() => surface.stop());
   }
 
   finishHttpApp(app, logger);
@@ -95,19 +112,40 @@ export async function startService(config: Config, options: ServiceOptions = {})
   logger.info({ port, slack: config.slackEnabled, teams: config.teamsEnabled }, 'xero guard listening');
 
   let stopped = false;
-  return {
-    config,
-    database,
-    logger,
-    server,
-    port,
-    monitor,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await closeServer(server);
-      for (const stop of stoppers.reverse()) await stop();
-      await database.close();
-    },
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await closeServer(server);
+    for (const stopper of stoppers.reverse()) await stopper();
+    await database.close();
   };
+  try {
+    await slack?.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { config, database, logger, server, port, monitor, stop };
+}
+
+/** A check later than this past its time counts as overdue (xero_guard_checks_overdue). */
+const CHECK_OVERDUE_AFTER_MS = 60_000;
+
+/**
+ * With no admin ids for a platform, everyone on it may connect, disconnect and pause organisations
+ * (src/domain/permissions.ts: a first install must be usable). Fine for a first try, risky if
+ * forgotten: one line per such platform at every start.
+ */
+function warnAboutOpenPlatforms(config: Config, logger: Logger): void {
+  const platforms = [
+    { platform: 'slack', enabled: config.slackEnabled, setting: 'SLACK_ADMIN_USER_IDS', admins: config.SLACK_ADMIN_USER_IDS },
+    { platform: 'teams', enabled: config.teamsEnabled, setting: 'TEAMS_ADMIN_USER_IDS', admins: config.TEAMS_ADMIN_USER_IDS },
+  ];
+  for (const { platform, enabled, setting, admins } of platforms) {
+    if (!enabled || admins.length > 0) continue;
+    logger.warn(
+      { platform, setting },
+      `no admins configured for ${platform === 'slack' ? 'Slack' : 'Teams'}: everyone there may connect, disconnect, reconnect, pause and resume organisations until ${setting} is set`,
+    );
+  }
 }

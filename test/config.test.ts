@@ -63,6 +63,7 @@ describe('settings', () => {
     ['DATABASE_URL', 'mysql://db', /^DATABASE_URL must start with file:/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
     ['SLACK_API_URL', 'ftp://slack', /^SLACK_API_URL /],
+    ['METRICS_TOKEN', 'short', /^METRICS_TOKEN must be at least 16 characters/],
   ])('refuses a bad %s and names it', (name, value, message) => {
     const problems = problemsOf({ ...base, [name]: value });
     expect(problems).toHaveLength(1);

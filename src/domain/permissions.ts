@@ -32,7 +32,7 @@ export function decidePermission(
 ): Permission {
   if (OPEN_ACTIONS.includes(action)) return { allowed: true, reason: 'anyone_may_read' };
   // No admins configured for a platform means a first install: everyone there is an admin until
-  // the operator names some (main.ts warns about it at start).
+  // the operator names some (the service logs a warning per such platform at start).
   const platformAdmins = admins[actor.platform];
   const listed = platformAdmins.includes(actor.userId) || (actor.altIds ?? []).some((id) => platformAdmins.includes(id));
   if (platformAdmins.length === 0 || listed) return { allowed: true, reason: 'admin' };

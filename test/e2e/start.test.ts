@@ -38,7 +38,7 @@ describe('npm start', () => {
       const health = await fetch(`${service.base}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok', database: 'reachable' });
       const metrics = await (await fetch(`${service.base}/metrics`)).text();
-      expect(metrics).toContain('xero_guard_process_cpu_user_seconds_total');
+      expect(metrics).toMatch(/^process_cpu_seconds_total /m);
     } finally {
       await service.stop();
     }

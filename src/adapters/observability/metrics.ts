@@ -1,12 +1,14 @@
 // Prometheus metrics. One registry per service instance (no module-level singletons, so tests can
-// build several); adapters and handlers receive `metrics` and count their outcomes on it.
+// build several); adapters and handlers receive `metrics` and count their outcomes on it. The
+// process and Node.js series keep prom-client's standard names (process_cpu_seconds_total,
+// nodejs_eventloop_lag_seconds, ...) so stock dashboards work; our own carry xero_guard_.
 import { Registry, collectDefaultMetrics, Counter, Histogram, Gauge } from 'prom-client';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'xero_guard_' });
+  collectDefaultMetrics({ register: registry });
   // Memoised by name: several modules may ask for the same metric; prom-client refuses duplicates.
   const made = new Map<string, unknown>();
   const once = <M>(name: string, make: () => M): M => {
@@ -17,8 +19,9 @@ export function createMetrics() {
     once(name, () => new Counter({ name: `xero_guard_${name}`, help, labelNames, registers: [registry] }));
   const histogram = (name: string, help: string, labelNames: string[] = [], buckets?: number[]) =>
     once(name, () => new Histogram({ name: `xero_guard_${name}`, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) }));
-  const gauge = (name: string, help: string, labelNames: string[] = []) =>
-    once(name, () => new Gauge({ name: `xero_guard_${name}`, help, labelNames, registers: [registry] }));
+  /** `collect` runs at each scrape, so the value is read when Prometheus asks, not kept up to date. */
+  const gauge = (name: string, help: string, labelNames: string[] = [], collect?: (this: Gauge) => void | Promise<void>) =>
+    once(name, () => new Gauge({ name: `xero_guard_${name}`, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) }));
 
   return {
     registry,
