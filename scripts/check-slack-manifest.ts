@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { BOT_EVENTS, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND } from '../src/adapters/slack/app-facts.ts';
+import { BOT_EVENTS, BOT_SCOPES, EVENTS_PATH, HISTORY_BOT_SCOPES, REQUIRED_BOT_SCOPES, SLASH_COMMAND } from '../src/adapters/slack/app-facts.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -69,7 +69,12 @@ function checkAgainstCode(m: Manifest): string[] {
 
   const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
   const bot = m.oauth_config?.scopes?.bot ?? [];
-  if (!sameList(bot, BOT_SCOPES)) problems.push(`oauth_config.scopes.bot must be exactly ${BOT_SCOPES.join(', ')} (has ${bot.join(', ') || 'none'})`);
+  const missing = REQUIRED_BOT_SCOPES.filter((s) => !bot.includes(s));
+  if (missing.length > 0) problems.push(`oauth_config.scopes.bot lacks ${missing.join(', ')}`);
+  const unused = bot.filter((s) => !(BOT_SCOPES as readonly string[]).includes(s));
+  if (unused.length > 0) problems.push(`oauth_config.scopes.bot asks for ${unused.join(', ')}, which the code never uses`);
+  const history = HISTORY_BOT_SCOPES.filter((s) => bot.includes(s));
+  if (history.length > 0 && history.length < HISTORY_BOT_SCOPES.length) problems.push(`oauth_config.scopes.bot: the history scopes go together (${HISTORY_BOT_SCOPES.join(', ')})`);
   if ((m.oauth_config?.scopes?.user ?? []).length > 0) problems.push('oauth_config.scopes.user: the app uses no user scopes');
   const events = m.settings?.event_subscriptions?.bot_events ?? [];
   if (!sameList(events, BOT_EVENTS)) problems.push(`settings.event_subscriptions.bot_events must be exactly ${BOT_EVENTS.join(', ')}`);

@@ -15,4 +15,7 @@ export const BOT_EVENTS = ['app_home_opened'] as const;
  * message an interrupted delivery already posted, by the delivery id in its metadata, so a crash
  * never posts it twice). views.publish and auth.test need none.
  */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'channels:history', 'groups:history', 'im:history'] as const;
+export const REQUIRED_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write'] as const;
+/** Optional: without them a crash in the instant after Slack accepted a message may post it twice. */
+export const HISTORY_BOT_SCOPES = ['channels:history', 'groups:history', 'im:history'] as const;
+export const BOT_SCOPES = [...REQUIRED_BOT_SCOPES, ...HISTORY_BOT_SCOPES] as const;

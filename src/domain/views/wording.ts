@@ -190,6 +190,10 @@ export const STATUS_SUMMARY = (total: number, counts: Partial<Record<ConnectionS
   return `${total} connection${total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}`;
 };
 
+/** Who may do what, said the same in help, the README and .env.example. */
+export const WHO_MAY_ACT =
+  'Anyone may read and check; admins and the person who connected an organisation may reconnect, disconnect, pause or resume it; only admins connect organisations and choose the alert channel. While no admin is set for a platform, everyone on it counts as an admin.';
+
 export const HELP = {
   title: 'Xero Guard commands',
   text: 'Xero Guard watches your Xero connections and alerts here when one breaks.',
@@ -203,5 +207,6 @@ export const HELP = {
     '/xero pause <organisation> / resume <organisation>: stop and restart checks and alerts',
     '/xero here: send alerts to this channel (admins)',
     '/xero help: this list',
+    WHO_MAY_ACT,
   ],
 };

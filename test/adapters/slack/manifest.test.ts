@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkSlackManifest } from '../../../scripts/check-slack-manifest.ts';
+import { fillSlackManifest, readSlackTemplate } from '../../../scripts/slack-manifest.ts';
 
 const manifest = () => JSON.parse(readFileSync(new URL('../../../manifest.json', import.meta.url), 'utf8')) as Record<string, any>;
 
@@ -28,12 +29,41 @@ describe('Slack app manifest', () => {
 
   it('rejects scopes or events the code does not use, and split request URLs', () => {
     const m = manifest();
-    m.oauth_config.scopes.bot.push('channels:history');
+    m.oauth_config.scopes.bot.push('users:read');
     m.settings.event_subscriptions.bot_events.push('message.channels');
     m.settings.interactivity.request_url = 'https://elsewhere.example.com/interactive';
     const problems = checkSlackManifest(m);
-    expect(problems.some((p) => p.includes('oauth_config.scopes.bot must be exactly'))).toBe(true);
+    expect(problems).toContain('oauth_config.scopes.bot asks for users:read, which the code never uses');
     expect(problems.some((p) => p.includes('bot_events must be exactly'))).toBe(true);
     expect(problems.some((p) => p.includes('share one request URL'))).toBe(true);
+  });
+
+  it('takes the history scopes as one optional set, never a required scope less', () => {
+    const m = manifest();
+    m.oauth_config.scopes.bot = m.oauth_config.scopes.bot.filter((s: string) => !s.endsWith(':history'));
+    expect(checkSlackManifest(m)).toEqual([]);
+    m.oauth_config.scopes.bot.push('im:history');
+    expect(checkSlackManifest(m).join('\n')).toMatch(/history scopes go together/);
+    m.oauth_config.scopes.bot = ['commands', 'chat:write'];
+    expect(checkSlackManifest(m)).toContain('oauth_config.scopes.bot lacks chat:write.public, im:write');
+  });
+});
+
+describe('npm run slack:manifest', () => {
+  it('fills PUBLIC_URL into the command, interactivity and events URLs, and the result is valid', () => {
+    const m = fillSlackManifest(readSlackTemplate(), { publicUrl: 'https://guard.acme.example', socketMode: false, history: true });
+    expect(m.features.slash_commands[0]!.url).toBe('https://guard.acme.example/slack/events');
+    expect(m.settings.interactivity.request_url).toBe('https://guard.acme.example/slack/events');
+    expect(m.settings.event_subscriptions.request_url).toBe('https://guard.acme.example/slack/events');
+    expect(checkSlackManifest(m)).toEqual([]);
+    expect(JSON.stringify(m)).not.toContain('example.com');
+  });
+
+  it('writes a Socket Mode manifest without request URLs, and one without the history scopes', () => {
+    const m = fillSlackManifest(readSlackTemplate(), { socketMode: true, history: false });
+    expect(m.settings.socket_mode_enabled).toBe(true);
+    expect(JSON.stringify(m)).not.toMatch(/request_url|"url"/);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write']);
+    expect(checkSlackManifest(m)).toEqual([]);
   });
 });
