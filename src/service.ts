@@ -23,7 +23,7 @@ export type RunningService = {
   logger: Logger;
   server: http.Server;
   port: number;
-  /** Handlers, outbox worker and check scheduler (issue 4). */
+  /** Handlers, outbox worker and check scheduler. */
   monitor: Monitor;
   stop(): Promise<void>;
 };
@@ -49,7 +49,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
 
   // --- platform and Xero wiring (added as the adapters land) ---
 
-  // Xero (issue 3): /xero/connect and /xero/callback, checks, disconnect, single-use links.
+  // Xero: /xero/connect and /xero/callback, checks, disconnect, single-use links.
   // `xero` is the XeroPort and `xero.linkIssuer` the LinkIssuer for createHandlers(); set
   // `xeroConsentBound.handler = handlers.onConsentBound` once the handlers exist.
   const xeroConsentBound: { handler?: ConsentBoundHandler } = {};
@@ -70,7 +70,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log: logger,
   });
 
-  // Monitor (issue 4): platform-neutral handlers, the outbox worker and the check scheduler. Chat
+  // Monitor: platform-neutral handlers, the outbox worker and the check scheduler. Chat
   // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
   // `monitor.handlers`; messages queued before a sender is set wait for it.
   const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
@@ -80,7 +80,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const afterAck = createAfterAck();
   stoppers.push(() => monitor.stop());
 
-  // Microsoft Teams (issue 6): POST /api/messages through CloudAdapter (JWT checked when
+  // Microsoft Teams: POST /api/messages through CloudAdapter (JWT checked when
   // MicrosoftAppId is set), commands and Action.Execute clicks to the handlers, and the ChatSender
   // the outbox uses for Teams. Its stop waits for commands still being answered.
   if (config.teamsEnabled) {
@@ -91,7 +91,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stoppers.push(() => teams.stop());
   }
 
-  // Slack (issue 5): POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is
+  // Slack: POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is
   // set), the /xero command, alert buttons and App Home to the handlers, and the ChatSender the
   // outbox uses for Slack. Started once the HTTP server listens, so health, metrics and the Xero
   // callback answer while Slack is slow or unreachable: start() checks the bot token (auth.test; a

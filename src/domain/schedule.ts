@@ -1,4 +1,4 @@
-// When a connection is checked next (DESIGN.md section 1.2, issue 4 item 1). Pure: takes `now`
+// When a connection is checked next (DESIGN.md section 1.2). Pure: takes `now`
 // and a random source. Every connection owns a fixed phase inside CHECK_INTERVAL, so checks are
 // spread evenly over the interval, stay spread across restarts (the phase comes from an id, not
 // from when the process started) and tenants of one grant fall in the same slot, which lets one

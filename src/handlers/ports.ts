@@ -144,7 +144,7 @@ export interface ConnectionLogWriter {
   append(entry: LogEntry): Promise<void>;
 }
 
-// ---- Single-use links and consent results (issue 4 ↔ issue 3) ----
+// ---- Single-use links and consent results ----
 
 export type LinkPurpose = 'connect' | 'reconnect';
 

@@ -1,4 +1,4 @@
-// Issue 5, item 9, as the acceptance tests run it: `npm start` in a child process (SQLite file),
+// The Slack story as the acceptance tests run it: `npm start` in a child process (SQLite file),
 // Xero served by the HTTP fake (XERO_IDENTITY_URL / XERO_API_URL), Slack by the fake Web API
 // (SLACK_API_URL). Only HTTP crosses the process boundary.
 import { mkdtempSync } from 'node:fs';

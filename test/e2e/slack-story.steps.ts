@@ -1,4 +1,4 @@
-// The Slack story of issue 5 item 9 as steps over HTTP, shared by the in-process run (nock Xero)
+// The Slack story as steps over HTTP, shared by the in-process run (nock Xero)
 // and the child-process run (`npm start` against the HTTP fake of Xero). Every step is a request
 // Slack or a person's browser would make; every check is on what the fake Slack was sent.
 import { expect } from 'vitest';

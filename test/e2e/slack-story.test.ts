@@ -1,4 +1,4 @@
-// Issue 5, item 9, in-process: the service built exactly as `npm start` builds it (loadConfig +
+// The Slack story, in-process: the service built exactly as `npm start` builds it (loadConfig +
 // startService, a SQLite file), with Xero faked by nock in this process and Slack by the fake Web
 // API on 127.0.0.1. The same story runs against a child process in slack-story-process.test.ts.
 import { mkdtempSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The whole engine (scheduler, real Xero adapter, handlers, outbox worker) against Xero faked with
-// nock (test/adapters/xero/fake-xero.ts) and an in-memory notifier, over the scenarios of issue 4:
+// nock (test/fakes/xero/) and an in-memory notifier, over the monitor scenarios:
 // revoked token, app removed in Xero, access lost and recovery, a Xero outage for 100 connections,
 // a mass revocation of 1,000, a repeat reminder, pause.
 import { randomUUID } from 'node:crypto';
