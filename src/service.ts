@@ -75,7 +75,6 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // `monitor.handlers`; messages queued before a sender is set wait for it.
   const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
-  monitor.start();
   // One bound per process on the work that follows an ack, shared by both platforms.
   const afterAck = createAfterAck();
   stoppers.push(() => monitor.stop());
@@ -105,6 +104,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
     const surface = slack;
     stoppers.push(() => surface.stop());
   }
+
+  // The scheduler and the outbox worker start only now that every chat sender exists: messages
+  // left pending by the last run go out at once instead of failing for want of a sender.
+  monitor.start();
 
   finishHttpApp(app, logger);
   const server = await listen(app, config.PORT);
