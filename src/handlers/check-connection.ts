@@ -15,9 +15,6 @@ type Decision = AfterCheck['kind'] | 'lease_lost';
 /** What a check found and did; `skipped` when the connection was gone or no longer watched, so Xero was not asked. */
 export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'lease_lost' } | { decision: 'skipped' };
 
-/** Lease on a connection while it is checked: longer than any Xero call chain (timeouts apply). */
-export const CHECK_LEASE_MS = 120_000;
-
 export async function checkConnection(deps: HandlerDeps, connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied> {
   // Read once, before Xero is asked: what changes while Xero answers is a state change by another
   // handler (a pause, a disconnect, a reconnect), and every write below is guarded by the state read

@@ -93,6 +93,8 @@ export interface ConnectionsRepo {
   getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null>;
   /** Compare-and-set check lease: true for exactly one claimant while the lease is free or expired. */
   claim(id: string, owner: string, now: Date, leaseMs: number, requireDue: boolean): Promise<boolean>;
+  /** Extends the check leases `owner` still holds on `ids` to `now + leaseMs`; returns how many it holds. */
+  renew(ids: readonly string[], owner: string, now: Date, leaseMs: number): Promise<number>;
   /** Ends the caller's check lease and writes `data`; false when the lease was lost meanwhile. */
   release(id: string, owner: string, data: ConnectionPatch): Promise<boolean>;
   /** Like release, only while the connection is still in `state`. */

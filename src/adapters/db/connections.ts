@@ -81,6 +81,14 @@ export function createConnections(db: Client): ConnectionsTable {
       const mine = await db.connection.findMany({ where: { id: { in: ids }, checkLeaseOwner: owner }, select: { id: true } });
       return mine.map((m) => m.id);
     },
+    async renew(ids: readonly string[], owner: string, now: Date, leaseMs: number): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { count } = await db.connection.updateMany({
+        where: { id: { in: [...ids] }, checkLeaseOwner: owner },
+        data: { checkLeaseUntil: new Date(now.getTime() + leaseMs) },
+      });
+      return count;
+    },
     getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null> {
       return db.connection.findUnique({ where: { id }, include: { incidents: { where: { status: 'open' }, take: 1 } } }).then(maybe(asConnection));
     },

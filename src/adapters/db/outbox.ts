@@ -16,6 +16,8 @@ export type OutboxEnvelope = { view: View; meta?: OutboxMeta };
 export interface OutboxTable extends OutboxRepo {
   findClaimable(now: Date, limit: number): Promise<OutboxRow[]>;
   claim(row: OutboxRow, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  /** Extends the leases `owner` still holds on rows `ids` to `now + leaseMs`; returns how many it holds. */
+  renew(ids: readonly string[], owner: string, now: Date, leaseMs: number): Promise<number>;
   markSent(id: string, owner: string, result: { messageId: string; at: Date; payload?: string }): Promise<boolean>;
   reschedule(id: string, owner: string, data: { nextAttemptAt: Date; error?: string; refundAttempt?: boolean }): Promise<boolean>;
   finish(id: string, owner: string, status: 'dead' | 'superseded', error: string): Promise<boolean>;
@@ -88,6 +90,13 @@ export function createOutbox(db: Client): OutboxTable {
         data: { status: 'sending', leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs), attempts: row.attempts + 1 },
       });
       return count === 1;
+    },
+    async renew(ids: readonly string[], owner: string, now: Date, leaseMs: number): Promise<number> {
+      const { count } = await db.outbox.updateMany({
+        where: { id: { in: [...ids] }, status: 'sending', leaseOwner: owner },
+        data: { leaseUntil: new Date(now.getTime() + leaseMs) },
+      });
+      return count;
     },
     markSent(id: string, owner: string, result: { messageId: string; at: Date; payload?: string }): Promise<boolean> {
       return endLease(id, owner, {

@@ -14,6 +14,8 @@ export function createGrants(db: Client): GrantsRepo {
         where: {
           refreshTokenEnc: { not: null },
           revokedAt: null,
+          // Refused by Xero (invalid_grant): nothing to keep alive until a reconnect.
+          refusedAt: null,
           OR: [{ refreshedAt: { lte: idleSince } }, { refreshedAt: null, createdAt: { lte: idleSince } }],
           AND: [{ connections: { some: { state: 'paused' } } }, { connections: { none: { state: { in: WATCHED_STATES } } } }],
         },

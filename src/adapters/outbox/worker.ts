@@ -13,8 +13,9 @@
 //                one duplicate post, never a lost one. Edits (update) are idempotent and simply
 //                repeated.
 //   4. recorded  ChatMessage and status=sent commit in one transaction. Crash after → nothing to do.
-// A lease (2 min) is longer than any sender call (their HTTP timeouts are shorter), so a slow but
-// alive worker is not overtaken; only a dead one is.
+// A lease is short (LEASE_TERM_MS) and renewed while its row is being delivered (a heartbeat), so
+// a slow but alive worker is not overtaken, and the rows of a dead one, in doubt included, are taken
+// over within one term.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DbMonitorStore } from '../db/monitor-store.ts';
@@ -24,6 +25,8 @@ import type { ChatAddress, ChatSender, Clock, Delivery, DeliveryOutcome } from '
 import type { Platform } from '../../domain/permissions.ts';
 import type { Unreachable } from '../../handlers/unreachable.ts';
 import type { View } from '../../domain/views/model.ts';
+import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../domain/leases.ts';
+import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
 
 export type OutboxStep = 'claimed' | 'resolved' | 'sent' | 'recorded';
 
@@ -34,7 +37,9 @@ export type OutboxWorkerDeps = {
   log: Logger;
   onUnreachable?: (event: Unreachable) => Promise<void>;
   owner?: string;
+  /** Term of a row's lease; renewed every `renewEveryMs` while the row is being delivered. */
   leaseMs?: number;
+  renewEveryMs?: number;
   batchSize?: number;
   /** Rows for different channels go in parallel, up to this many; one channel's rows go in order. */
   concurrency?: number;
@@ -48,13 +53,16 @@ export type OutboxWorkerDeps = {
 
 export type OutboxRunReport = { sent: number; retried: number; dead: number; waiting: number; superseded: number; recovered: number };
 
-export const OUTBOX_LEASE_MS = 120_000;
+export const OUTBOX_LEASE_MS = LEASE_TERM_MS;
 const WAIT_FOR_PARENT_MS = 2_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 export function createOutboxWorker(deps: OutboxWorkerDeps) {
   const owner = deps.owner ?? `outbox:${randomUUID()}`;
   const leaseMs = deps.leaseMs ?? OUTBOX_LEASE_MS;
+  const renewEveryMs = deps.renewEveryMs ?? LEASE_RENEW_EVERY_MS;
+  /** Rows this worker holds while it delivers them: what the heartbeat renews. */
+  const held = new Set<string>();
   const batchSize = deps.batchSize ?? 100;
   const concurrency = deps.concurrency ?? 8;
   const giveUpAfterMs = deps.giveUpAfterMs ?? 24 * 3_600_000;
@@ -86,6 +94,21 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   async function deliverOne(row: OutboxRow): Promise<keyof OutboxRunReport> {
     const startedAt = deps.clock.now();
     if (!(await deps.store.outbox.claim(row, owner, startedAt, leaseMs))) return 'waiting';
+    held.add(row.id);
+    try {
+      return await deliverClaimed(row, startedAt);
+    } finally {
+      held.delete(row.id);
+    }
+  }
+
+  /** Extends the leases of the rows being delivered; the heartbeat calls it every `renewEveryMs`. */
+  async function renewLeases(): Promise<number> {
+    if (held.size === 0) return 0;
+    return deps.store.outbox.renew([...held], owner, deps.clock.now(), leaseMs);
+  }
+
+  async function deliverClaimed(row: OutboxRow, startedAt: Date): Promise<keyof OutboxRunReport> {
     await deps.afterStep?.('claimed', row);
     const sender = deps.senders[row.platform as Platform];
     if (!sender) return senderMissing(row, startedAt);
@@ -208,6 +231,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   }
 
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: Heartbeat | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = true;
   let again = false;
@@ -243,6 +267,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
   return {
     owner,
     runOnce,
+    renewLeases,
     /** Runs until nothing is ready to send now (tests, and the shutdown flush). */
     async drain(maxRuns = 100): Promise<OutboxRunReport> {
       const total: OutboxRunReport = { sent: 0, retried: 0, dead: 0, waiting: 0, superseded: 0, recovered: 0 };
@@ -256,6 +281,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
     start(options: { pollMs?: number } = {}) {
       pollMs = options.pollMs ?? 1_000;
       stopped = false;
+      heartbeat ??= startHeartbeat(renewLeases, log, renewEveryMs);
       schedule(0);
     },
     /** Something was queued: look now instead of at the next poll. */
@@ -266,6 +292,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       stopped = true;
       clearTimeout(timer);
       await running;
+      heartbeat?.stop();
+      heartbeat = undefined;
     },
   };
 }

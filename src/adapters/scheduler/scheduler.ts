@@ -2,7 +2,8 @@
 // them (src/domain/schedule.ts checksPerTick), and checks them in the background. Schedules live
 // in the database (Connection.nextCheckAt), so they survive restarts; claims are compare-and-set
 // leases on the row (checkLeaseOwner/Until), so replicas on Postgres share the work and each check
-// runs once. One replica at a time (a named lease) also runs the monitor tick: announcements,
+// runs once. The leases are short and renewed while the checks run (a heartbeat), so the checks of a
+// replica that died are taken over within a lease term, not after the longest check. One replica at a time (a named lease) also runs the monitor tick: announcements,
 // reminders, the grouped transient notice; and, every few minutes, the keep-alive of grants whose
 // connections are all paused (nothing else refreshes them).
 import { randomUUID } from 'node:crypto';
@@ -11,7 +12,8 @@ import type { DbMonitorStore } from '../db/monitor-store.ts';
 import type { Clock, XeroPort } from '../../handlers/ports.ts';
 import type { Handlers } from '../../handlers/index.ts';
 import { checksPerTick } from '../../domain/schedule.ts';
-import { CHECK_LEASE_MS } from '../../handlers/check-connection.ts';
+import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../domain/leases.ts';
+import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
 
 export type SchedulerDeps = {
   store: DbMonitorStore;
@@ -24,7 +26,9 @@ export type SchedulerDeps = {
   tickMs?: number;
   /** Checks in flight at once in this process (the Xero adapter paces its calls on top). */
   maxInFlight?: number;
+  /** Term of a check lease; renewed every `renewEveryMs` while the check runs. */
   leaseMs?: number;
+  renewEveryMs?: number;
   /** How often the monitor tick runs (announcements, reminders, notices); sooner after a break. */
   monitorEveryMs?: number;
   /** How often the replica running the monitor tick looks for paused grants due a refresh. */
@@ -39,9 +43,12 @@ export function createScheduler(deps: SchedulerDeps) {
   const owner = deps.owner ?? `scheduler:${randomUUID()}`;
   const tickMs = deps.tickMs ?? 1_000;
   const maxInFlight = deps.maxInFlight ?? 200;
-  const leaseMs = deps.leaseMs ?? CHECK_LEASE_MS;
+  const leaseMs = deps.leaseMs ?? LEASE_TERM_MS;
+  const renewEveryMs = deps.renewEveryMs ?? LEASE_RENEW_EVERY_MS;
   const log = deps.log.child({ component: 'scheduler', owner });
   const inFlight = new Set<Promise<void>>();
+  /** Connections being checked, by the claim owner that holds their lease: what the heartbeat renews. */
+  const held = new Map<string, Set<string>>();
   let watched = { count: 0, at: 0 };
   let tickSeq = 0;
   let lastMonitorAt = 0;
@@ -70,6 +77,7 @@ export function createScheduler(deps: SchedulerDeps) {
       const claimOwner = `${owner}#${tickSeq}`;
       const claimed = (await deps.store.connections.claimBatch(candidates.map((c) => c.id), claimOwner, now, leaseMs)).slice(0, limit);
       const cycle = deps.xero.newCycle();
+      if (claimed.length > 0) held.set(claimOwner, new Set(claimed));
       for (const id of claimed) {
         const check = deps.handlers
           .checkConnection(id, cycle, claimOwner)
@@ -80,7 +88,12 @@ export function createScheduler(deps: SchedulerDeps) {
             // The lease stays until it expires, then the connection is checked again.
             log.error({ err: error, connectionId: id }, 'check failed');
           });
-        const tracked = check.finally(() => inFlight.delete(tracked));
+        const tracked = check.finally(() => {
+          inFlight.delete(tracked);
+          const ids = held.get(claimOwner);
+          ids?.delete(id);
+          if (ids?.size === 0) held.delete(claimOwner);
+        });
         inFlight.add(tracked);
         started.push(tracked);
       }
@@ -89,14 +102,19 @@ export function createScheduler(deps: SchedulerDeps) {
     // Checks run on in the background (a slow Xero must not stall the schedule); a break they find
     // makes the next tick run the monitor at once, so it is announced within about a second.
     const due = breakSeen || now.getTime() - lastMonitorAt >= monitorEveryMs;
-    if (due && (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, Math.max(3 * monitorEveryMs, 15_000)))) {
+    const monitorLeaseMs = Math.max(3 * monitorEveryMs, leaseMs);
+    if (due && (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, monitorLeaseMs))) {
       monitor = true;
       breakSeen = false;
       lastMonitorAt = now.getTime();
+      // A long tick (a mass revocation announced) keeps the lease, so no other replica starts one alongside.
+      const keep = startHeartbeat(() => deps.store.leases.acquire(MONITOR_LEASE, owner, deps.clock.now(), monitorLeaseMs), log, renewEveryMs);
       try {
         await deps.handlers.runMonitorTick();
       } catch (error) {
         log.error({ err: error }, 'monitor tick failed');
+      } finally {
+        keep.stop();
       }
       if (!keepingAlive && now.getTime() - lastKeepAliveAt >= keepAliveEveryMs) {
         lastKeepAliveAt = now.getTime();
@@ -105,6 +123,20 @@ export function createScheduler(deps: SchedulerDeps) {
     }
     const waitFor = keepingAlive ? [...started, keepingAlive] : started;
     return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(waitFor).then(() => undefined) };
+  }
+
+  /** Extends the leases of every check in flight; the heartbeat calls it every `renewEveryMs`. */
+  async function renewLeases(): Promise<number> {
+    const now = deps.clock.now();
+    let renewed = 0;
+    for (const [claimOwner, ids] of [...held]) {
+      const count = await deps.store.connections.renew([...ids], claimOwner, now, leaseMs);
+      // Fewer than we hold: the lease ran out before a beat (a stalled process) and another worker
+      // may have the connection now; our check's write-back then finds the lease lost and yields.
+      if (count < ids.size) log.warn({ held: ids.size, renewed: count }, 'some check leases ran out before they were renewed');
+      renewed += count;
+    }
+    return renewed;
   }
 
   /** In the background, like checks: refreshes wait on Xero and must not stall the schedule. */
@@ -124,6 +156,7 @@ export function createScheduler(deps: SchedulerDeps) {
   }
 
   let timer: NodeJS.Timeout | undefined;
+  let heartbeat: Heartbeat | undefined;
   let stopped = true;
   let current: Promise<unknown> | undefined;
 
@@ -143,9 +176,11 @@ export function createScheduler(deps: SchedulerDeps) {
   return {
     owner,
     tick,
+    renewLeases,
     start() {
       if (!stopped) return;
       stopped = false;
+      heartbeat = startHeartbeat(renewLeases, log, renewEveryMs);
       log.info({ tickMs, checkIntervalMs: deps.checkIntervalMs }, 'scheduler started');
       loop();
     },
@@ -155,6 +190,7 @@ export function createScheduler(deps: SchedulerDeps) {
       clearTimeout(timer);
       await current;
       await Promise.all(inFlight);
+      heartbeat?.stop();
       await keepingAlive;
       await deps.store.leases.release(MONITOR_LEASE, owner);
     },

@@ -16,6 +16,8 @@ export type StoredGrant = {
   refreshedAt: Date | null;
   createdAt: Date;
   refreshFailures: number;
+  /** Xero refused the stored refresh token (invalid_grant): only a new consent brings the grant back. */
+  refusedAt: Date | null;
   revokedAt: Date | null;
   /** A stored token that would not decrypt (key removed from TOKEN_ENCRYPTION_KEY, or tampered). */
   undecryptable: boolean;
@@ -47,6 +49,7 @@ export function createGrantStore(db: Db, cipher: TokenCipher) {
       refreshedAt: row.refreshedAt,
       createdAt: row.createdAt,
       refreshFailures: row.refreshFailures,
+      refusedAt: row.refusedAt,
       revokedAt: row.revokedAt,
       undecryptable: access.bad || refresh.bad,
     };
@@ -90,6 +93,14 @@ export function createGrantStore(db: Db, cipher: TokenCipher) {
       await db.grant.updateMany({ where: { id: grantId }, data: { refreshFailures: { increment: 1 } } });
     },
 
+    /**
+     * Xero refused the tokens of `version` for good (invalid_grant). Guarded by the version, so a
+     * new consent that replaced them meanwhile is never marked refused.
+     */
+    async recordRefusal(grantId: string, version: number, now: Date): Promise<void> {
+      await db.grant.updateMany({ where: { id: grantId, version }, data: { refusedAt: now, refreshFailures: { increment: 1 } } });
+    },
+
     /** Tokens from a new consent replace whatever the grant held (bumps version: refreshers in flight lose). */
     async replaceTokens(grantId: string, tokens: Tokens, identity: { email?: string; name?: string; authEventId?: string }, now: Date): Promise<void> {
       await db.grant.update({
@@ -105,6 +116,7 @@ export function createGrantStore(db: Db, cipher: TokenCipher) {
           xeroUserEmail: identity.email ?? null,
           xeroUserName: identity.name ?? null,
           refreshFailures: 0,
+          refusedAt: null,
           revokedAt: null,
           version: { increment: 1 },
         },

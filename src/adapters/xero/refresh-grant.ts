@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { decideRefresh, GRACE_WINDOW_MS, type RefreshReason } from '../../domain/refresh.ts';
 import { err, ok, type Result } from '../../domain/result.ts';
+import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../domain/leases.ts';
+import { startHeartbeat } from '../../handlers/heartbeat.ts';
 import type { Clock } from '../../handlers/ports.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { XeroFailure } from './failure.ts';
@@ -19,7 +21,7 @@ export type RefreshDeps = {
   log: Logger;
   /** Identifies this process in lease columns. */
   owner: string;
-  /** One Xero call's timeout: the lease must outlast every attempt of one refresh. */
+  /** One Xero call's timeout: a caller waits for another process's refresh as long as all its attempts may take. */
   timeoutMs: number;
   /** Attempts with the same refresh token when the answer is lost (timeout, 5xx, garbled). */
   lostAnswerAttempts?: number;
@@ -28,6 +30,9 @@ export type RefreshDeps = {
   /** How long a caller waits for another process's refresh before giving up for this cycle. */
   lockWaitMs?: number;
   pollMs?: number;
+  /** Term of the grant's lease; renewed every `renewEveryMs` while the refresh runs. */
+  leaseMs?: number;
+  renewEveryMs?: number;
   onOutcome?: (outcome: 'refreshed' | 'fresh' | 'failed', reason: string) => void;
 };
 
@@ -61,9 +66,11 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
   const first = decideRefresh(timing(before), deps.clock.now(), { force });
   if (!first.refresh && before.accessToken) return ok(fresh(before, false, first.reason));
 
-  // 2. Across processes: a lease on the grant row (compare-and-set on leaseUntil).
-  const leaseMs = deps.timeoutMs * ((deps.lostAnswerAttempts ?? 3) + 2) + 5_000;
-  const waitUntil = Date.now() + (deps.lockWaitMs ?? leaseMs);
+  // 2. Across processes: a lease on the grant row (compare-and-set on leaseUntil), short and renewed
+  // while the refresh runs, so a refresher that died frees the grant within one term.
+  const leaseMs = deps.leaseMs ?? LEASE_TERM_MS;
+  const longestRefreshMs = deps.timeoutMs * ((deps.lostAnswerAttempts ?? 3) + 2) + 5_000;
+  const waitUntil = Date.now() + (deps.lockWaitMs ?? longestRefreshMs);
   while (!(await deps.grants.tryLease(grantId, deps.owner, deps.clock.now(), leaseMs))) {
     // Someone else is refreshing: when they finish, their tokens are ours too.
     await sleep(deps.pollMs ?? 50);
@@ -75,6 +82,7 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
     if (Date.now() > waitUntil) return err(localFailure('another process holds the refresh lock'));
   }
 
+  const heartbeat = startHeartbeat(() => deps.grants.tryLease(grantId, deps.owner, deps.clock.now(), leaseMs), log, deps.renewEveryMs ?? LEASE_RENEW_EVERY_MS);
   try {
     // 3. Re-read under the lease: another process may have refreshed between our read and the lock.
     const grant = await deps.grants.get(grantId);
@@ -102,7 +110,10 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
       }
     }
     if (!result.ok) {
-      await deps.grants.recordRefreshFailure(grantId);
+      // invalid_grant is final for this refresh token (the grace retry above already ran): it is
+      // never offered to Xero again, and the grant waits for a reconnect. Anything else is retried.
+      if (isRefusal(result.error)) await deps.grants.recordRefusal(grantId, grant.version, deps.clock.now());
+      else await deps.grants.recordRefreshFailure(grantId);
       log.warn({ cause: result.error.cause, status: result.error.status, xeroError: result.error.xeroError, reason: decision.reason }, 'grant refresh failed');
       deps.onOutcome?.('failed', result.error.cause);
       return result;
@@ -121,6 +132,7 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
     deps.onOutcome?.('refreshed', decision.reason);
     return ok({ grantId, accessToken: result.value.accessToken, version: grant.version + 1, refreshed: true, reason: decision.reason });
   } finally {
+    heartbeat.stop();
     // 6. Release; a failed release only delays the next refresher until the lease expires.
     await deps.grants.releaseLease(grantId, deps.owner).catch((error: unknown) => {
       log.error({ err: error }, 'could not release the grant lease; it expires by itself');
@@ -139,6 +151,11 @@ async function refreshWithRetries(deps: RefreshDeps, refreshToken: string) {
   return result;
 }
 
+/** Xero answered that this refresh token is no good (400 invalid_grant), as opposed to our own checks failing. */
+function isRefusal(failure: XeroFailure): boolean {
+  return failure.cause === 'token_revoked' && failure.status === 400;
+}
+
 /** No usable answer: Xero may or may not have rotated the token, so the old one must be retried. */
 function isLostAnswer(failure: XeroFailure): boolean {
   return failure.cause === 'xero_unavailable' || failure.cause === 'rate_limited';
@@ -151,6 +168,8 @@ function withinGrace(grant: StoredGrant, now: Date): boolean {
 function checkUsable(grant: StoredGrant): XeroFailure | undefined {
   if (grant.undecryptable) return localFailure('stored tokens do not decrypt with the configured TOKEN_ENCRYPTION_KEY', 'app_credentials_invalid');
   if (!grant.refreshToken || grant.revokedAt) return { ...localFailure('no tokens stored (disconnected)', 'token_revoked') };
+  // Asking again would only hear invalid_grant again (and spend the app's budget): wait for a reconnect.
+  if (grant.refusedAt) return localFailure('refused by Xero earlier; waiting for a reconnect', 'token_revoked');
   return undefined;
 }
 

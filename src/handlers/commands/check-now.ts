@@ -1,5 +1,6 @@
 // `/xero check <org>`: check one connection at once, through the same path as the scheduler (and
-// under the same lease, so it never runs alongside a scheduled check of the same connection).
+// under the same lease, so it never runs alongside a scheduled check of the same connection). The
+// lease is renewed while Xero answers, as the scheduler renews its own.
 import type { ChatActor } from '../../domain/permissions.ts';
 import { isWatched } from '../../domain/states.ts';
 import { textView } from '../../domain/views/text.ts';
@@ -7,7 +8,9 @@ import { ANSWERS } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, fail, organisationFor } from '../common.ts';
-import { CHECK_LEASE_MS, checkConnection, newOwner } from '../check-connection.ts';
+import { LEASE_TERM_MS } from '../../domain/leases.ts';
+import { checkConnection, newOwner } from '../check-connection.ts';
+import { startHeartbeat } from '../heartbeat.ts';
 import { runMonitorTick } from '../monitor-tick.ts';
 
 export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string): Promise<HandlerResult> {
@@ -19,11 +22,17 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
   }
   const owner = newOwner('check-now');
   const now = deps.clock.now();
-  if (!(await deps.store.connections.claim(connection.id, owner, now, CHECK_LEASE_MS, false))) {
+  if (!(await deps.store.connections.claim(connection.id, owner, now, LEASE_TERM_MS, false))) {
     return fail('bad_request', ANSWERS.checkBusy(connection.tenantName), 'busy');
   }
   await deps.store.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'check_now', outcome: 'info', actor, at: now });
-  const applied = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+  const heartbeat = startHeartbeat(() => deps.store.connections.renew([connection.id], owner, deps.clock.now(), LEASE_TERM_MS), deps.log);
+  let applied: Awaited<ReturnType<typeof checkConnection>>;
+  try {
+    applied = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+  } finally {
+    heartbeat.stop();
+  }
   if (!('outcome' in applied)) {
     // Paused or disconnected between our read and the claim: say what it is now.
     const now = await deps.store.connections.get(connection.id);

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Grant" ADD COLUMN     "refusedAt" TIMESTAMP(3);
+
