@@ -48,7 +48,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const url = options.dialect === 'sqlite' ? sqliteUrl() : await createPostgresDatabase();
   const database = await openDatabase(url);
   await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
-  const keys: EncryptionKey[] = [{ id: 'bench', key: randomBytes(32) }];
+  const keys: EncryptionKey[] = [{ key: randomBytes(32) }];
   const target = await database.db.chatTarget.create({
     data: { platform: 'slack', kind: 'channel', externalId: ALERT_CHANNEL, name: 'xero-alerts', isAlertChannel: true },
   });
@@ -67,7 +67,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     DATABASE_URL: url,
-    TOKEN_ENCRYPTION_KEY: `${keys[0]!.id}:${keys[0]!.key.toString('base64')}`,
+    TOKEN_ENCRYPTION_KEY: keys[0]!.key.toString('base64'),
     ...xero.env,
     SLACK_BOT_TOKEN: 'xoxb-bench-token',
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

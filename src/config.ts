@@ -34,23 +34,27 @@ const idList = z
 
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
-/** 32 random bytes in base64; several keys may be given as `id:base64,...`, the first encrypts. */
+/**
+ * 32 random bytes in base64, or several comma-separated, each optionally labelled (`new:<key>,old:<key>`).
+ * The first key encrypts, every key decrypts. Labels are for people: a key is known by a
+ * fingerprint of itself (token-cipher.ts), so renaming or reordering keys orphans no token.
+ */
 const encryptionKeys = z.string().transform((text, ctx) => {
-  const keys: { id: string; key: Buffer }[] = [];
-  for (const [index, entry] of text.split(',').map((e) => e.trim()).filter(Boolean).entries()) {
+  const keys: { key: Buffer; label?: string }[] = [];
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
     const colon = entry.indexOf(':');
-    const id = colon > 0 ? entry.slice(0, colon) : `k${index + 1}`;
+    const label = colon > 0 ? entry.slice(0, colon) : undefined;
     const material = colon > 0 ? entry.slice(colon + 1) : entry;
     const key = Buffer.from(material, 'base64');
-    if (!/^[A-Za-z0-9_-]{1,16}$/.test(id)) {
-      ctx.addIssue({ code: 'custom', message: `key id "${id}" must be 1-16 letters, digits, _ or -` });
+    if (label !== undefined && !/^[A-Za-z0-9_-]{1,16}$/.test(label)) {
+      ctx.addIssue({ code: 'custom', message: `key label "${label}" must be 1-16 letters, digits, _ or -` });
       return z.NEVER;
     }
     if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== material.replace(/=+$/, '')) {
       ctx.addIssue({ code: 'custom', message: 'must be 32 bytes of base64 (openssl rand -base64 32)' });
       return z.NEVER;
     }
-    keys.push({ id, key });
+    keys.push(label === undefined ? { key } : { key, label });
   }
   if (keys.length === 0) {
     ctx.addIssue({ code: 'custom', message: 'must be 32 bytes of base64 (openssl rand -base64 32)' });
@@ -128,8 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
   const problems: string[] = [];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const name = String(issue.path[0] ?? 'settings');
-      problems.push(raw[name] === undefined ? `${name} is missing` : `${name} ${issue.message}`);
+      problems.push(problemOf(raw, String(issue.path[0] ?? 'settings'), issue.message));
     }
   }
   problems.push(...platformProblems(raw));
@@ -145,6 +148,18 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       teamsEnabled: isTeamsConfigured(raw),
     },
   };
+}
+
+/** Only what `npm run keys:rotate` needs: the database and the keys, not the chat or Xero settings. */
+export function loadKeySettings(env: Record<string, string | undefined>): { ok: true; settings: Pick<Settings, 'DATABASE_URL' | 'TOKEN_ENCRYPTION_KEY'> } | { ok: false; problems: string[] } {
+  const raw = withoutEmpty(env);
+  const parsed = settingsSchema.pick({ DATABASE_URL: true, TOKEN_ENCRYPTION_KEY: true }).safeParse(raw);
+  if (parsed.success) return { ok: true, settings: parsed.data };
+  return { ok: false, problems: parsed.error.issues.map((issue) => problemOf(raw, String(issue.path[0] ?? 'settings'), issue.message)) };
+}
+
+function problemOf(raw: Record<string, string>, name: string, message: string): string {
+  return raw[name] === undefined ? `${name} is missing` : `${name} ${message}`;
 }
 
 function isSlackConfigured(raw: Record<string, string>): boolean {

@@ -12,7 +12,7 @@ import { readServiceFigures } from './adapters/db/service-figures.ts';
 import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
 import { createConnectionLog } from './adapters/db/connection-log.ts';
-import { createXeroAdapter, xeroSettingsFrom } from './adapters/xero/index.ts';
+import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler } from './handlers/ports.ts';
 import type { SlackSurface } from './adapters/slack/index.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
@@ -69,6 +69,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     xeroCallsLeft: () => xero.budget.appSpare(),
     log: logger,
   });
+  await reportStoredTokenKeys(xero, logger);
 
   // Monitor: platform-neutral handlers, the outbox worker and the check scheduler. Chat
   // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
@@ -151,4 +152,34 @@ function warnAboutOpenPlatforms(config: Config, logger: Logger): void {
       `no admins configured for ${platform === 'slack' ? 'Slack' : 'Teams'}: everyone there may connect, disconnect, reconnect, pause and resume organisations until ${setting} is set`,
     );
   }
+}
+
+/**
+ * One line at start about the stored tokens' keys: a warning when some cannot be decrypted (the
+ * key changed), so the operator sees why checks fail before any alert does.
+ */
+async function reportStoredTokenKeys(xero: XeroAdapter, logger: Logger): Promise<void> {
+  const keyId = xero.storedTokens.currentKeyId;
+  try {
+    const survey = await xero.storedTokens.survey();
+    if (survey.unreadable > 0) {
+      logger.warn(
+        { keyId, grants: survey.grants, unreadable: survey.unreadable, organisations: survey.unreadableOrganisations },
+        `${survey.unreadable} of ${survey.grants} stored Xero token sets (${plural(survey.unreadableOrganisations, 'organisation')}) cannot be decrypted with any key in TOKEN_ENCRYPTION_KEY: the encryption key changed since they were stored. ` +
+          'Put the previous key back after the new one (new:<new key>,old:<previous key>) and restart, or reconnect those organisations.',
+      );
+    } else {
+      logger.info(
+        { keyId, grants: survey.grants, underOlderKeys: survey.underOlderKeys },
+        survey.underOlderKeys > 0 ? 'stored tokens readable; some still under an older key (npm run keys:rotate moves them)' : 'stored tokens readable',
+      );
+    }
+  } catch (error) {
+    // Only a report: the checks meet the same database and say what is wrong there.
+    logger.error({ err: error }, 'could not survey the stored tokens');
+  }
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }

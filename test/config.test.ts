@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, settingsSchema } from '../src/config.ts';
+import { loadConfig, loadKeySettings, settingsSchema } from '../src/config.ts';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 const base = {
@@ -38,7 +38,7 @@ describe('settings', () => {
     expect(c.GROUP_WINDOW).toBe(30_000);
     expect(c.xeroRedirectUri).toBe('https://guard.example.com/xero/callback');
     expect(c.XERO_SCOPES).toContain('offline_access');
-    expect(c.TOKEN_ENCRYPTION_KEY).toEqual([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
+    expect(c.TOKEN_ENCRYPTION_KEY).toEqual([{ key: Buffer.alloc(32, 7) }]);
     expect(c.slackEnabled).toBe(true);
     expect(c.teamsEnabled).toBe(false);
   });
@@ -70,9 +70,24 @@ describe('settings', () => {
     expect(problems[0]).toMatch(message);
   });
 
-  it('accepts several encryption keys for rotation, the first one encrypting', () => {
-    const loaded = loadConfig({ ...base, TOKEN_ENCRYPTION_KEY: `new:${Buffer.alloc(32, 1).toString('base64')},old:${key}` });
-    expect(loaded.ok && loaded.config.TOKEN_ENCRYPTION_KEY.map((k) => k.id)).toEqual(['new', 'old']);
+  it('accepts several encryption keys for rotation, labelled or bare, the first one encrypting', () => {
+    const newKey = Buffer.alloc(32, 1).toString('base64');
+    const labelled = loadConfig({ ...base, TOKEN_ENCRYPTION_KEY: `new:${newKey},old:${key}` });
+    expect(labelled.ok && labelled.config.TOKEN_ENCRYPTION_KEY).toEqual([
+      { key: Buffer.alloc(32, 1), label: 'new' },
+      { key: Buffer.alloc(32, 7), label: 'old' },
+    ]);
+    const bare = loadConfig({ ...base, TOKEN_ENCRYPTION_KEY: `${newKey}, ${key}` });
+    expect(bare.ok && bare.config.TOKEN_ENCRYPTION_KEY).toEqual([{ key: Buffer.alloc(32, 1) }, { key: Buffer.alloc(32, 7) }]);
+  });
+
+  it('refuses a key label it could not tell from a key', () => {
+    expect(problemsOf({ ...base, TOKEN_ENCRYPTION_KEY: `a label:${key}` })).toEqual(['TOKEN_ENCRYPTION_KEY key label "a label" must be 1-16 letters, digits, _ or -']);
+  });
+
+  it('reads only the database and the keys for npm run keys:rotate', () => {
+    expect(loadKeySettings({ TOKEN_ENCRYPTION_KEY: key })).toEqual({ ok: true, settings: { DATABASE_URL: 'file:./data/xero-guard.db', TOKEN_ENCRYPTION_KEY: [{ key: Buffer.alloc(32, 7) }] } });
+    expect(loadKeySettings({ DATABASE_URL: 'mysql://db' })).toEqual({ ok: false, problems: [expect.stringMatching(/^DATABASE_URL must start with file:/), 'TOKEN_ENCRYPTION_KEY is missing'] });
   });
 
   it('treats empty lines of .env as unset', () => {

@@ -5,6 +5,9 @@ export const CAUSES = [
   'access_lost',
   'permission_missing',
   'app_credentials_invalid',
+  // Not a Xero signal: the tokens we stored cannot be decrypted with any configured key (the
+  // encryption key changed since). An operator problem on our side, never Xero's.
+  'encryption_key_changed',
   'xero_unavailable',
   'rate_limited',
 ] as const;

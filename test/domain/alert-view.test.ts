@@ -24,12 +24,24 @@ describe('toAlertView', () => {
     ['reconnect requested', incident({ reconnectRequestedAt: at(8), reconnectRequestedBy: ada }), ['disconnect', 'reconnect', 'confirmXero'], 'Waiting for Connie'],
     ['access lost', incident({ cause: 'access_lost' }), ['disconnect', 'reconnect', 'confirmXero'], 'Click Reconnect'],
     ['operator problem', incident({ cause: 'app_credentials_invalid' }), [], 'XERO_CLIENT_ID'],
+    ['encryption key changed', incident({ cause: 'encryption_key_changed', httpStatus: null, xeroError: null }), ['reconnect'], 'add the previous key back'],
     ['resolved', incident({ status: 'resolved', resolvedAt: at(65), reconnectedAt: at(65), reconnectedBy: ada }), [], 're-sync from 2026-11-23 08:00 UTC'],
   ])('%s', (_name, facts, buttons, nextStep) => {
     const view = toAlertView(facts, connection);
     expect(alertViewSchema.safeParse(view).success).toBe(true);
     expect(view.buttons).toEqual(buttons);
     expect(view.nextStep).toContain(nextStep);
+  });
+
+  it('says stored tokens no key opens are an encryption key problem, not Xero credentials, with what to do', () => {
+    const view = toAlertView(incident({ cause: 'encryption_key_changed', httpStatus: null, xeroError: null }), connection);
+    const words = [view.headline, view.explanation, view.nextStep].join(' ');
+    expect(words).toMatch(/encryption key changed/i);
+    expect(words).toContain('new:<new key>,old:<previous key>');
+    expect(words).toContain('click Reconnect: Connie gets a single-use link');
+    expect(words).not.toMatch(/client id|secret|XERO_CLIENT/i);
+    expect(view).not.toHaveProperty('xeroError');
+    expect(view).not.toHaveProperty('httpStatus');
   });
 
   it('shows each step done with who and when, and the time to recover once resolved', () => {

@@ -28,12 +28,14 @@ export async function disconnectConnection(deps: DisconnectDeps, connectionId: s
   const grantId = connection.grantId;
 
   if (grantId) {
-    // 1. A working token, if there is one. A dead one (invalid_grant) means local work only.
+    // 1. A working token, if there is one. A dead one (invalid_grant, or tokens no configured
+    // key decrypts) means local work only.
     const fresh = await deps.refresher.ensureFresh(grantId);
     const grant = await deps.grants.get(grantId);
     if (!fresh.ok) {
-      if (fresh.error.cause !== 'token_revoked') errors.push(`token: ${fresh.error.message}`);
-      outcome.tenantRemoval = fresh.error.cause === 'token_revoked' ? 'skipped' : 'failed';
+      const unusable = fresh.error.cause === 'token_revoked' || fresh.error.cause === 'encryption_key_changed';
+      if (!unusable) errors.push(`token: ${fresh.error.message}`);
+      outcome.tenantRemoval = unusable ? 'skipped' : 'failed';
     } else {
       // 2. DELETE /connections/{id} takes Xero's connection id; find it if we never stored it.
       let xeroConnectionId = connection.xeroConnectionId;

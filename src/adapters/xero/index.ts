@@ -17,6 +17,7 @@ import { createLinkStore } from './link-store.ts';
 import { xeroOAuthRouter } from './oauth/routes.ts';
 import { RateBudget, type BudgetLimits } from './rate-budget.ts';
 import { createRefresher, newOwnerId, type Refresher } from './refresh-grant.ts';
+import { reencryptStoredTokens, surveyStoredTokens, type ReencryptReport, type TokenSurvey } from './stored-token-keys.ts';
 import { createTokenCipher, type EncryptionKey } from './token-cipher.ts';
 
 export type XeroAdapterDeps = {
@@ -45,6 +46,8 @@ export type XeroAdapter = XeroPort & {
   issueLink(input: IssueLinkInput): ReturnType<typeof issueLink>;
   /** The same, in the shape the monitor's handlers take (ports.ts LinkIssuer). */
   linkIssuer: LinkIssuer;
+  /** Which keys the stored tokens are under (TOKEN_ENCRYPTION_KEY rotation). */
+  storedTokens: { currentKeyId: string; survey(): Promise<TokenSurvey>; reencrypt(): Promise<ReencryptReport> };
 };
 
 const CALLS_PER_CHECK = 2;
@@ -96,6 +99,11 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     disconnect: (connectionId: string, actor: ChatActor) =>
       disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
     issueLink: issue,
+    storedTokens: {
+      currentKeyId: cipher.currentKeyId,
+      survey: () => surveyStoredTokens(deps.db, cipher),
+      reencrypt: () => reencryptStoredTokens(deps.db, cipher),
+    },
     linkIssuer: {
       async issue(input) {
         const issued = await issue(

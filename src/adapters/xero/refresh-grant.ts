@@ -166,7 +166,11 @@ function withinGrace(grant: StoredGrant, now: Date): boolean {
 }
 
 function checkUsable(grant: StoredGrant): XeroFailure | undefined {
-  if (grant.undecryptable) return localFailure('stored tokens do not decrypt with the configured TOKEN_ENCRYPTION_KEY', 'app_credentials_invalid');
+  // No configured key opens the stored tokens: the encryption key changed (or the row was edited).
+  // Nothing was asked of Xero, so nothing may read as Xero's words or Xero's fault.
+  if (grant.undecryptable) {
+    return { operation: 'refresh', cause: 'encryption_key_changed', refreshAndRetry: false, timeout: false, headers: {}, message: 'refresh skipped: stored tokens do not decrypt with any key in TOKEN_ENCRYPTION_KEY' };
+  }
   if (!grant.refreshToken || grant.revokedAt) return { ...localFailure('no tokens stored (disconnected)', 'token_revoked') };
   // Asking again would only hear invalid_grant again (and spend the app's budget): wait for a reconnect.
   if (grant.refusedAt) return localFailure('refused by Xero earlier; waiting for a reconnect', 'token_revoked');

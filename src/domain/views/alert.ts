@@ -63,11 +63,14 @@ function nextStepOf(cause: Cause, tenantName: string, connector: string, steps: 
   // Access and permission problems are fixed by a reconnect as the right user; the full
   // disconnect ritual is for revoked or removed connections.
   if (cause === 'access_lost' || cause === 'permission_missing') return NEXT_STEP.reconnectOnly(connector);
+  if (cause === 'encryption_key_changed') return NEXT_STEP.keyChanged(connector);
   return NEXT_STEP.start(tenantName);
 }
 
 function buttonsOf(cause: Cause, steps: AlertView['steps']): AlertView['buttons'] {
   if (cause === 'app_credentials_invalid') return [];
+  // Xero still holds the connection: a reconnect stores fresh tokens under the current key.
+  if (cause === 'encryption_key_changed') return ['reconnect'];
   const buttons: AlertView['buttons'] = [];
   if (!steps.disconnectedHere) buttons.push('disconnect');
   buttons.push('reconnect');

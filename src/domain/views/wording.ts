@@ -28,6 +28,11 @@ export const CAUSE_WORDING: Record<Cause, { headline: string; explanation: strin
     explanation:
       "Xero refused our app's client id or secret. This is an operator problem, not the organisation's: fix XERO_CLIENT_ID and XERO_CLIENT_SECRET; reconnecting will not help.",
   },
+  encryption_key_changed: {
+    headline: "Xero Guard cannot read this organisation's stored tokens",
+    explanation:
+      "The encryption key changed: the tokens stored for this organisation were saved under a key that is no longer in TOKEN_ENCRYPTION_KEY, so Xero Guard cannot decrypt them. This is a problem on our side, not Xero's or the organisation's: an operator can add the previous key back, or the organisation can be reconnected.",
+  },
   xero_unavailable: {
     headline: 'Xero API unreachable',
     explanation: 'Xero did not answer (timeouts or server errors). Xero Guard keeps retrying with backoff; nothing to do yet.',
@@ -63,6 +68,8 @@ export const XERO_REMOVAL_PATH = (tenantName: string) =>
 
 export const NEXT_STEP = {
   operatorFix: 'An operator must fix the Xero app credentials (XERO_CLIENT_ID, XERO_CLIENT_SECRET). Nothing to do in Xero.',
+  keyChanged: (connector: string) =>
+    `An operator can add the previous key back after the new one (TOKEN_ENCRYPTION_KEY=new:<new key>,old:<previous key>) and restart Xero Guard, or click Reconnect: ${connector} gets a single-use link by direct message. Nothing to do in Xero.`,
   start: (tenantName: string) =>
     `Click Disconnect, then remove the app in Xero, then Reconnect. ${XERO_REMOVAL_PATH(tenantName)}`,
   reconnectOnly: (connector: string) => `Click Reconnect: ${connector} gets a single-use link by direct message.`,

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import express from 'express';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTokenCipher } from '../../../src/adapters/xero/token-cipher.ts';
+import { createTokenCipher, keyIdOf } from '../../../src/adapters/xero/token-cipher.ts';
 import { hashSecret } from '../../../src/handlers/oauth/issue-link.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { FakeXero, interceptXeroOnly, ORGS, resetNock } from './fake-xero.ts';
@@ -264,7 +264,7 @@ describe('OAuth consent over HTTP', () => {
     const code = fake.consent('xero-user-1', [ORGS.demoNz]);
     await get(`/xero/callback?code=${code}&state=${state}`);
     const grant = await database.db.grant.findFirstOrThrow();
-    expect(grant.refreshTokenEnc).toMatch(/^v1\.k1\./);
+    expect(grant.refreshTokenEnc!.startsWith(`v1.${keyIdOf(keys[0]!.key)}.`)).toBe(true);
     const plain = createTokenCipher(keys).decrypt(grant.refreshTokenEnc!);
     expect(plain.ok && plain.value.startsWith('rt')).toBe(true);
   });

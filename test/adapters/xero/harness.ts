@@ -1,7 +1,7 @@
 // Builds the real Xero adapter on a real database against the nock fake, and seeds grants and
 // connections as a past consent would have left them. Logs are captured so tests can check that
 // no token or credential ever reaches them.
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Db } from '../../../src/adapters/db/client.ts';
 import { createConnectionLog } from '../../../src/adapters/db/connection-log.ts';
@@ -14,7 +14,7 @@ import type { FakeXero } from './fake-xero.ts';
 export const PUBLIC_URL = 'https://guard.example.com';
 
 export function newKeys(): EncryptionKey[] {
-  return [{ id: 'k1', key: randomBytes(32) }];
+  return [{ key: randomBytes(32) }];
 }
 
 export type Harness = { adapter: XeroAdapter; logs: string[]; bound: ConsentBound[] };
@@ -97,4 +97,13 @@ export async function seedGrant(
 /** Asserts no captured log line holds any of the given secrets. */
 export function leaked(logs: string[], secrets: string[]): string[] {
   return secrets.filter((s) => s.length > 0 && logs.some((line) => line.includes(s)));
+}
+
+/** An envelope as the cipher wrote it when key ids were positions or labels ("v1.k1...."). */
+export function legacyEnvelope(key: Buffer, keyId: string, plain: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(keyId));
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return ['v1', keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
 }

@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RateBudget } from '../../../src/adapters/xero/rate-budget.ts';
-import { createTokenCipher } from '../../../src/adapters/xero/token-cipher.ts';
+import { createTokenCipher, keyIdOf } from '../../../src/adapters/xero/token-cipher.ts';
 import { decideRefresh } from '../../../src/domain/refresh.ts';
+import { legacyEnvelope } from './harness.ts';
 
 describe('RateBudget', () => {
   const clock = () => {
@@ -106,30 +107,60 @@ describe('RateBudget', () => {
 });
 
 describe('token cipher', () => {
-  const k1 = { id: 'k1', key: randomBytes(32) };
-  const k2 = { id: 'k2', key: randomBytes(32) };
+  const k1 = { key: randomBytes(32) };
+  const k2 = { key: randomBytes(32) };
+  const id1 = keyIdOf(k1.key);
+  const id2 = keyIdOf(k2.key);
 
   it('round-trips, never repeats a ciphertext, and carries the key id', () => {
     const cipher = createTokenCipher([k1]);
     const a = cipher.encrypt('refresh-token-value');
     const b = cipher.encrypt('refresh-token-value');
     expect(a).not.toBe(b);
-    expect(a.startsWith('v1.k1.')).toBe(true);
+    expect(a.startsWith(`v1.${id1}.`)).toBe(true);
     expect(a).not.toContain('refresh-token-value');
     expect(cipher.decrypt(a)).toEqual({ ok: true, value: 'refresh-token-value' });
   });
 
+  it('names a key by its material: two bare keys differ, and neither place nor label changes an id', () => {
+    expect(id1).toMatch(/^[0-9a-f]{12}$/);
+    expect(id1).not.toBe(id2);
+    expect(createTokenCipher([k1]).currentKeyId).toBe(id1);
+    expect(createTokenCipher([{ ...k1, label: 'old' }, k2]).currentKeyId).toBe(id1);
+    expect(createTokenCipher([k2, { ...k1, label: 'new' }]).currentKeyId).toBe(id2);
+    expect(keyIdOf(Buffer.from(k1.key))).toBe(id1);
+  });
+
   it('decrypts old envelopes after a key rotation and encrypts with the new key', () => {
     const old = createTokenCipher([k1]).encrypt('secret');
-    const rotated = createTokenCipher([k2, k1]);
+    const rotated = createTokenCipher([{ ...k2, label: 'new' }, { ...k1, label: 'old' }]);
     expect(rotated.decrypt(old)).toEqual({ ok: true, value: 'secret' });
-    expect(rotated.encrypt('secret').startsWith('v1.k2.')).toBe(true);
+    expect(rotated.isCurrent(old)).toBe(false);
+    const moved = rotated.encrypt('secret');
+    expect(moved.startsWith(`v1.${id2}.`)).toBe(true);
+    expect(rotated.isCurrent(moved)).toBe(true);
+    // Once every token moved, the new key alone reads them.
+    expect(createTokenCipher([k2]).decrypt(moved)).toEqual({ ok: true, value: 'secret' });
   });
 
   it.each([
-    ['an unknown key id', (e: string) => e.replace('v1.k1.', 'v1.k9.'), 'unknown_key'],
+    ['the positional id of a bare key', 'k1'],
+    ['an operator label', 'old'],
+  ])('opens envelopes written before key ids were fingerprints (%s), whatever the key order', (_name, legacyId) => {
+    const envelope = legacyEnvelope(k1.key, legacyId, 'legacy-secret');
+    for (const keys of [[k1], [k2, k1], [{ ...k1, label: 'k2' }, k2]]) {
+      const cipher = createTokenCipher(keys);
+      expect(cipher.decrypt(envelope)).toEqual({ ok: true, value: 'legacy-secret' });
+    }
+    expect(createTokenCipher([k1]).isCurrent(envelope)).toBe(false);
+    const unknown = createTokenCipher([k2]).decrypt(envelope);
+    expect(!unknown.ok && unknown.error).toEqual({ code: 'unknown_key', keyId: legacyId });
+  });
+
+  it.each([
+    ['a key that is no longer configured', () => createTokenCipher([{ key: randomBytes(32) }]).encrypt('secret'), 'unknown_key'],
     ['an edited ciphertext', (e: string) => e.slice(0, -2) + (e.endsWith('AA') ? 'BB' : 'AA'), 'tampered'],
-    ['a key id swapped to another known key', (e: string) => e.replace('v1.k1.', 'v1.k2.'), 'tampered'],
+    ['a key id swapped to another known key', (e: string) => e.replace(`v1.${id1}.`, `v1.${id2}.`), 'tampered'],
     ['garbage', () => 'not-an-envelope', 'malformed'],
   ])('refuses %s', (_name, mangle, code) => {
     const cipher = createTokenCipher([k1, k2]);

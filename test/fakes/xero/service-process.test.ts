@@ -29,7 +29,7 @@ describe('the service in a child process against the HTTP fake of Xero', () => {
       baseEnv(port, {
         ...xero.env,
         DATABASE_URL: url,
-        TOKEN_ENCRYPTION_KEY: `${keys[0]!.id}:${keys[0]!.key.toString('base64')}`,
+        TOKEN_ENCRYPTION_KEY: keys[0]!.key.toString('base64'),
         SLACK_BOT_TOKEN: 'xoxb-1',
         SLACK_SIGNING_SECRET: 'secret',
         SLACK_API_URL: 'http://127.0.0.1:9/api/',

@@ -1,0 +1,53 @@
+// `npm run keys:rotate`: re-encrypts every stored Xero token under the first key of
+// TOKEN_ENCRYPTION_KEY, so the keys after it can be removed. Reads DATABASE_URL and
+// TOKEN_ENCRYPTION_KEY from the environment and .env, as `npm start` does; safe to run while the
+// service runs (each grant is one compare-and-set write), safe to interrupt and to run again.
+import dotenv from 'dotenv';
+import { openDatabase } from '../src/adapters/db/client.ts';
+import { migrate, migrationsDir, readMigrations } from '../src/adapters/db/migrate.ts';
+import { reencryptStoredTokens } from '../src/adapters/xero/stored-token-keys.ts';
+import { createTokenCipher } from '../src/adapters/xero/token-cipher.ts';
+import { loadKeySettings } from '../src/config.ts';
+
+async function main(): Promise<number> {
+  dotenv.config({ quiet: true });
+  const loaded = loadKeySettings(process.env);
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) console.error(`keys:rotate: ${problem}`);
+    return 1;
+  }
+  const { DATABASE_URL, TOKEN_ENCRYPTION_KEY } = loaded.settings;
+  const cipher = createTokenCipher(TOKEN_ENCRYPTION_KEY);
+  const database = await openDatabase(DATABASE_URL);
+  try {
+    // The same migrations `npm start` applies (idempotent, locked across replicas).
+    await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
+    console.log(`keys:rotate: moving stored tokens to key ${cipher.currentKeyId} (the first in TOKEN_ENCRYPTION_KEY)`);
+    const report = await reencryptStoredTokens(database.db, cipher);
+    console.log(
+      `keys:rotate: ${report.reencrypted} token set${report.reencrypted === 1 ? '' : 's'} re-encrypted, ${report.alreadyCurrent} already under key ${cipher.currentKeyId}, ` +
+        `${report.unreadable} unreadable, ${report.busy} busy`,
+    );
+    if (report.unreadable > 0) {
+      console.log(
+        `keys:rotate: ${report.unreadable} token set${report.unreadable === 1 ? '' : 's'} cannot be decrypted with any key in TOKEN_ENCRYPTION_KEY and ${report.unreadable === 1 ? 'was' : 'were'} left as ${report.unreadable === 1 ? 'it is' : 'they are'}: ` +
+          'add the key they were stored under, or reconnect those organisations.',
+      );
+    }
+    if (report.busy > 0) console.log('keys:rotate: busy token sets were being refreshed meanwhile; run keys:rotate again to be sure.');
+    if (report.unreadable === 0 && report.busy === 0) {
+      console.log(`keys:rotate: every stored token is under key ${cipher.currentKeyId}; the keys after the first can be removed from TOKEN_ENCRYPTION_KEY.`);
+    }
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('keys:rotate: failed:', error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
