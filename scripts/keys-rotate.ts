@@ -1,6 +1,6 @@
 // `npm run keys:rotate`: re-encrypts every stored Xero token under the first key of
 // TOKEN_ENCRYPTION_KEY, so the keys after it can be removed. Reads DATABASE_URL and
-// TOKEN_ENCRYPTION_KEY from the environment and .env, as `npm start` does; safe to run while the
+// TOKEN_ENCRYPTION_KEY from the environment and the settings file, as `npm start` does; safe to run while the
 // service runs (each grant is one compare-and-set write), safe to interrupt and to run again.
 import dotenv from 'dotenv';
 import { openDatabase } from '../src/adapters/db/client.ts';
@@ -10,7 +10,9 @@ import { createTokenCipher } from '../src/adapters/xero/token-cipher.ts';
 import { loadKeySettings } from '../src/config.ts';
 
 async function main(): Promise<number> {
-  dotenv.config({ quiet: true });
+  // The settings file `npm start` reads: .env, or ENV_FILE (empty: none).
+  const envFile = process.env.ENV_FILE ?? '.env';
+  if (envFile !== '') dotenv.config({ path: envFile, quiet: true });
   const loaded = loadKeySettings(process.env);
   if (!loaded.ok) {
     for (const problem of loaded.problems) console.error(`keys:rotate: ${problem}`);

@@ -7,10 +7,12 @@ import { createGrantStore } from '../../../src/adapters/xero/grant-store.ts';
 import { createTokenCipher, keyIdOf, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../support/databases.ts';
 import { FakeXero, interceptXeroOnly, ORGS, resetNock } from './fake-xero.ts';
-import { buildAdapter, leaked, legacyEnvelope, seedGrant } from './harness.ts';
+import { buildAdapter as buildWithShortTimeout, leaked, legacyEnvelope, seedGrant } from './harness.ts';
 
 const expired = () => new Date(Date.now() - 1_000);
 const key = (): EncryptionKey => ({ key: randomBytes(32) });
+// Nothing here is about timeouts: a generous one keeps a loaded machine from failing a check.
+const buildAdapter = (...[db, fake, keys]: Parameters<typeof buildWithShortTimeout>) => buildWithShortTimeout(db, fake, keys, { settings: { timeoutMs: 10_000 } });
 const COLUMNS = ['accessTokenEnc', 'refreshTokenEnc', 'previousRefreshTokenEnc'] as const;
 
 describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
