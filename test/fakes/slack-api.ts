@@ -62,6 +62,8 @@ export type FakeSlack = {
   socketSend(type: 'slash_commands' | 'interactive' | 'events_api', payload: unknown, options?: { retryAttempt?: number }): Promise<{ envelope_id: string; payload?: unknown }>;
   /** Socket Mode: how many app connections are open now. */
   socketConnections(): number;
+  /** Socket Mode: cuts every app connection at once, as a network failure does. */
+  socketDrop(): void;
   /** Resolves with the first call (already recorded or coming) that satisfies the predicate. */
   waitFor(predicate: (call: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   reset(): void;
@@ -252,6 +254,9 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
       });
     },
     socketConnections: () => sockets.size,
+    socketDrop() {
+      for (const socket of sockets) socket.terminate();
+    },
     makeUnreachable(userId, error = 'cannot_dm_bot') {
       unreachable.set(userId, error);
     },

@@ -110,6 +110,9 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   if (socketMode) {
     receiver = socketReceiver = new SocketModeReceiver({
       appToken: config.SLACK_APP_TOKEN!,
+      // Reconnecting is the socket connection's job (below): the client's own leaves an unhandled
+      // rejection behind when Slack is unreachable.
+      autoReconnectEnabled: false,
       // Each failed attempt to open the connection would log two lines here; the socket connection
       // below says it once, in words.
       logger: boltLogger(logger, { quiet: /^(Failed to retrieve a new WSS URL|http request failed)/ }),
@@ -145,6 +148,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
         open: () => bolt.start(),
         close: () => bolt.stop(),
         onTokenAccepted: (listener) => socketReceiver.client.once('authenticated', listener),
+        onDisconnected: (listener) => socketReceiver.client.on('disconnected', listener),
         log,
         slackApiUrl: apiUrl,
         ...(options.socketRetryMs !== undefined ? { firstRetryMs: options.socketRetryMs } : {}),

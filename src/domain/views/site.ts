@@ -47,7 +47,7 @@ export const PRIVACY_PAGE: SitePage = {
     {
       heading: 'What it does not do',
       paragraphs: [
-        'It reads no accounting data: its checks ask Xero only whether the connection works. Nothing is sold or shared with anyone, and there is no tracking or advertising.',
+        'It reads no invoices, transactions or other accounting records: its checks ask Xero only for the organisation and whether the connection works. Nothing is sold, nothing goes anywhere but to Xero and to your own Slack or Teams, and there is no tracking or advertising.',
       ],
     },
     {

@@ -162,6 +162,39 @@ describe('Slack Socket Mode while Slack is unreachable', () => {
     }
   });
 
+  it('reconnects after a drop, waiting with backoff while Slack is away, without crashing', async () => {
+    const fake = await startFakeSlack();
+    const logs = captureLogs('debug');
+    const socket = createSlackSurface({
+      config: { SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: undefined, SLACK_APP_TOKEN: 'xapp-1-test', SLACK_API_URL: fake.apiUrl },
+      handlers,
+      logger: logs.logger,
+      socketRetryMs: 20,
+    });
+    try {
+      await socket.start();
+      expect(fake.socketConnections()).toBe(1);
+      // The network drops, and Slack fails the next two attempts to open a new connection.
+      fake.failNext('apps.connections.open', { status: 503 }, { times: 2 });
+      fake.socketDrop();
+      await expect.poll(() => fake.calls('apps.connections.open').length, { timeout: 5_000 }).toBe(4);
+      await expect.poll(() => fake.socketConnections(), { timeout: 5_000 }).toBe(1);
+      const messages = logs.lines().map((l) => String(l.msg));
+      expect(messages.filter((m) => m === 'slack socket mode connection closed; reconnecting')).toHaveLength(1);
+      expect(messages.filter((m) => m.startsWith('waiting for Slack'))).toHaveLength(1);
+      await expect.poll(() => logs.lines().filter((l) => l.msg === 'slack socket mode connected').length).toBe(2);
+      // Still serving over the new connection.
+      const ack = await fake.socketSend('events_api', {
+        type: 'event_callback', team_id: 'T0ACME001', api_app_id: 'A0XEROGRD', event_id: 'Ev-socket-2', event_time: 2,
+        event: { type: 'app_home_opened', user: 'U0ALICE01', tab: 'home', event_ts: '2.2' },
+      });
+      expect(ack.envelope_id).toMatch(/^env-/);
+    } finally {
+      await socket.stop();
+      await fake.close();
+    }
+  });
+
   it('stops the start with one line when Slack refuses the app token', async () => {
     const fake = await startFakeSlack();
     fake.failNext('apps.connections.open', { error: 'invalid_auth' });
