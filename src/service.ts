@@ -13,7 +13,7 @@ import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
 import { createConnectionLog } from './adapters/db/connection-log.ts';
 import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
-import type { ConsentBoundHandler } from './handlers/ports.ts';
+import type { ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler } from './handlers/ports.ts';
 import type { SlackSurface } from './adapters/slack/index.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
 
@@ -52,7 +52,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Xero: /xero/connect and /xero/callback, checks, disconnect, single-use links.
   // `xero` is the XeroPort and `xero.linkIssuer` the LinkIssuer for createHandlers(); set
   // `xeroConsentBound.handler = handlers.onConsentBound` once the handlers exist.
-  const xeroConsentBound: { handler?: ConsentBoundHandler } = {};
+  const xeroConsentBound: { handler?: ConsentBoundHandler; fresh?: FreshLinkHandler; refused?: ConsentRefusedHandler } = {};
   const xero = createXeroAdapter({
     db: database.db,
     settings: xeroSettingsFrom(config),
@@ -62,6 +62,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     log: logger,
     metrics,
     onConsentBound: async (result) => xeroConsentBound.handler?.(result),
+    onFreshLink: async (request) => (xeroConsentBound.fresh ? xeroConsentBound.fresh(request) : { ok: false }),
+    onConsentRefused: async (event) => xeroConsentBound.refused?.(event),
   });
   app.use(xero.router);
   registerServiceGauges(metrics, {
@@ -76,6 +78,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // `monitor.handlers`; messages queued before a sender is set wait for it.
   const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
+  xeroConsentBound.fresh = monitor.handlers.sendFreshLink;
+  xeroConsentBound.refused = monitor.handlers.onConsentRefused;
   // One bound per process on the work that follows an ack, shared by both platforms.
   const afterAck = createAfterAck();
   stoppers.push(() => monitor.stop());

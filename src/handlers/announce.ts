@@ -77,6 +77,7 @@ async function announceSingle(deps: HandlerDeps, incident: IncidentWithConnectio
  */
 async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents: IncidentWithConnection[], existing: boolean): Promise<boolean> {
   const now = deps.clock.now();
+  const links = await summaryLinks(deps, existing ? [...(await deps.store.incidents.byAlertKey(alertKey)), ...incidents] : incidents);
   return deps.store.transaction(async (tx) => {
     const claimed: IncidentWithConnection[] = [];
     for (const incident of incidents) {
@@ -89,7 +90,7 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
     const rows: OutboxInput[] = existing
       ? onEveryCopy(await tx.outbox.postedCopies(`${alertKey}@`), event, { view }, { purpose: 'alert' })
       : postsTo(await alertTargets(tx, claimed[0]!.connection), alertKey, view, { purpose: 'alert' });
-    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed, event)));
+    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed, event, links)));
     await tx.outbox.enqueue(rows, now);
     const detail = existing ? `added to a summary (${claimed.length} this time)` : `in a new summary of ${claimed.length}`;
     for (const incident of claimed) await logAnnounced(tx, incident, 'alert', detail, now);
@@ -102,7 +103,7 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
  * a mass revocation must not become a thousand DMs either. When the summary grows, a person who
  * already has its DM gets that DM edited to the longer list; a person new to it gets one.
  */
-async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed: IncidentWithConnection[], event: string): Promise<OutboxInput[]> {
+async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed: IncidentWithConnection[], event: string, links: Map<string, SummaryLink>): Promise<OutboxInput[]> {
   const members = await tx.incidents.byAlertKey(alertKey);
   const added = new Set(claimed.map((i) => i.id));
   const byConnector = new Map<string, { person: Person; names: string[]; earlier: boolean; touched: boolean }>();
@@ -119,7 +120,9 @@ async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed
   for (const [key, { person, names, earlier, touched }] of byConnector) {
     if (!touched) continue;
     const dmKey = `dm:${alertKey}:${key}`;
-    const dm: View = textView(DM.summary(names.length), 'danger', names.sort().slice(0, MAX_SUMMARY_ROWS));
+    const link = links.get(key);
+    names.sort();
+    const dm: View = link ? linkView('reconnect', DM.summaryWithLink(names), link.url, link.expiresAt) : textView(DM.summary(names.length), 'danger', names.slice(0, MAX_SUMMARY_ROWS));
     const meta = { recipient: 'connector' as const, purpose: 'alert' as const };
     if (!earlier) {
       rows.push({ ...(await directMessage(tx, person, dmKey, dm, meta)), messageKey: dmKey });
@@ -128,6 +131,36 @@ async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed
     rows.push({ dedupeKey: `update:${dmKey}:${event}`, platform: person.platform, kind: 'update', address: await personAddress(tx, person), view: dm, messageKey: dmKey, meta });
   }
   return rows;
+}
+
+type SummaryLink = { url: string; expiresAt: Date | string };
+
+/**
+ * One reconnect link per person for every organisation of theirs in the summary: one consent,
+ * where they tick them all, repairs them all. Issued before the transaction (the Xero side stores
+ * links); if we crash before committing, the unused links simply expire.
+ */
+async function summaryLinks(deps: HandlerDeps, incidents: IncidentWithConnection[]): Promise<Map<string, SummaryLink>> {
+  const byConnector = new Map<string, { person: Person; connectionIds: string[] }>();
+  for (const incident of incidents) {
+    if (incident.status !== 'open' || causeOf(incident.cause) === 'app_credentials_invalid') continue;
+    const person = connectorOf(incident.connection);
+    const key = `${person.platform}:${person.userId}`;
+    const entry = byConnector.get(key) ?? { person, connectionIds: [] };
+    if (!entry.connectionIds.includes(incident.connectionId)) entry.connectionIds.push(incident.connectionId);
+    byConnector.set(key, entry);
+  }
+  const links = new Map<string, SummaryLink>();
+  for (const [key, { person, connectionIds }] of byConnector) {
+    const [first, ...rest] = connectionIds;
+    try {
+      links.set(key, await deps.links.issue({ purpose: 'reconnect', actor: person, connectionId: first!, connectionIds: rest }));
+    } catch (error) {
+      // The DM still goes out, without a link; /xero reconnect issues one on demand.
+      deps.log.error({ err: error, connector: key }, 'could not issue a summary reconnect link');
+    }
+  }
+  return links;
 }
 
 /** Compare-and-set: of two replicas announcing the same incident, one does. */

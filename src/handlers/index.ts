@@ -10,7 +10,7 @@
 // replies and DMs are never returned: they go through the outbox.
 import type { ChatActor } from '../domain/permissions.ts';
 import type { StatusView } from '../domain/views/model.ts';
-import type { CheckCycle, ConsentBound } from './ports.ts';
+import type { CheckCycle, ConsentBound, ConsentRefused, FreshLinkRequest } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { CommandContext, HandlerResult } from './types.ts';
 import { fail, singleFlight } from './common.ts';
@@ -18,6 +18,8 @@ import { ANSWERS } from '../domain/views/wording.ts';
 import { runCommand } from './run-command.ts';
 import { clickButton } from './click-button.ts';
 import { onConsentBound } from './consent-bound.ts';
+import { sendFreshLink } from './oauth/fresh-link.ts';
+import { onConsentRefused } from './oauth/consent-refused.ts';
 import { onUnreachable, type Unreachable } from './unreachable.ts';
 import { statusView } from './commands/read.ts';
 import { checkConnection, type CheckApplied } from './check-connection.ts';
@@ -38,6 +40,10 @@ export type Handlers = {
   clickButton(actor: ChatActor, action: string, rawValue: unknown, context: CommandContext): Promise<HandlerResult>;
   /** For /xero/callback (deps.onConsentBound): resolves incidents, queues "Connected: <org>". */
   onConsentBound(result: ConsentBound): Promise<void>;
+  /** For a used or expired link's page: a fresh link by DM to the same person. */
+  sendFreshLink(request: FreshLinkRequest): Promise<{ ok: boolean }>;
+  /** For /xero/callback: Xero refused a consent; the person and the admins are told in chat. */
+  onConsentRefused(event: ConsentRefused): Promise<void>;
   /** For the outbox worker: a DM could not reach its person. */
   onUnreachable(event: Unreachable): Promise<void>;
   /** Slack App Home and anything else that shows the status table. */
@@ -67,6 +73,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     clickButton: (actor, action, rawValue, context) =>
       guarded('button', `button:${typeof rawValue === 'string' ? rawValue : JSON.stringify(rawValue)}`, () => clickButton(deps, actor, action, rawValue, context)),
     onConsentBound: (result) => onConsentBound(deps, result),
+    sendFreshLink: (request) => sendFreshLink(deps, request),
+    onConsentRefused: (event) => onConsentRefused(deps, event),
     onUnreachable: (event) => onUnreachable(deps, event),
     statusView: () => statusView(deps),
     checkConnection: (connectionId, cycle, owner) => checkConnection(deps, connectionId, cycle, owner),

@@ -146,11 +146,19 @@ export interface ConnectionLogWriter {
 
 // ---- Single-use links and consent results ----
 
-export type LinkPurpose = 'connect' | 'reconnect';
+export type { LinkPurpose } from '../domain/consent.ts';
+import type { LinkPurpose } from '../domain/consent.ts';
+import type { ConsentRefusal } from '../domain/consent.ts';
 
 /** Issues a single-use /xero/connect link bound to a chat user (src/handlers/oauth issueLink). */
 export interface LinkIssuer {
-  issue(input: { purpose: LinkPurpose; actor: ChatActor; connectionId?: string; incidentId?: string }): Promise<{ url: string; expiresAt: Date | string }>;
+  /** `connectionIds`: a reconnect link for several organisations at once (one consent fixes many). */
+  issue(input: { purpose: LinkPurpose; actor: ChatActor; connectionId?: string; connectionIds?: string[]; incidentId?: string }): Promise<{ url: string; expiresAt: Date | string }>;
+  /**
+   * True when `person` holds a reconnect link for the connection, issued at or after `since`, that
+   * still works (not used, not expired): asking again within the dedupe window then sends nothing.
+   */
+  hasLiveLink?(connectionId: string, person: ChatActor, since: Date): Promise<boolean>;
 }
 
 /**
@@ -172,3 +180,12 @@ export type ConsentBound = {
 };
 
 export type ConsentBoundHandler = (result: ConsentBound) => Promise<void>;
+
+/** A link's page asked for a fresh link for the same person and the same purpose. */
+export type FreshLinkRequest = { purpose: LinkPurpose; actor: ChatActor; connectionIds: string[]; incidentId?: string };
+export type FreshLinkHandler = (request: FreshLinkRequest) => Promise<{ ok: boolean }>;
+
+/** Xero refused a consent at the callback (declined, tier cap, failed exchange, ...). */
+export type ConsentRefused = { purpose: LinkPurpose; actor: ChatActor; reason: ConsentRefusal; tenantNames: string[]; attemptId: string; at: Date };
+export type ConsentRefusedHandler = (event: ConsentRefused) => Promise<void>;
+

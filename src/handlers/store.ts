@@ -78,7 +78,7 @@ export type OutboxInput = {
   notBefore?: Date;
 };
 
-export type AlertChannelInput = { platform: string; externalId: string; name?: string | undefined; conversationReference?: string | undefined };
+export type AlertChannelInput = { platform: string; externalId: string; name?: string | undefined; teamId?: string | undefined; conversationReference?: string | undefined };
 
 // ---- repositories ----
 

@@ -10,6 +10,8 @@ export type CommandContext = {
   /** Slack channel id, or Teams conversation id, where the command was typed or the button sat. */
   channelId?: string;
   channelName?: string;
+  /** Slack: the workspace (team) id, stored with the alert channel for links back into it. */
+  teamId?: string;
   /** Slack: the command's or click's response_url (ephemeral answers, valid 30 min). */
   responseUrl?: string;
   /** Teams: the serialised ConversationReference of that conversation (proactive messages need it). */

@@ -79,12 +79,20 @@ export class ScriptedXero implements XeroPort {
 }
 
 export class RecordingLinks implements LinkIssuer {
-  readonly issued: { purpose: string; actor: ChatActor; connectionId?: string; incidentId?: string; url: string }[] = [];
+  readonly issued: { purpose: string; actor: ChatActor; connectionId?: string; connectionIds?: string[]; incidentId?: string; url: string }[] = [];
+  /** Links a test marked used or expired: hasLiveLink says no for them. */
+  readonly dead = new Set<string>();
   constructor(private readonly clock: Clock) {}
-  async issue(input: { purpose: 'connect' | 'reconnect'; actor: ChatActor; connectionId?: string; incidentId?: string }) {
+  async issue(input: { purpose: 'connect' | 'reconnect'; actor: ChatActor; connectionId?: string; connectionIds?: string[]; incidentId?: string }) {
     const url = `https://guard.example/xero/connect?t=link${this.issued.length + 1}`;
     this.issued.push({ ...input, url });
     return { url, expiresAt: new Date(this.clock.now().getTime() + 30 * 60_000) };
+  }
+  async hasLiveLink(connectionId: string, person: ChatActor, since: Date) {
+    void since;
+    return this.issued.some(
+      (l) => !this.dead.has(l.url) && l.actor.platform === person.platform && l.actor.userId === person.userId && [l.connectionId, ...(l.connectionIds ?? [])].includes(connectionId),
+    );
   }
 }
 

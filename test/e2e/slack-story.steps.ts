@@ -3,6 +3,7 @@
 // Slack or a person's browser would make; every check is on what the fake Slack was sent.
 import { expect } from 'vitest';
 import { ACTION_IDS } from '../../src/domain/actions.ts';
+import { continueToXero } from '../support/link-pages.ts';
 import { FORM, blockActionsBody, blockActionsPayload, postSigned, slashCommandBody, type FakeSlack, type SlackCall, type StoredMessage } from '../fakes/slack-api.ts';
 
 export const STORY = {
@@ -57,9 +58,7 @@ export async function runSlackStory(world: StoryWorld): Promise<void> {
 
   async function followLink(link: string): Promise<string> {
     expect(link.startsWith(`${base}/xero/connect?t=`)).toBe(true);
-    const toXero = await fetch(link, { redirect: 'manual' });
-    expect(toXero.status).toBe(302);
-    const consentPage = new URL(toXero.headers.get('location')!);
+    const consentPage = await continueToXero(link);
     expect(consentPage.searchParams.get('redirect_uri')).toBe(`${base}/xero/callback`);
     const back = await world.consent(consentPage);
     const page = await back.text();

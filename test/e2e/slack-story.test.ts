@@ -61,7 +61,7 @@ describe('Slack, end to end through HTTP (in-process service, nock Xero)', () =>
       base: `http://127.0.0.1:${service.port}`,
       slack,
       async consent(consentPage) {
-        const code = xero.consent(XERO_USER, [ORGS.demoNz]);
+        const code = xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
         const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
         return fetch(redirect, { redirect: 'manual' });
       },

@@ -10,6 +10,7 @@ import { baseEnv, freePort, startServiceProcess, type ServiceProcess } from '../
 import { sqliteUrl } from '../support/databases.ts';
 import { startFakeXeroServer, type FakeXeroServer } from '../fakes/xero/http-server.ts';
 import { adaptiveCardInvoke, CHANNEL_CONVERSATION, messageActivity, startFakeBotConnector, type ConnectorCall, type FakeBotConnector, type TeamsUser } from '../fakes/bot-connector.ts';
+import { continueToXero } from '../support/link-pages.ts';
 
 const ann: TeamsUser = { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin' };
 const DEMO = { tenantId: 'fe79f7dd-b6d4-4a92-ba7b-538af6289c58', tenantName: 'Demo Company (NZ)' };
@@ -60,8 +61,7 @@ describe('npm start with Teams (TEAMS_ENABLED=true, no app id)', () => {
     const link = cardOf(reply.body).actions[0].url as string;
     expect(link.startsWith(`${service.base}/xero/connect?t=`)).toBe(true);
     await fetch(`${xero.url}/_fake/next-consent`, { method: 'POST', body: JSON.stringify({ user: { id: 'xero-ann', name: 'Ann Admin', email: 'ann@example.com' }, tenants: [DEMO] }) });
-    const toXero = await fetch(link, { redirect: 'manual' });
-    const consent = await fetch(toXero.headers.get('location')!, { redirect: 'manual' });
+    const consent = await fetch(await continueToXero(link), { redirect: 'manual' });
     const page = await fetch(consent.headers.get('location')!, { redirect: 'manual' });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('Demo Company (NZ)');

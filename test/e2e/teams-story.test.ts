@@ -16,6 +16,7 @@ import { checkCard } from '../../scripts/check-teams.ts';
 import { freePort } from '../support/service-process.ts';
 import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
 import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
+import { continueToXero } from '../support/link-pages.ts';
 import {
   adaptiveCardInvoke,
   CHANNEL_CONVERSATION,
@@ -91,10 +92,9 @@ async function click(verb: string, data: unknown, cardId: string) {
 
 /** Follows a single-use link as a browser would, consents in the fake Xero, returns the callback page. */
 async function consentThrough(link: string): Promise<string> {
-  const toXero = await fetch(link, { redirect: 'manual' });
-  expect(toXero.status).toBe(302);
-  const state = new URL(toXero.headers.get('location')!).searchParams.get('state')!;
-  const code = fake.consent('xero-ann', [ORGS.demoNz]);
+  const consentUrl = await continueToXero(link);
+  const state = consentUrl.searchParams.get('state')!;
+  const code = fake.approve(consentUrl, 'xero-ann', [ORGS.demoNz]);
   const callback = await fetch(`${base}/xero/callback?code=${code}&scope=openid&state=${state}`);
   const page = await callback.text();
   expect(callback.status, page).toBe(200);

@@ -194,10 +194,12 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
       }
     },
     async send(botUrl, activity, headers = {}) {
-      const response = await fetch(botUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(activity),
+      const post = () => fetch(botUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(activity) });
+      // An idle keep-alive socket the service closed just as this request went out fails before
+      // the service sees anything; Azure's connector retries such a send, and so do we, once.
+      const response = await post().catch((error: unknown) => {
+        if ((error as { cause?: { code?: string } }).cause?.code === 'UND_ERR_SOCKET') return post();
+        throw error;
       });
       const text = await response.text();
       let parsed: any = undefined;

@@ -30,7 +30,6 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
     return c;
   }
   const names = (view: SummaryView) => view.rows.map((r) => r.tenantName);
-  const lines = (view: unknown) => (view as { lines: string[] }).lines;
 
   it('breaks within the group window after a first alert are announced at once, in one summary message that grows', async () => {
     await broken('Alpha');
@@ -59,10 +58,15 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
       ['Delta', 'token_revoked'],
     ]);
     expect(summary.more).toBe(0);
-    // One DM for the person who connected all three, edited as the list grows, not three; no link in the channel.
+    // One DM for the person who connected all three, edited as the list grows, not three, with
+    // one link that repairs all three; no link in the channel.
     const dms = h.slack.dms(CONNECTOR.userId);
-    expect(dms.map((d) => d.view.type)).toEqual(['link', 'text']);
-    expect(lines(h.slack.current(dms[1]!))).toEqual(['Bravo', 'Charlie', 'Delta']);
+    expect(dms.map((d) => d.view.type)).toEqual(['link', 'link']);
+    const dm = h.slack.current(dms[1]!) as { text: string; url: string };
+    expect(dm.text).toContain('3 organisations you connected need reconnecting: Bravo, Charlie, Delta.');
+    const link = h.links.issued.find((l) => l.url === dm.url)!;
+    expect(link).toMatchObject({ purpose: 'reconnect', actor: expect.objectContaining({ userId: CONNECTOR.userId }) });
+    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(3);
     expect(JSON.stringify(h.slack.messages.filter((m) => m.kind !== 'dm'))).not.toContain('http');
 
     // The window closes 30 s after the last announcement: the next break is alone again.
@@ -94,8 +98,8 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
       [7, 0],
     ]);
     expect(summaries.flatMap(names).sort()).toEqual(all);
-    // The person who connected them all has one DM per summary message.
-    expect(h.slack.dms(CONNECTOR.userId).map((d) => d.view.type)).toEqual(['link', 'text', 'text']);
+    // The person who connected them all has one DM per summary message, each with one link.
+    expect(h.slack.dms(CONNECTOR.userId).map((d) => d.view.type)).toEqual(['link', 'link', 'link']);
   });
 
   it('edits queued faster than they are delivered collapse into one chat.update carrying the newest view', async () => {
@@ -117,8 +121,12 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
     expect(summaryEdits).toHaveLength(1);
     expect(names(summaryEdits[0]!.view as SummaryView)).toEqual(['Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf']);
     // The connector's DM for the summary is edited once as well, to the whole list.
-    const dmEdits = calls.filter((c) => c.kind === 'update' && c.view.type === 'text');
-    expect(dmEdits.map((c) => lines(c.view))).toEqual([['Bravo', 'Charlie', 'Delta', 'Echo', 'Foxtrot', 'Golf']]);
+    // It holds one link that repairs them all (one consent for the six).
+    const dmEdits = calls.filter((c) => c.kind === 'update' && c.view.type === 'link');
+    expect(dmEdits.map((c) => (c.view as { text: string }).text)).toEqual([expect.stringContaining('6 organisations you connected need reconnecting: Bravo, Charlie, Delta, Echo, Foxtrot, Golf.')]);
+    const url = (dmEdits[0]!.view as { url: string }).url;
+    const link = h.links.issued.find((l) => l.url === url)!;
+    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(6);
     expect(report.superseded).toBe(8);
     expect(calls.filter((c) => c.kind === 'post')).toHaveLength(0);
   });

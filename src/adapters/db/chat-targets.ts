@@ -24,12 +24,14 @@ export function createChatTargets(db: Client): ChatTargetsRepo {
           kind: 'channel',
           externalId: input.externalId,
           name: input.name ?? null,
+          teamId: input.teamId ?? null,
           conversationReference: input.conversationReference ?? null,
           isAlertChannel: true,
         },
         update: {
           isAlertChannel: true,
           ...(input.name ? { name: input.name } : {}),
+          ...(input.teamId ? { teamId: input.teamId } : {}),
           ...(input.conversationReference ? { conversationReference: input.conversationReference } : {}),
         },
       });

@@ -10,6 +10,8 @@ export type SlackRequestContext = {
   platform: 'slack';
   channelId?: string;
   channelName?: string;
+  /** The workspace the command came from (links back into the channel name it). */
+  teamId?: string;
   responseUrl?: string;
   isDirect?: boolean;
   /** The same on a Slack retry of the same request. */

@@ -106,6 +106,7 @@ function commandContext(command: SlashCommand): SlackRequestContext {
     platform: 'slack',
     channelId: command.channel_id,
     ...(command.channel_name ? { channelName: command.channel_name } : {}),
+    ...(command.team_id ? { teamId: command.team_id } : {}),
     responseUrl: command.response_url,
     isDirect: command.channel_name === 'directmessage' || command.channel_id.startsWith('D'),
     requestId: command.trigger_id,

@@ -52,9 +52,13 @@ export type IdentityClaims = {
 
 export type OrganisationProbe = { name?: string; status?: string };
 
+/** What binds one consent to one trip: the state, the OpenID nonce and the PKCE pair (S256). */
+export type ConsentChecks = { state: string; nonce: string; codeVerifier: string };
+
 export interface XeroGateway {
-  consentUrl(state: string): Promise<Result<string, XeroFailure>>;
-  exchangeCode(callbackQuery: string, state: string): Promise<Result<{ tokens: Tokens; claims: IdentityClaims }, XeroFailure>>;
+  consentUrl(checks: ConsentChecks): Promise<Result<string, XeroFailure>>;
+  /** Checks state, nonce (in the id_token) and sends the PKCE verifier: a code from another consent fails. */
+  exchangeCode(callbackQuery: string, checks: ConsentChecks): Promise<Result<{ tokens: Tokens; claims: IdentityClaims }, XeroFailure>>;
   refresh(refreshToken: string): Promise<Result<Tokens, XeroFailure>>;
   connections(accessToken: string): Promise<Result<XeroConnection[], XeroFailure>>;
   organisation(accessToken: string, tenantId: string): Promise<Result<OrganisationProbe, XeroFailure>>;
@@ -77,13 +81,12 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget): X
     return oidc;
   }
 
-  function client(state?: string) {
+  function client() {
     return new xeroNode.XeroClient({
       clientId: settings.clientId,
       clientSecret: settings.clientSecret,
       redirectUris: [settings.redirectUri],
       scopes: settings.scopes,
-      state,
     });
   }
 
@@ -121,23 +124,31 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget): X
   }
 
   return {
-    async consentUrl(state) {
-      const result = await inScope({ timeoutMs, hosts }, async () => {
-        const xero = client(state);
-        xero.openIdClient = await openIdClient();
-        return xero.buildConsentUrl();
-      });
+    async consentUrl(checks) {
+      // xero-node's buildConsentUrl() sends neither a nonce nor a PKCE challenge; its OpenID client
+      // (openid-client) does both, so the URL is built there with the same parameters plus those.
+      const result = await inScope({ timeoutMs, hosts }, async () =>
+        (await openIdClient()).authorizationUrl({
+          redirect_uri: settings.redirectUri,
+          scope: settings.scopes.join(' '),
+          state: checks.state,
+          nonce: checks.nonce,
+          code_challenge: openid.generators.codeChallenge(checks.codeVerifier),
+          code_challenge_method: 'S256',
+        }),
+      );
       return 'error' in result ? err(normaliseXeroError(result.error, 'discovery', { timedOut: result.timedOut })) : ok(result.value);
     },
 
-    async exchangeCode(callbackQuery, state) {
+    async exchangeCode(callbackQuery, checks) {
       const discovered = await inScope({ timeoutMs, hosts }, openIdClient);
       if ('error' in discovered) return err(normaliseXeroError(discovered.error, 'discovery', { timedOut: discovered.timedOut }));
       const result = await call('code_exchange', null, async () => {
-        const xero = client(state);
-        xero.openIdClient = discovered.value;
-        // Validates the id_token (signature against the JWKS, issuer, audience, times) on the way.
-        const tokenSet = await xero.apiCallback(`${settings.redirectUri}?${callbackQuery}`);
+        const oidc = discovered.value;
+        const params = oidc.callbackParams(`${settings.redirectUri}?${callbackQuery}`);
+        // Sends the PKCE verifier and validates the id_token (signature against the JWKS, issuer,
+        // audience, times, and our nonce) on the way; xero-node's apiCallback() checks only state.
+        const tokenSet = await oidc.callback(settings.redirectUri, params, { state: checks.state, nonce: checks.nonce, code_verifier: checks.codeVerifier, response_type: 'code' });
         return { tokenSet, idClaims: tokenSet.id_token ? tokenSet.claims() : undefined };
       }, false);
       if (!result.ok) return result;

@@ -5,7 +5,7 @@ import type { Router } from 'express';
 import type { Config } from '../../config.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
-import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
+import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -32,6 +32,10 @@ export type XeroAdapterDeps = {
   limits?: Partial<BudgetLimits>;
   /** Called after a consent is bound (the monitor announces it and resolves incidents). */
   onConsentBound?: ConsentBoundHandler;
+  /** A used or expired link's page asked for a fresh one (the chat side sends it by DM). */
+  onFreshLink?: FreshLinkHandler;
+  /** Xero refused a consent at the callback (the chat side tells the person and the admins). */
+  onConsentRefused?: ConsentRefusedHandler;
   /** Tests shorten the pauses between refresh retries. */
   refreshRetryDelayMs?: number;
 };
@@ -83,7 +87,18 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     log,
     onOutcome: (o) => checks?.inc({ outcome: o.ok ? 'ok' : 'failure', cause: o.ok ? '' : o.cause }),
   });
-  const router = xeroOAuthRouter({ db: deps.db, links, cipher, gateway, connectionLog: deps.connectionLog, clock, log, onConsentBound: deps.onConsentBound });
+  const router = xeroOAuthRouter({
+    db: deps.db,
+    links,
+    cipher,
+    gateway,
+    connectionLog: deps.connectionLog,
+    clock,
+    log,
+    onConsentBound: deps.onConsentBound,
+    onFreshLink: deps.onFreshLink,
+    onConsentRefused: deps.onConsentRefused,
+  });
   const issue = (input: IssueLinkInput) => issueLink({ links: links.links, clock, publicUrl: deps.publicUrl }, input);
 
   return {
@@ -108,13 +123,14 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
       async issue(input) {
         const issued = await issue(
           input.purpose === 'reconnect'
-            ? { purpose: 'reconnect', actor: input.actor, connectionId: input.connectionId ?? '', incidentId: input.incidentId }
+            ? { purpose: 'reconnect', actor: input.actor, connectionId: input.connectionId ?? '', connectionIds: input.connectionIds, incidentId: input.incidentId }
             : { purpose: 'connect', actor: input.actor },
         );
         // A reconnect for a connection that no longer exists is a bug in the caller.
         if (!issued.ok) throw new Error(`cannot issue a reconnect link: ${issued.error.code}`);
         return { url: issued.value.url, expiresAt: issued.value.expiresAt };
       },
+      hasLiveLink: (connectionId, person, since) => links.hasLiveLink(connectionId, person, since, clock.now()),
     },
   };
 }

@@ -115,6 +115,13 @@ export const DM = {
   connect: 'Use this single-use link to connect Xero organisations (it expires in 30 minutes).',
   buttonReconnect: 'Reconnect to Xero',
   buttonConnect: 'Connect to Xero',
+  fresh: (names: readonly string[]) => `Here is a fresh single-use link to reconnect ${names.join(', ')} (it expires in 30 minutes).`,
+  summaryWithLink: (names: readonly string[]) => {
+    const shown = names.length > 20 ? `${names.slice(0, 20).join(', ')} and ${names.length - 20} more` : names.join(', ');
+    return names.length === 1
+      ? `${shown}, which you connected, needs reconnecting. Open this single-use link, continue to Xero and tick it (it expires in 30 minutes).`
+      : `${names.length} organisations you connected need reconnecting: ${shown}. One link repairs them all: open it, continue to Xero and tick each of them (single-use, expires in 30 minutes).`;
+  },
   summary: (count: number) =>
     `${count === 1 ? '1 organisation' : `${count} organisations`} you connected need${count === 1 ? 's' : ''} reconnecting. Use the Reconnect buttons in the alert channel, or /xero reconnect <organisation>.`,
 };
@@ -142,9 +149,15 @@ export const MOVED = {
     }`,
 };
 
+const HERE_COMMAND: Record<Person['platform'], string> = { slack: '/xero here', teams: '@Xero Guard here' };
+
 export const CONNECTED = {
   title: (tenantName: string) => `Connected: ${tenantName}`,
   text: (by: Person) => `${who(by)} connected it. Xero Guard now watches it and will alert here if it breaks.`,
+  noChannel: (names: readonly string[], platform: Person['platform']) =>
+    `Xero Guard watches ${names.join(', ')} now, but no alert channel is chosen yet, so nobody would hear if ${names.length === 1 ? 'it breaks' : 'one breaks'}. Run ${HERE_COMMAND[platform]} in the channel that should get the alerts.`,
+  noChannelForAdmin: (by: Person, names: readonly string[], platform: Person['platform']) =>
+    `${who(by)} connected ${names.join(', ')}, but no alert channel is chosen yet, so nobody would hear if ${names.length === 1 ? 'it breaks' : 'one breaks'}. Please run ${HERE_COMMAND[platform]} in the channel that should get the alerts.`,
 };
 
 export const ANSWERS = {

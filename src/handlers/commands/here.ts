@@ -26,6 +26,7 @@ export async function here(deps: HandlerDeps, actor: ChatActor, context: Command
       platform: context.platform,
       externalId: channelId,
       name: context.channelName,
+      teamId: context.teamId,
       conversationReference: context.conversationReference,
     });
     let count = 0;

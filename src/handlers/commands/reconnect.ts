@@ -27,7 +27,7 @@ export async function reconnect(deps: HandlerDeps, actor: ChatActor, subject: Su
   if (subject.incident && !incident) return fail('not_found', ANSWERS.incidentGone, 'incident_not_open');
   const now = deps.clock.now();
   const connector = connectorOf(connection);
-  if (incident?.reconnectRequestedAt && now.getTime() - incident.reconnectRequestedAt.getTime() < RECONNECT_DEDUPE_MS) {
+  if (incident?.reconnectRequestedAt && now.getTime() - incident.reconnectRequestedAt.getTime() < RECONNECT_DEDUPE_MS && (await earlierLinkWorks(deps, connection.id, actor, incident.reconnectRequestedAt))) {
     const by = decodePerson(incident.reconnectRequestedBy);
     const text = by ? ANSWERS.alreadyDone('reconnect link sent', by, incident.reconnectRequestedAt.toISOString()) : ANSWERS.reconnectSent(who(connector), false);
     return answerWithAlert(deps, incident.alertKey, textView(text));
@@ -47,6 +47,15 @@ export async function reconnect(deps: HandlerDeps, actor: ChatActor, subject: Su
   deps.wakeOutbox?.();
   const text = actorIsConnector ? ANSWERS.reconnectSentToYou : ANSWERS.reconnectSent(who(connector), true);
   return answerWithAlert(deps, incident?.alertKey, textView(text, 'good'), true);
+}
+
+/**
+ * A double click is one request, but only while the link it sent still works: a person whose
+ * earlier link is used (or expired) gets a new one at once. Without a way to look, the window holds.
+ */
+async function earlierLinkWorks(deps: HandlerDeps, connectionId: string, actor: ChatActor, since: Date): Promise<boolean> {
+  if (!deps.links.hasLiveLink) return true;
+  return deps.links.hasLiveLink(connectionId, actor, since);
 }
 
 /**

@@ -14,7 +14,8 @@ export type NewLink = {
   tokenHash: string;
   purpose: LinkPurpose;
   actor: ChatActor;
-  connectionId?: string;
+  /** Reconnect: every connection the link repairs (one consent fixes many). */
+  connectionIds?: string[];
   incidentId?: string;
   expiresAt: Date;
 };
@@ -30,17 +31,18 @@ export type IssuedLink = { linkId: string; url: string; expiresAt: Date; purpose
 
 export type IssueLinkInput =
   | { purpose: 'connect'; actor: ChatActor }
-  | { purpose: 'reconnect'; actor: ChatActor; connectionId: string; incidentId?: string };
+  | { purpose: 'reconnect'; actor: ChatActor; connectionId: string; incidentId?: string; connectionIds?: string[] };
 
 export async function issueLink(deps: IssueLinkDeps, input: IssueLinkInput): Promise<Result<IssuedLink, { code: 'connection_not_found' }>> {
-  if (input.purpose === 'reconnect' && !(await deps.links.connectionExists(input.connectionId))) return err({ code: 'connection_not_found' });
+  const connectionIds = input.purpose === 'reconnect' ? [...new Set([input.connectionId, ...(input.connectionIds ?? [])])] : [];
+  for (const id of connectionIds) if (!(await deps.links.connectionExists(id))) return err({ code: 'connection_not_found' });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(deps.clock.now().getTime() + LINK_LIFETIME_MS);
   const created = await deps.links.create({
     tokenHash: hashSecret(token),
     purpose: input.purpose,
     actor: input.actor,
-    connectionId: input.purpose === 'reconnect' ? input.connectionId : undefined,
+    connectionIds: input.purpose === 'reconnect' ? connectionIds : undefined,
     incidentId: input.purpose === 'reconnect' ? input.incidentId : undefined,
     expiresAt,
   });

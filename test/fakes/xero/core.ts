@@ -62,7 +62,9 @@ export type Conn = { id: string; tenantId: string; tenantName: string; tenantTyp
 export type TokenResponse = { id_token?: string; access_token: string; expires_in: number; token_type: 'Bearer'; refresh_token: string; scope: string };
 
 type RefreshState = { userId: string; authEventId: string; issuedAt: number; rotatedAt?: number; successor?: TokenResponse; revoked?: boolean };
-type CodeState = { userId: string; authEventId: string; used: boolean; redirectUri?: string; expiresAt: number };
+type CodeState = { userId: string; authEventId: string; used: boolean; redirectUri?: string; expiresAt: number; codeChallenge?: string; nonce?: string };
+/** What the authorize request bound to its code: PKCE challenge (S256) and OpenID nonce. */
+export type ConsentBinding = { codeChallenge?: string; nonce?: string };
 type TenantQuota = { minuteStart: number; minuteCount: number; dayStart: number; dayCount: number; inFlight: number };
 type RateProblem = 'minute' | 'day' | 'concurrent' | 'appminute';
 
@@ -154,13 +156,22 @@ export class XeroFakeCore {
   }
 
   /** What happens at login.xero.com: the user picks organisations; Xero connects them under one auth event. */
-  consent(userId: string, orgs: Org[], redirectUri?: string): string {
+  consent(userId: string, orgs: Org[], redirectUri?: string, binding: ConsentBinding = {}): string {
     if (!this.users.has(userId)) this.user(userId);
     const authEventId = randomUUID();
     this.connect(userId, orgs, authEventId);
     const code = `code-${randomUUID()}`;
-    this.codes.set(code, { userId, authEventId, used: false, redirectUri, expiresAt: this.now() + CODE_LIFETIME_MS });
+    this.codes.set(code, { userId, authEventId, used: false, redirectUri, expiresAt: this.now() + CODE_LIFETIME_MS, ...binding });
     return code;
+  }
+
+  /**
+   * The login page answering the app's consent URL, in-process: the user picks `orgs`; the code
+   * is bound to that URL's redirect_uri, PKCE challenge and nonce, as Xero binds them.
+   */
+  approve(consentUrl: string | URL, userId: string, orgs: Org[]): string {
+    const q = new URL(consentUrl).searchParams;
+    return this.consent(userId, orgs, q.get('redirect_uri') ?? undefined, bindingOf(q));
   }
 
   /** The login page's next answer (HTTP fake): consent as this user to these tenants, or deny. */
@@ -537,7 +548,7 @@ export class XeroFakeCore {
     if ('deny' in plan) return back({ error: plan.deny });
     const userId = typeof plan.user === 'string' ? plan.user : plan.user.id;
     if (typeof plan.user !== 'string') this.user(plan.user.id, plan.user.name, plan.user.email);
-    const code = this.consent(userId, plan.tenants, redirectUri);
+    const code = this.consent(userId, plan.tenants, redirectUri, bindingOf(q));
     return back({ code, scope: q.get('scope') ?? '' });
   }
 
@@ -551,8 +562,10 @@ export class XeroFakeCore {
       const code = this.codes.get(form.get('code') ?? '');
       if (!code || code.used || code.expiresAt <= now) return json(400, { error: 'invalid_grant' });
       if (code.redirectUri && form.get('redirect_uri') !== code.redirectUri) return json(400, { error: 'invalid_grant' });
+      // PKCE (RFC 7636): a code asked for with a challenge is redeemed only with its verifier.
+      if (code.codeChallenge && s256(form.get('code_verifier') ?? '') !== code.codeChallenge) return json(400, { error: 'invalid_grant' });
       code.used = true;
-      return json(200, await this.issue(code.userId, code.authEventId, true));
+      return json(200, await this.issue(code.userId, code.authEventId, true, 1800, code.nonce));
     }
     if (grantType === 'refresh_token') {
       const state = this.refreshTokens.get(form.get('refresh_token') ?? '');
@@ -575,7 +588,7 @@ export class XeroFakeCore {
     return form.get('client_id') === this.clientId && form.get('client_secret') === this.clientSecret;
   }
 
-  private async issue(userId: string, authEventId: string, withIdToken: boolean, expiresInSec = 1800): Promise<TokenResponse> {
+  private async issue(userId: string, authEventId: string, withIdToken: boolean, expiresInSec = 1800, nonce?: string): Promise<TokenResponse> {
     const user = this.users.get(userId) ?? this.user(userId);
     const now = Math.floor(this.now() / 1000);
     const sub = createHash('sha256').update(userId).digest('hex').slice(0, 32);
@@ -617,6 +630,7 @@ export class XeroFakeCore {
         given_name: user.given,
         family_name: user.family,
         amr: ['pwd'],
+        ...(nonce ? { nonce } : {}),
       })
         .setProtectedHeader({ alg: 'RS256', kid: this.key.jwk.kid!, typ: 'JWT' })
         .setIssuer(trimSlash(this.urls.identity))
@@ -743,6 +757,19 @@ function newCounters() {
     rateLimited: { total: 0, minute: 0, day: 0, concurrent: 0, appminute: 0 },
     peakConcurrent: 0,
   };
+}
+
+function bindingOf(q: URLSearchParams): ConsentBinding {
+  const challenge = q.get('code_challenge');
+  const nonce = q.get('nonce');
+  return {
+    ...(challenge && q.get('code_challenge_method') === 'S256' ? { codeChallenge: challenge } : {}),
+    ...(nonce ? { nonce } : {}),
+  };
+}
+
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url');
 }
 
 function header(req: FakeRequest, name: string): string | undefined {

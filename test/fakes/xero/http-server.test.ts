@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { buildAdapter, newKeys, type Harness } from '../../adapters/xero/harness.ts';
 import { startFakeXeroServer, type FakeXeroServer } from './http-server.ts';
+import { continueToXero } from '../../support/link-pages.ts';
 
 const ADA = { platform: 'slack' as const, userId: 'U_ADA', name: 'Ada' };
 const NZ = { tenantId: 'fe79f7dd-b6d4-4a92-ba7b-538af6289c58', tenantName: 'Demo Company (NZ)' };
@@ -53,9 +54,7 @@ describe('the HTTP fake of Xero', () => {
     await control('next-consent', { user: { id: user, name: 'Ada Lovelace', email: 'ada@example.com' }, tenants });
     const link = await harness.adapter.issueLink({ purpose: 'connect', actor: ADA });
     if (!link.ok) throw new Error('no link');
-    const toXero = await hop(link.value.url);
-    expect(toXero.status).toBe(302);
-    const consentPage = toXero.headers.get('location')!;
+    const consentPage = (await continueToXero(link.value.url.replace('https://guard.example.com', base))).toString();
     expect(consentPage.startsWith(`${xero.url}/identity/connect/authorize?`)).toBe(true);
     const back = await hop(consentPage);
     expect(back.status).toBe(302);

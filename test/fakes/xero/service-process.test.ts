@@ -10,6 +10,7 @@ import { baseEnv, freePort, startServiceProcess, type ServiceProcess } from '../
 import { buildAdapter, newKeys } from '../../adapters/xero/harness.ts';
 import { startFakeXeroServer, type FakeXeroServer } from './http-server.ts';
 import { seedFakeAndService } from './seed-service.ts';
+import { continueToXero } from '../../support/link-pages.ts';
 
 describe('the service in a child process against the HTTP fake of Xero', () => {
   let xero: FakeXeroServer;
@@ -68,9 +69,7 @@ describe('the service in a child process against the HTTP fake of Xero', () => {
     if (!link.ok) throw new Error('no link');
     const start = link.value.url.replace('https://guard.example.com', service.base);
 
-    const toXero = await fetch(start, { redirect: 'manual' });
-    expect(toXero.status).toBe(302);
-    const consent = await fetch(toXero.headers.get('location')!, { redirect: 'manual' });
+    const consent = await fetch(await continueToXero(start), { redirect: 'manual' });
     expect(consent.status).toBe(302);
     const callback = consent.headers.get('location')!;
     expect(callback.startsWith(`${service.base}/xero/callback?code=`)).toBe(true);

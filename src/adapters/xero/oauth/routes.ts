@@ -1,36 +1,74 @@
-// GET /xero/connect and GET /xero/callback on the service's express app. Translation only: the
-// flow lives in consent.ts.
-import { Router, type Request, type Response } from 'express';
+// The consent pages on the service's express app. Translation only: consent.ts decides and returns
+// a ConsentOutcome, src/domain/views/pages.ts words it, pages.ts lays it out.
+//   GET  /xero/connect?t=   the link's page (reads only; HEAD likewise)
+//   POST /xero/connect      "Continue to Xero" / "Try again at Xero" (form field t or s)
+//   POST /xero/link/fresh   "Send me a fresh link" (form field t or s)
+//   GET  /xero/callback     Xero's answer
+import express, { Router, type Request, type Response } from 'express';
+import type { ConsentOutcome } from '../../../domain/consent.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { completeConsent, startConsent, type ConsentDeps } from './consent.ts';
-import { renderPage, type Page } from './pages.ts';
+import { completeConsent, sendFreshLink, showLink, startConsent, type ConsentDeps, type LinkKey } from './consent.ts';
+import { renderPage, statusOf } from './pages.ts';
+
+export const CONNECT_PATH = '/xero/connect';
+export const FRESH_PATH = '/xero/link/fresh';
 
 export function xeroOAuthRouter(deps: ConsentDeps & { log: Logger }): Router {
   const router = Router();
+  const form = express.urlencoded({ extended: false, limit: '4kb' });
 
-  router.get('/xero/connect', async (req: Request, res: Response) => {
+  router.get(CONNECT_PATH, async (req: Request, res: Response) => {
     const t = typeof req.query.t === 'string' ? req.query.t : undefined;
-    const result = await startConsent(deps, t);
-    noStore(res);
-    if ('redirect' in result) res.redirect(302, result.redirect);
-    else sendPage(res, result.page);
+    send(res, await showLink(deps, t), { t });
+  });
+
+  router.post(CONNECT_PATH, form, async (req: Request, res: Response) => {
+    const key = keyOf(req);
+    const result = await startConsent(deps, key);
+    if ('redirect' in result) {
+      noStore(res);
+      // 303: the browser follows with a GET, as it should after a form POST.
+      res.redirect(303, result.redirect);
+      return;
+    }
+    send(res, result.outcome, key);
+  });
+
+  router.post(FRESH_PATH, form, async (req: Request, res: Response) => {
+    const key = keyOf(req);
+    send(res, await sendFreshLink(deps, key), key);
   });
 
   router.get('/xero/callback', async (req: Request, res: Response) => {
     const question = req.originalUrl.indexOf('?');
-    const page = await completeConsent(deps, question >= 0 ? req.originalUrl.slice(question + 1) : '');
-    noStore(res);
-    sendPage(res, page);
+    const query = question >= 0 ? req.originalUrl.slice(question + 1) : '';
+    const state = new URLSearchParams(query).get('state') ?? undefined;
+    send(res, await completeConsent(deps, query), { s: state });
   });
 
   return router;
 }
 
-function sendPage(res: Response, page: Page): void {
-  res.status(page.status).type('html').send(renderPage(page));
+function keyOf(req: Request): LinkKey {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const pick = (v: unknown) => (typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined);
+  const t = pick(body.t);
+  const s = pick(body.s);
+  return { ...(t ? { t } : {}), ...(s ? { s } : {}) };
 }
 
-/** Links and codes are single-use: nothing here may be cached, framed, or leak via Referer. */
+function send(res: Response, outcome: ConsentOutcome, key: LinkKey): void {
+  noStore(res);
+  res.status(statusOf(outcome)).type('html').send(renderPage(outcome, { key, connectPath: CONNECT_PATH, freshPath: FRESH_PATH }));
+}
+
+/** Links and codes are secrets: nothing here may be cached, framed, indexed, or leak via Referer. */
 function noStore(res: Response): void {
-  res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'" });
+  res.set({
+    'Cache-Control': 'no-store',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'X-Robots-Tag': 'noindex',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'",
+  });
 }
