@@ -31,7 +31,9 @@ describe('OAuth consent over HTTP', () => {
     database = await createTestDatabase('sqlite');
     fresh = [];
     refused = [];
+    // A loaded machine signs and checks RS256 tokens slowly: no fault here needs a short timeout.
     harness = buildAdapter(database.db, fake, keys, {
+      settings: { timeoutMs: 5_000 },
       onFreshLink: async (request) => {
         fresh.push(request);
         return { ok: true };
