@@ -112,7 +112,7 @@ export class XeroFakeCore {
   readonly organisationStatus = new Map<string, string>();
   /** Tenants whose Organisation answers 403 AuthenticationUnsuccessful while still listed. */
   readonly forbiddenTenants = new Set<string>();
-  readonly faults = new Map<Route, Fault[]>();
+  private readonly faults = new Map<Route, Fault[]>();
   /** Per-route fault probabilities (benchmarks): each call draws once. */
   readonly faultRates = new Map<Route, { probability: number; fault: Fault }>();
   latency: { ms: number; jitterMs: number; routes: Partial<Record<Route, number>> } = { ms: 0, jitterMs: 0, routes: {} };
