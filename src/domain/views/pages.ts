@@ -89,11 +89,11 @@ export function pageView(outcome: ConsentOutcome): PageView {
         title: outcome.state === 'in_progress' ? 'Still finishing your sign-in' : outcome.state === 'expired' ? 'This sign-in took too long' : 'This sign-in could not be matched',
         text:
           outcome.state === 'in_progress'
-            ? 'Xero Guard is still storing what Xero sent. Reload this page in a moment to see the result.'
+            ? 'Xero Guard is still storing what Xero sent.'
             : outcome.state === 'expired'
               ? 'Xero sent you back after the sign-in had expired. Nothing was changed.'
               : 'Xero sent you back with a sign-in Xero Guard did not start, or the address was cut short. Nothing was changed.',
-        ...(outcome.retry ? { next: 'Your link still works: go to Xero again from here.', action: { kind: 'continue', label: PAGE_WORDS.retry } as const } : outcome.state === 'in_progress' ? {} : { next: 'Open your link from chat again.' }),
+        ...(outcome.retry ? { next: 'Your link still works: go to Xero again from here.', action: { kind: 'continue', label: PAGE_WORDS.retry } as const } : { next: outcome.state === 'in_progress' ? 'Reload this page in a moment to see the result.' : 'Open your link from chat again.' }),
         lines: [],
       };
     case 'bound':
