@@ -15,6 +15,7 @@ import { createPostgresDatabase, dropPostgresDatabase, DIALECTS } from '../suppo
 import { baseEnv, freePort, startServiceProcess, type ServiceProcess } from '../support/service-process.ts';
 import { startFakeXeroServer, type FakeXeroServer } from '../fakes/xero/http-server.ts';
 import { FORM, postSigned, slashCommandBody, startFakeSlack, type FakeSlack, type SlackCall } from '../fakes/slack-api.ts';
+import { continueToXero } from '../support/link-pages.ts';
 import { linkIn } from './slack-story.steps.ts';
 
 const SECRET = 'rotation-signing-secret';
@@ -104,8 +105,7 @@ describe.each(DIALECTS)('TOKEN_ENCRYPTION_KEY rotation with npm start on %s', (d
     await slash('here');
     const connect = await slash('connect');
     xero.fake.planConsent({ user: XERO_USER, tenants: [TENANT] });
-    const toXero = await fetch(linkIn(connect.args.blocks), { redirect: 'manual' });
-    const atXero = await fetch(toXero.headers.get('location')!, { redirect: 'manual' });
+    const atXero = await fetch(await continueToXero(linkIn(connect.args.blocks)), { redirect: 'manual' });
     const page = await fetch(atXero.headers.get('location')!, { redirect: 'manual' });
     expect(page.status).toBe(200);
     expect(await keyIdsStored()).toEqual([keyIdOf(k1), keyIdOf(k1)]);
