@@ -4,6 +4,7 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
 import { openDatabase, isReachable, type Database } from './adapters/db/client.ts';
+import { createSharedAppWindow } from './adapters/db/app-budget.ts';
 import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts';
 import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
@@ -61,6 +62,8 @@ export async function startService(config: Config, options: ServiceOptions = {})
     connectionLog: createConnectionLog(database.db),
     log: logger,
     metrics,
+    // Replicas on PostgreSQL spend one app-wide Xero budget between them.
+    ...(database.dialect === 'postgres' ? { sharedBudget: createSharedAppWindow(database.db) } : {}),
     onConsentBound: async (result) => xeroConsentBound.handler?.(result),
     onFreshLink: async (request) => (xeroConsentBound.fresh ? xeroConsentBound.fresh(request) : { ok: false }),
     onConsentRefused: async (event) => xeroConsentBound.refused?.(event),

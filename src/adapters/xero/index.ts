@@ -15,7 +15,7 @@ import { createXeroGateway, type XeroGateway, type XeroSettings } from './gatewa
 import { createGrantStore } from './grant-store.ts';
 import { createLinkStore } from './link-store.ts';
 import { xeroOAuthRouter } from './oauth/routes.ts';
-import { RateBudget, type BudgetLimits } from './rate-budget.ts';
+import { RateBudget, type BudgetLimits, type SharedAppWindow } from './rate-budget.ts';
 import { createRefresher, newOwnerId, type Refresher } from './refresh-grant.ts';
 import { reencryptStoredTokens, surveyStoredTokens, type ReencryptReport, type TokenSurvey } from './stored-token-keys.ts';
 import { createTokenCipher, type EncryptionKey } from './token-cipher.ts';
@@ -30,6 +30,8 @@ export type XeroAdapterDeps = {
   clock?: Clock;
   metrics?: Metrics;
   limits?: Partial<BudgetLimits>;
+  /** Xero's app-wide minute shared with other replicas (PostgreSQL); without it this process counts alone. */
+  sharedBudget?: SharedAppWindow;
   /** Called after a consent is bound (the monitor announces it and resolves incidents). */
   onConsentBound?: ConsentBoundHandler;
   /** A used or expired link's page asked for a fresh one (the chat side sends it by DM). */
@@ -62,7 +64,11 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
   const clock = deps.clock ?? systemClock;
   const log = deps.log.child({ component: 'xero' });
   const cipher = createTokenCipher(deps.encryptionKeys);
-  const budget = new RateBudget({ limits: deps.limits });
+  const budget = new RateBudget({
+    limits: deps.limits,
+    ...(deps.sharedBudget ? { shared: deps.sharedBudget } : {}),
+    onSharedError: (error) => log.warn({ err: error }, 'could not reserve Xero calls from the shared budget; will try again'),
+  });
   const gateway = createXeroGateway(deps.settings, budget);
   const grants = createGrantStore(deps.db, cipher);
   const links = createLinkStore(deps.db);

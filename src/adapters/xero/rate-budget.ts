@@ -1,8 +1,11 @@
 // Xero's call budgets (DESIGN.md section 4, reference/xero-facts.md 3): per tenant 60 per minute,
 // 5 at once and 5,000 per day; app-wide 10,000 per minute. Counted here before each call, corrected
-// from the X-*Limit-Remaining headers after it (Xero's count wins when it is higher: other replicas
-// or earlier runs spent some), and paused on a 429 for Retry-After. In-process: each replica keeps
-// its own view and the headers keep the views honest.
+// from the X-*Limit-Remaining headers after it (Xero's count wins when it is higher: earlier runs
+// or other apps on the same credentials spent some), and paused on a 429 for Retry-After. The
+// app-wide minute is one for every replica: with a SharedAppWindow (PostgreSQL) each replica
+// reserves blocks of calls, one whole second at a time, from a counter in the database and spends
+// them here; alone (SQLite, one process) the count stays in memory. Tenant budgets stay per
+// process: a check spends one call of its tenant per interval, far inside them.
 import { err, ok, type Result } from '../../domain/result.ts';
 
 export type BudgetLimits = {
@@ -22,6 +25,24 @@ export const XERO_LIMITS: BudgetLimits = {
 };
 
 export type BudgetRefusal = { limit: 'tenant_minute' | 'tenant_day' | 'tenant_concurrent' | 'app_minute' | 'blocked'; retryAfterMs: number };
+type Refusal = BudgetRefusal | { limit: 'app_reserve'; retryAfterMs: 0 };
+
+/** A request for calls of the second `second` (Unix seconds) under `limit` over the window. */
+export type WindowReservation = {
+  second: number;
+  want: number;
+  limit: number;
+  /** Calls reserved for an earlier second and not made: returned to the window first. */
+  giveBack?: { second: number; calls: number };
+};
+
+/** Xero's app-wide minute as every replica sees it (src/adapters/db/app-budget.ts). */
+export interface SharedAppWindow {
+  /** Takes up to `want` calls, as many as the window has room for; `used` is the window's count after. */
+  reserve(request: WindowReservation): Promise<{ granted: number; used: number }>;
+  /** Xero counted more than the window holds: raise the count to `target`; returns the count after. */
+  raise(second: number, target: number): Promise<number>;
+}
 export type Release = () => void;
 
 const MINUTE = 60_000;
@@ -84,7 +105,14 @@ type TenantState = {
 export type RateBudgetOptions = {
   limits?: Partial<BudgetLimits>;
   now?: () => number;
+  /** The app-wide window shared with other replicas; without it this process counts alone. */
+  shared?: SharedAppWindow;
+  /** Where a failed reservation is reported (the call then waits and tries again). */
+  onSharedError?: (error: unknown) => void;
 };
+
+/** The most calls one reservation takes: what a replica may leave unused for a second at worst. */
+const MAX_BLOCK = 100;
 
 export class RateBudget {
   readonly limits: BudgetLimits;
@@ -92,10 +120,25 @@ export class RateBudget {
   private readonly tenants = new Map<string, TenantState>();
   private readonly app = new MinuteWindow();
   private appBlockedUntil = 0;
+  private readonly shared: SharedAppWindow | undefined;
+  private readonly onSharedError: (error: unknown) => void;
+  /** Calls reserved from the shared window, usable during `second` only (so they count where they are spent). */
+  private reserved = { second: -1, left: 0 };
+  /** The shared window's count as last read, and when (ms). */
+  private sharedView = { used: 0, at: -Infinity };
+  /** No room in the shared window until this time (ms): do not ask the database again before. */
+  private sharedFullUntil = 0;
+  private reserving: Promise<void> | undefined;
+  private waitingForBlock = 0;
+  /** Calls made in the current and the previous second: the size of the next block. */
+  private spent = { second: -1, calls: 0, previous: 0 };
+  private lastRaiseSecond = -1;
 
   constructor(options: RateBudgetOptions = {}) {
     this.limits = { ...XERO_LIMITS, ...options.limits };
     this.now = options.now ?? Date.now;
+    this.shared = options.shared;
+    this.onSharedError = options.onSharedError ?? (() => undefined);
   }
 
   /**
@@ -107,6 +150,11 @@ export class RateBudget {
     for (;;) {
       const refusal = this.check(tenantId);
       if (!refusal) return ok(this.take(tenantId));
+      if (refusal.limit === 'app_reserve') {
+        this.waitingForBlock += 1;
+        await this.reserveBlock().finally(() => (this.waitingForBlock -= 1));
+        continue;
+      }
       const waited = this.now() - started;
       if (waited + refusal.retryAfterMs > maxWaitMs) return err(refusal);
       if (refusal.limit === 'tenant_concurrent' && tenantId) await this.nextRelease(tenantId, refusal.retryAfterMs);
@@ -120,10 +168,13 @@ export class RateBudget {
     const appLeft = num(headers['x-appminlimit-remaining']);
     if (appLeft !== undefined) {
       const xeroUsed = 10_000 - appLeft;
-      const ours = this.app.count(now);
       // Scaled to our own (lower) app limit: Xero's 10,000 maps onto limits.appPerMinute.
       const target = Math.ceil((xeroUsed * this.limits.appPerMinute) / 10_000);
-      if (target > ours) this.app.add(now, target - ours);
+      if (this.shared) this.raiseShared(now, target);
+      else {
+        const ours = this.app.count(now);
+        if (target > ours) this.app.add(now, target - ours);
+      }
     }
     if (!tenantId) return;
     const tenant = this.tenant(tenantId);
@@ -159,18 +210,31 @@ export class RateBudget {
     return this.app.count(this.now());
   }
 
-  /** Calls the app-wide budget can still take right now (0 while Xero has us paused). */
+  /**
+   * Calls the app-wide budget can still take right now (0 while Xero has us paused). Shared: the
+   * window's room as last read (refreshed in the background when older than a second) plus this
+   * replica's unspent block; another replica may take that room first, and a call then waits.
+   */
   appSpare(): number {
     const now = this.now();
     if (this.appBlockedUntil > now) return 0;
-    return Math.max(0, this.limits.appPerMinute - this.app.count(now));
+    if (!this.shared) return Math.max(0, this.limits.appPerMinute - this.app.count(now));
+    if (now - this.sharedView.at > 1_000 && !this.reserving) void this.reserveBlock(0);
+    return Math.max(0, this.limits.appPerMinute - this.sharedView.used) + this.blockLeft(now);
   }
 
-  private check(tenantId: string | null): BudgetRefusal | undefined {
+  private check(tenantId: string | null): Refusal | undefined {
     const now = this.now();
     if (this.appBlockedUntil > now) return { limit: 'blocked', retryAfterMs: this.appBlockedUntil - now };
-    const appWait = this.app.waitFor(now, this.limits.appPerMinute);
-    if (appWait > 0) return { limit: 'app_minute', retryAfterMs: appWait };
+    if (this.shared) {
+      if (this.blockLeft(now) === 0) {
+        if (this.sharedFullUntil > now) return { limit: 'app_minute', retryAfterMs: this.sharedFullUntil - now };
+        return { limit: 'app_reserve', retryAfterMs: 0 };
+      }
+    } else {
+      const appWait = this.app.waitFor(now, this.limits.appPerMinute);
+      if (appWait > 0) return { limit: 'app_minute', retryAfterMs: appWait };
+    }
     if (!tenantId) return undefined;
     const t = this.tenant(tenantId);
     if (t.blockedUntil > now) return { limit: 'blocked', retryAfterMs: t.blockedUntil - now };
@@ -181,9 +245,67 @@ export class RateBudget {
     return undefined;
   }
 
+  private blockLeft(now: number): number {
+    return this.reserved.second === Math.floor(now / 1000) ? this.reserved.left : 0;
+  }
+
+  /**
+   * One reservation at a time per process; callers that need calls meanwhile wait for it. The block
+   * covers the callers waiting now or, if more, what this replica spent in the last second (a
+   * quarter more, to follow a rising pace); `want` 0 only gives back and reads the window.
+   */
+  private reserveBlock(want?: number): Promise<void> {
+    const shared = this.shared!;
+    this.reserving ??= (async () => {
+      // Callers arriving in the same turn (a batch of checks just claimed) share one reservation.
+      await new Promise((resolve) => setImmediate(resolve));
+      const now = this.now();
+      const second = Math.floor(now / 1000);
+      const stale = this.reserved.second !== second && this.reserved.left > 0 ? { second: this.reserved.second, calls: this.reserved.left } : undefined;
+      const recent = this.spent.second === second ? Math.max(this.spent.calls, this.spent.previous) : this.spent.second === second - 1 ? this.spent.calls : 0;
+      const size = want ?? Math.min(MAX_BLOCK, Math.max(1, this.waitingForBlock, Math.ceil(recent * 1.25)));
+      try {
+        const result = await shared.reserve({ second, want: size, limit: this.limits.appPerMinute, ...(stale ? { giveBack: stale } : {}) });
+        if (stale) this.reserved = { second: -1, left: 0 };
+        if (result.granted > 0) this.reserved = { second, left: (this.reserved.second === second ? this.reserved.left : 0) + result.granted };
+        this.sharedView = { used: result.used, at: now };
+        // Full: the window frees at the earliest at the next whole second; ask again then.
+        if (size > 0 && result.granted === 0) this.sharedFullUntil = (second + 1) * 1000;
+      } catch (error) {
+        // The database is unreachable: spend nothing (a check that cannot reserve waits, then
+        // reports our budget as spent); the next attempt, a second later, asks again.
+        this.onSharedError(error);
+        this.sharedFullUntil = (second + 1) * 1000;
+      }
+    })().finally(() => {
+      this.reserving = undefined;
+    });
+    return this.reserving;
+  }
+
+  private raiseShared(now: number, target: number): void {
+    const second = Math.floor(now / 1000);
+    // Xero counts what every replica spent, so its count is usually below ours; only when it is
+    // above (and at most once a second) does the shared window need telling.
+    if (target <= this.sharedView.used || second === this.lastRaiseSecond) return;
+    this.lastRaiseSecond = second;
+    this.shared!.raise(second, target).then(
+      (used) => {
+        this.sharedView = { used, at: now };
+      },
+      (error: unknown) => this.onSharedError(error),
+    );
+  }
+
   private take(tenantId: string | null): Release {
     const now = this.now();
     this.app.add(now);
+    if (this.shared) {
+      this.reserved.left -= 1;
+      const second = Math.floor(now / 1000);
+      if (this.spent.second !== second) this.spent = { second, calls: 0, previous: this.spent.second === second - 1 ? this.spent.calls : 0 };
+      this.spent.calls += 1;
+    }
     if (!tenantId) return () => undefined;
     const t = this.tenant(tenantId);
     t.minute.add(now);

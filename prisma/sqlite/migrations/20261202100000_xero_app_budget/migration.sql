@@ -1,0 +1,6 @@
+-- CreateTable
+CREATE TABLE "XeroAppBudget" (
+    "second" BIGINT NOT NULL PRIMARY KEY,
+    "calls" INTEGER NOT NULL DEFAULT 0
+);
+
