@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../support/databases.ts';
 import { FakeXero, interceptXeroOnly, ORGS, resetNock } from './fake-xero.ts';
 import { buildAdapter, newKeys, seedGrant, type Harness } from './harness.ts';
+import { continueToXero } from '../../support/link-pages.ts';
 
 const ADA = { platform: 'slack' as const, userId: 'U_ADA', name: 'Ada' };
 const expired = () => new Date(Date.now() - 60_000);
@@ -68,10 +69,9 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     // The connector reconnects: new tokens, and checks go to Xero again and succeed.
     const link = await harness.adapter.issueLink({ purpose: 'reconnect', actor: ADA, connectionId: nz });
     expect(link.ok).toBe(true);
-    const toXero = await fetch((link.ok ? link.value.url : '').replace('https://guard.example.com', base), { redirect: 'manual' });
-    const state = new URL(toXero.headers.get('location')!).searchParams.get('state')!;
-    const code = fake.consent('xero-user-1', [ORGS.demoNz, ORGS.acme]);
-    const callback = await fetch(`${base}/xero/callback?code=${code}&state=${state}`, { redirect: 'manual' });
+    const consentUrl = await continueToXero((link.ok ? link.value.url : '').replace('https://guard.example.com', base));
+    const code = fake.approve(consentUrl, 'xero-user-1', [ORGS.demoNz, ORGS.acme]);
+    const callback = await fetch(`${base}/xero/callback?code=${code}&state=${consentUrl.searchParams.get('state')}`, { redirect: 'manual' });
     expect(callback.status).toBe(200);
     expect((await database.db.grant.findUniqueOrThrow({ where: { id: seeded.grantId } })).refusedAt).toBeNull();
 
