@@ -11,6 +11,7 @@ import { EVENTS_PATH } from './app-facts.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { SlackHandlers } from './handlers-port.ts';
 import { createHomeTabs } from './home.ts';
+import { shapeGuard } from './shape-guard.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
@@ -123,6 +124,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   } else {
     const router = express.Router();
     router.post(EVENTS_PATH, timestampGuard({ onRefused: (reason) => log.warn({ reason }, 'slack request refused: timestamp') }));
+    router.post(EVENTS_PATH, ...shapeGuard({ signingSecret: config.SLACK_SIGNING_SECRET!, onRefused: (problem) => log.warn({ problem }, 'slack request refused: malformed body') }));
     receiver = new ExpressReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET!,
       endpoints: EVENTS_PATH,

@@ -85,6 +85,14 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
       res.status(401).end();
       return;
     }
+    // An empty or shapeless body is the sender's mistake, not ours: 400, before the SDK throws on
+    // it and the answer becomes a 500 the Bot Framework would retry.
+    const activity = req.body as { type?: unknown } | undefined;
+    if (typeof activity !== 'object' || activity === null || Array.isArray(activity) || typeof activity.type !== 'string') {
+      log.warn('teams request refused: the body is not an activity');
+      res.status(400).json({ error: 'malformed_request', problem: 'not_an_activity' });
+      return;
+    }
     try {
       // Authenticates the request (401 when the token is missing or wrong), runs the turn, and
       // writes the invoke response (the card of a click) as the HTTP answer.
