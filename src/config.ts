@@ -2,6 +2,7 @@
 // Nothing else reads process.env: main.ts passes the parsed Config down.
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { EVENT_TYPES } from './domain/events.ts';
 
 const duration = (fallback: string) =>
   z
@@ -68,6 +69,48 @@ const databaseUrl = z
   .default('file:./data/xero-guard.db')
   .refine((v) => /^(file:|postgres(ql)?:\/\/)/.test(v), 'must start with file: (SQLite) or postgresql://');
 
+/** A Standard Webhooks secret: `whsec_` and at least 24 random bytes in base64. */
+const webhookSecret = z.string().refine((text) => {
+  const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(text);
+  return match !== null && Buffer.from(match[1]!, 'base64').length >= 24;
+}, 'secrets must be whsec_ followed by at least 24 random bytes in base64 (whsec_$(openssl rand -base64 32))');
+
+const webhookEndpoint = z.object({
+  name: z.string().regex(/^[A-Za-z0-9_.-]{1,40}$/, 'name must be 1-40 letters, digits, _ . or -'),
+  url,
+  secrets: z.array(webhookSecret).min(1, 'secrets must list at least one secret'),
+  /** Omitted: every event. */
+  events: z.array(z.enum(EVENT_TYPES)).min(1).optional(),
+});
+export type WebhookEndpoint = z.output<typeof webhookEndpoint>;
+
+/** A JSON array of endpoints: `[{"name","url","secrets":[...],"events":[...]}]`. */
+const webhookEndpoints = z
+  .string()
+  .default('[]')
+  .transform((text, ctx) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of endpoints (see README)' });
+      return z.NEVER;
+    }
+    const parsed = z.array(webhookEndpoint).safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      ctx.addIssue({ code: 'custom', message: `${issue.path.length ? `[${issue.path.join('.')}]: ` : ''}${issue.message}` });
+      return z.NEVER;
+    }
+    const names = parsed.data.map((e) => e.name);
+    const repeated = names.find((n, i) => names.indexOf(n) !== i);
+    if (repeated) {
+      ctx.addIssue({ code: 'custom', message: `names two endpoints "${repeated}"` });
+      return z.NEVER;
+    }
+    return parsed.data;
+  });
+
 export const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url,
@@ -113,6 +156,10 @@ export const settingsSchema = z.object({
   REPEAT_INTERVAL: duration('24h'),
   TRANSIENT_ALERT_AFTER: duration('15m'),
   GROUP_WINDOW: duration('30s'),
+
+  WEBHOOK_ENDPOINTS: webhookEndpoints,
+  WEBHOOK_RETRY_FOR: duration('3d').refine((ms) => ms >= 86_400_000, 'must be at least 1d (events are retried for at least a day)'),
+  WEBHOOK_TIMEOUT: duration('10s'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -17,6 +17,7 @@ import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapter
 import type { ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler } from './handlers/ports.ts';
 import type { SlackSurface } from './adapters/slack/index.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
+import { routingOf } from './adapters/events/worker.ts';
 
 export type RunningService = {
   config: Config;
@@ -67,6 +68,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     onConsentBound: async (result) => xeroConsentBound.handler?.(result),
     onFreshLink: async (request) => (xeroConsentBound.fresh ? xeroConsentBound.fresh(request) : { ok: false }),
     onConsentRefused: async (event) => xeroConsentBound.refused?.(event),
+    events: routingOf(config.WEBHOOK_ENDPOINTS),
   });
   app.use(xero.router);
   registerServiceGauges(metrics, {
@@ -79,7 +81,16 @@ export async function startService(config: Config, options: ServiceOptions = {})
   // Monitor: platform-neutral handlers, the outbox worker and the check scheduler. Chat
   // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
   // `monitor.handlers`; messages queued before a sender is set wait for it.
-  const monitor = createMonitor({ database, config, xero, links: xero.linkIssuer, log: logger, metrics });
+  const monitor = createMonitor({
+    database,
+    config,
+    xero,
+    links: xero.linkIssuer,
+    log: logger,
+    metrics,
+    // Events for the host app (webhooks): recorded with each state change, delivered by their own worker.
+    webhooks: { endpoints: config.WEBHOOK_ENDPOINTS, retryForMs: config.WEBHOOK_RETRY_FOR, timeoutMs: config.WEBHOOK_TIMEOUT },
+  });
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
   xeroConsentBound.fresh = monitor.handlers.sendFreshLink;
   xeroConsentBound.refused = monitor.handlers.onConsentRefused;

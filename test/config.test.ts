@@ -113,4 +113,35 @@ describe('settings', () => {
   it('uses XERO_REDIRECT_URI when given', () => {
     expect(loadConfig({ ...base, XERO_REDIRECT_URI: 'https://x.example/cb' })).toMatchObject({ ok: true, config: { xeroRedirectUri: 'https://x.example/cb' } });
   });
+
+  describe('webhook endpoints', () => {
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const endpoint = { name: 'billing', url: 'https://billing.example.com/hooks', secrets: [secret] };
+
+    it('takes a JSON array of endpoints, every event unless told, retried 3 days by default', () => {
+      const loaded = loadConfig({ ...base, WEBHOOK_ENDPOINTS: JSON.stringify([endpoint, { ...endpoint, name: 'ledger', events: ['connection.broken'] }]) });
+      if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+      expect(loaded.config.WEBHOOK_ENDPOINTS).toEqual([endpoint, { ...endpoint, name: 'ledger', events: ['connection.broken'] }]);
+      expect(loaded.config.WEBHOOK_RETRY_FOR).toBe(3 * 86_400_000);
+      expect(loadConfig(base)).toMatchObject({ ok: true, config: { WEBHOOK_ENDPOINTS: [] } });
+    });
+
+    it.each([
+      ['not json', 'WEBHOOK_ENDPOINTS must be a JSON array of endpoints (see README)'],
+      [JSON.stringify([{ ...endpoint, secrets: ['hunter2'] }]), 'WEBHOOK_ENDPOINTS [0.secrets.0]: secrets must be whsec_'],
+      [JSON.stringify([{ ...endpoint, secrets: [] }]), 'WEBHOOK_ENDPOINTS [0.secrets]: secrets must list at least one secret'],
+      [JSON.stringify([{ ...endpoint, events: ['connection.exploded'] }]), 'WEBHOOK_ENDPOINTS [0.events.0]'],
+      [JSON.stringify([{ ...endpoint, url: 'ftp://x' }]), 'WEBHOOK_ENDPOINTS [0.url]: must be an http(s) URL'],
+      [JSON.stringify([endpoint, endpoint]), 'WEBHOOK_ENDPOINTS names two endpoints "billing"'],
+    ])('refuses %s with one line naming it', (value, problem) => {
+      const problems = problemsOf({ ...base, WEBHOOK_ENDPOINTS: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(problem);
+      expect(problems[0]).not.toContain(secret);
+    });
+
+    it('retries for at least a day', () => {
+      expect(problemsOf({ ...base, WEBHOOK_RETRY_FOR: '12h' })).toEqual(['WEBHOOK_RETRY_FOR must be at least 1d (events are retried for at least a day)']);
+    });
+  });
 });

@@ -42,3 +42,8 @@ export function decidePermission(
   }
   return { allowed: false, reason: 'not_admin_or_connector' };
 }
+
+/** An admin of the actor's platform (everyone there while no admin is configured: first install). */
+export function isAdmin(actor: ChatActor, admins: Admins): boolean {
+  return decidePermission(actor, 'connect', admins).allowed;
+}

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { decideAfterCheck, type AfterCheck } from '../domain/alerts.ts';
 import { isWatched, type ConnectionState } from '../domain/states.ts';
 import { THREAD } from '../domain/views/wording.ts';
+import type { EventType } from '../domain/events.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
@@ -92,6 +93,7 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
     case 'healthy': {
       if (!(await release(tx, c, { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
       await logStateChange(tx, c, 'connected', decision.reason);
+      if (c.from !== 'connected') await emit(tx, c, 'connection.connected');
       return decision.kind;
     }
     case 'degrade': {
@@ -105,6 +107,7 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
       };
       if (!(await release(tx, c, data))) return 'lease_lost';
       await logStateChange(tx, c, decision.toState);
+      if (decision.toState === 'degraded' && c.from !== 'degraded') await emit(tx, c, 'connection.degraded');
       return decision.kind;
     }
     case 'open_incident':
@@ -140,6 +143,8 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
     nextReminderAt: new Date(now.getTime() + c.deps.settings.repeatIntervalMs),
   });
   await logStateChange(tx, c, decision.toState, 'incident opened');
+  // Every new incident is a break for the host app, even while a reconnect link is out.
+  await emit(tx, c, 'connection.broken');
   return decision.kind;
 }
 
@@ -151,6 +156,8 @@ async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<A
   const resolved = await tx.incidents.updateIf(incident.id, { status: 'open' }, { status: 'resolved', openKey: null, resolvedAt: now, nextReminderAt: null });
   if (!resolved) return 'lease_lost';
   await logStateChange(tx, c, 'connected', 'incident resolved');
+  // Already connected: a consent restored it and said so; this check only closes the incident.
+  if (c.from !== 'connected') await emit(tx, c, 'connection.restored', incident.id);
   const after = now.getTime() - incident.brokenSince.getTime();
   const rows = await followUps(tx, incident.alertKey, `resolved:${incident.id}`, c.deps.settings.groupWindowMs, {
     reply: { text: THREAD.recovered(connection.tenantName, after, incident.brokenSince.toISOString()), tone: 'good' },
@@ -186,6 +193,10 @@ async function logStateChange(tx: MonitorRepos, c: Checked, to: ConnectionState,
     ...(detail ? { detail } : {}),
     at: c.now,
   });
+}
+
+function emit(tx: MonitorRepos, c: Checked, type: EventType, incidentId?: string): Promise<void> {
+  return tx.events.emit({ type, connectionId: c.connection.id, previousState: c.from, ...(incidentId ? { incidentId } : {}), at: c.now });
 }
 
 /** Outcomes that change no state and queue nothing: one guarded UPDATE, no transaction needed. */

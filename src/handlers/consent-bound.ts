@@ -47,8 +47,18 @@ export async function onConsentBound(deps: HandlerDeps, result: ConsentBound): P
         nextCheckAt: now,
         ...(open ? { syncFrom: open.brokenSince } : {}),
       };
-      if (from !== 'connected') await tx.connections.transition(connection.id, from, 'connected', now, fresh);
-      else await tx.connections.update(connection.id, fresh);
+      if (from !== 'connected') {
+        await tx.connections.transition(connection.id, from, 'connected', now, fresh);
+        // A state the consent itself did not change (paused): the host app hears it here.
+        await tx.events.emit({
+          type: resolvedNow ? 'connection.restored' : 'connection.connected',
+          connectionId: connection.id,
+          previousState: from,
+          ...(resolvedNow && open ? { incidentId: open.id } : {}),
+          actor: result.actor,
+          at: now,
+        });
+      } else await tx.connections.update(connection.id, fresh);
       await tx.connections.log({
         connectionId: connection.id,
         tenantId: connection.tenantId,

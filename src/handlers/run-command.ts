@@ -23,7 +23,7 @@ export async function runCommand(deps: HandlerDeps, actor: ChatActor, text: stri
   const command = parsed.command;
   switch (command.name) {
     case 'status':
-      return status(deps);
+      return status(deps, actor);
     case 'help':
       return help();
     case 'errors':

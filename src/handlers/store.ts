@@ -13,6 +13,8 @@ import type {
 import type { ConnectionState } from '../domain/states.ts';
 import type { View } from '../domain/views/model.ts';
 import type { ChatAddress, LogEntry, OutboxKind } from './ports.ts';
+import type { EndpointHealth, EventType } from '../domain/events.ts';
+import type { ChatActor } from '../domain/permissions.ts';
 
 // ---- rows ----
 
@@ -169,6 +171,27 @@ export interface GrantsRepo {
   pausedIdle(idleSince: Date, limit: number): Promise<PausedGrant[]>;
 }
 
+/** A change the host app hears about: the store reads the rows it describes in the same transaction. */
+export type EventDraft = {
+  type: EventType;
+  connectionId: string;
+  previousState: string | null;
+  /** The incident it is about when that is no longer the open one (just resolved). */
+  incidentId?: string | null;
+  actor?: ChatActor | null;
+  at: Date;
+};
+
+export interface EventsRepo {
+  /**
+   * Writes the event and one delivery per endpoint that takes its type, in the caller's
+   * transaction, next in the connection's order. With no endpoint for the type it writes nothing.
+   */
+  emit(draft: EventDraft): Promise<void>;
+  /** Every configured endpoint, and whether it is down. */
+  health(): Promise<EndpointHealth[]>;
+}
+
 export type MonitorRepos = {
   connections: ConnectionsRepo;
   incidents: IncidentsRepo;
@@ -177,6 +200,7 @@ export type MonitorRepos = {
   targets: ChatTargetsRepo;
   leases: LeasesRepo;
   grants: GrantsRepo;
+  events: EventsRepo;
 };
 
 export type MonitorStore = MonitorRepos & {

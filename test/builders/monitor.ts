@@ -4,6 +4,7 @@
 import pino from 'pino';
 import type { Dialect } from '../../src/adapters/db/client.ts';
 import { createMonitorStore, type DbMonitorStore } from '../../src/adapters/db/monitor-store.ts';
+import type { EventRouting } from '../../src/adapters/db/events.ts';
 import { createOutboxWorker, type OutboxWorkerDeps } from '../../src/adapters/outbox/worker.ts';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/handlers/index.ts';
 import type { MonitorSettings } from '../../src/handlers/deps.ts';
@@ -147,10 +148,12 @@ export async function createMonitorHarness(
     links?: LinkIssuer;
     /** Builds the real Xero side on the test's database (scenario tests). */
     build?: (database: TestDatabase, clock: FixedClock) => { xero: XeroPort; links?: LinkIssuer; grants?: GrantKeeper };
+    /** Webhook endpoints whose events the store records. */
+    events?: EventRouting;
   } = {},
 ): Promise<MonitorHarness> {
   const database = await createTestDatabase(dialect);
-  const store = createMonitorStore(database.db, database.dialect);
+  const store = createMonitorStore(database.db, database.dialect, options.events ? { events: options.events } : {});
   const clock = new FixedClock();
   const xero = new ScriptedXero();
   const links = new RecordingLinks(clock);

@@ -10,6 +10,7 @@ import { createChatMessages } from './chat-messages.ts';
 import { createChatTargets } from './chat-targets.ts';
 import { createLeases } from './leases.ts';
 import { createGrants } from './paused-grants.ts';
+import { createEvents, NO_ENDPOINTS, type EventRouting } from './events.ts';
 import type { MonitorRepos } from '../../handlers/store.ts';
 
 export type DbRepos = MonitorRepos & {
@@ -24,7 +25,7 @@ export type DbMonitorStore = DbRepos & {
   transaction<T>(work: (tx: DbRepos) => Promise<T>): Promise<T>;
 };
 
-function reposOver(client: Client): DbRepos {
+function reposOver(client: Client, routing: EventRouting): DbRepos {
   return {
     connections: createConnections(client),
     incidents: createIncidents(client),
@@ -34,15 +35,18 @@ function reposOver(client: Client): DbRepos {
     targets: createChatTargets(client),
     leases: createLeases(client),
     grants: createGrants(client),
+    events: createEvents(client, routing),
   };
 }
 
 /** Prisma's codes for a unique-key clash and a serialization conflict between transactions. */
 const RETRYABLE = new Set(['P2002', 'P2034']);
 
-export function createMonitorStore(db: Db, dialect: Dialect): DbMonitorStore {
+/** `events`: which webhook endpoints take which events (none: events are not recorded). */
+export function createMonitorStore(db: Db, dialect: Dialect, options: { events?: EventRouting } = {}): DbMonitorStore {
+  const routing = options.events ?? NO_ENDPOINTS;
   return {
-    ...reposOver(db),
+    ...reposOver(db, routing),
     db,
     dialect,
     async transaction(work) {
@@ -50,7 +54,7 @@ export function createMonitorStore(db: Db, dialect: Dialect): DbMonitorStore {
       // transaction fails with P2002 and is retried, when it re-reads and finds the work done.
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await db.$transaction((tx) => work(reposOver(tx)), { timeout: 30_000, maxWait: 30_000 });
+          return await db.$transaction((tx) => work(reposOver(tx, routing)), { timeout: 30_000, maxWait: 30_000 });
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (attempt >= 3 || !code || !RETRYABLE.has(code)) throw error;

@@ -6,6 +6,7 @@ import type { Database } from '../db/client.ts';
 import { createMonitorStore } from '../db/monitor-store.ts';
 import { createOutboxWorker, type OutboxWorker } from '../outbox/worker.ts';
 import { createScheduler } from './scheduler.ts';
+import { createWebhookWorker, routingOf, type WebhookEndpointSettings } from '../events/worker.ts';
 import { createHandlers, settingsFromConfig } from '../../handlers/index.ts';
 import type { ChatSender, Clock, GrantKeeper, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
 import type { Refresher } from '../xero/refresh-grant.ts';
@@ -30,12 +31,19 @@ export type MonitorDeps = {
   log: Logger;
   metrics?: Metrics;
   clock?: Clock;
+  /** Webhook endpoints for the host app (WEBHOOK_*); without any, no event is recorded or sent. */
+  webhooks?: { endpoints: readonly WebhookEndpointSettings[]; retryForMs: number; timeoutMs: number };
 };
 
 export function createMonitor(deps: MonitorDeps) {
   const clock = deps.clock ?? { now: () => new Date() };
   const log = deps.log.child({ component: 'monitor' });
-  const store = createMonitorStore(deps.database.db, deps.database.dialect);
+  const endpoints = deps.webhooks?.endpoints ?? [];
+  const store = createMonitorStore(deps.database.db, deps.database.dialect, { events: routingOf(endpoints) });
+  const webhooks =
+    deps.webhooks && endpoints.length > 0
+      ? createWebhookWorker({ db: deps.database.db, endpoints, clock, log, retryForMs: deps.webhooks.retryForMs, timeoutMs: deps.webhooks.timeoutMs, ...(deps.metrics ? { metrics: deps.metrics } : {}) })
+      : undefined;
   const senders: Partial<Record<Platform, ChatSender>> = {};
   const deliveries = deps.metrics?.counter('outbox_deliveries_total', 'Outbox delivery outcomes', ['platform', 'kind', 'outcome']);
   let worker: OutboxWorker | undefined;
@@ -48,7 +56,10 @@ export function createMonitor(deps: MonitorDeps) {
     log,
     admins: { slack: deps.config.SLACK_ADMIN_USER_IDS, teams: deps.config.TEAMS_ADMIN_USER_IDS },
     settings: settingsFromConfig(deps.config),
-    wakeOutbox: () => worker?.wake(),
+    wakeOutbox: () => {
+      worker?.wake();
+      webhooks?.wake();
+    },
   });
   worker = createOutboxWorker({
     store,
@@ -65,15 +76,19 @@ export function createMonitor(deps: MonitorDeps) {
     handlers,
     senders,
     worker: outbox,
+    /** The webhook delivery worker, when endpoints are configured. */
+    webhooks,
     scheduler,
     start() {
       outbox.start();
+      webhooks?.start();
       scheduler.start();
     },
-    /** Stops checking first (checks in flight finish and queue their messages), then the worker. */
+    /** Stops checking first (checks in flight finish and queue their messages), then the workers. */
     async stop() {
       await scheduler.stop();
       await outbox.stop();
+      await webhooks?.stop();
     },
   };
 }

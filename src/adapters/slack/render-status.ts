@@ -45,6 +45,19 @@ export function statusLine(row: StatusRow, detail: Detail = 'full'): string {
  * if even that is not enough, the last page says how many were left out.
  */
 export function renderStatusPages(view: StatusView, maxPages = MAX_STATUS_PAGES): SlackMessage[] {
+  const pages = statusPages(view, maxPages);
+  const notes = operatorNotes(view);
+  // Operator trouble goes right under the summary of the first page, where an admin looks first.
+  if (notes) pages[0]!.blocks.splice(Math.min(2, pages[0]!.blocks.length), 0, notes);
+  return pages;
+}
+
+function operatorNotes(view: StatusView): Block | undefined {
+  if (!view.operatorNotes?.length) return undefined;
+  return { type: 'section', text: mrkdwn(clip(view.operatorNotes.map((note) => `⚠️ ${md(note)}`).join('\n'), SECTION_CHARS)) };
+}
+
+function statusPages(view: StatusView, maxPages: number): SlackMessage[] {
   if (view.rows.length === 0) {
     return [{ text: view.summary, blocks: [header(), { type: 'section', text: mrkdwn(`${md(view.summary)}\nNo organisation is connected yet. Run \`/xero connect\` to add one.`) }] }];
   }

@@ -7,6 +7,7 @@ import type { ChatActor } from '../../domain/permissions.ts';
 import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
 import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
 import type { Db } from '../db/client.ts';
+import type { EventRouting } from '../db/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createChecker } from './check-connection.ts';
@@ -38,6 +39,8 @@ export type XeroAdapterDeps = {
   onFreshLink?: FreshLinkHandler;
   /** Xero refused a consent at the callback (the chat side tells the person and the admins). */
   onConsentRefused?: ConsentRefusedHandler;
+  /** Webhook endpoints: a consent that connects or restores an organisation writes its event. */
+  events?: EventRouting;
   /** Tests shorten the pauses between refresh retries. */
   refreshRetryDelayMs?: number;
 };
@@ -104,6 +107,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     onConsentBound: deps.onConsentBound,
     onFreshLink: deps.onFreshLink,
     onConsentRefused: deps.onConsentRefused,
+    ...(deps.events ? { events: deps.events } : {}),
   });
   const issue = (input: IssueLinkInput) => issueLink({ links: links.links, clock, publicUrl: deps.publicUrl }, input);
 

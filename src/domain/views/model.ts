@@ -85,6 +85,8 @@ export const statusViewSchema = z.object({
   counts: z.record(z.enum(STATES), z.number()),
   /** Broken first, then degraded, reconnecting, paused, disconnected, connected; by name within each. */
   rows: z.array(statusRowSchema),
+  /** Shown to admins only: trouble for the operator to fix (an events endpoint that stopped taking events). */
+  operatorNotes: z.array(z.string()).optional(),
 });
 export type StatusView = z.infer<typeof statusViewSchema>;
 

@@ -33,6 +33,7 @@ export async function disconnect(deps: HandlerDeps, actor: ChatActor, subject: S
     const from = current.state;
     if (from !== 'disconnected') {
       await tx.connections.transition(current.id, from, 'disconnected', now, { stateBeforePause: null, consecutiveFailures: 0, degradedSince: null });
+      await tx.events.emit({ type: 'connection.disconnected', connectionId: current.id, previousState: from, actor, at: now });
     }
     let marked = false;
     if (incident) {

@@ -20,6 +20,7 @@ export async function pause(deps: HandlerDeps, actor: ChatActor, org: string): P
       return fail('internal', ANSWERS.internal, 'state_moved');
     }
     await tx.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'pause', outcome: 'info', fromState: from, toState: 'paused', actor, at: now });
+    await tx.events.emit({ type: 'connection.paused', connectionId: connection.id, previousState: from, actor, at: now });
     return answer(textView(ANSWERS.paused(connection.tenantName), 'info'));
   });
 }
@@ -45,6 +46,7 @@ export async function resume(deps: HandlerDeps, actor: ChatActor, org: string): 
       await tx.incidents.updateIf(open.id, { status: 'open' }, { nextReminderAt: new Date(now.getTime() + deps.settings.repeatIntervalMs) });
     }
     await tx.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'resume', outcome: 'info', fromState: 'paused', toState: back, actor, at: now });
+    await tx.events.emit({ type: 'connection.resumed', connectionId: connection.id, previousState: 'paused', actor, at: now });
     return answer(textView(ANSWERS.resumed(connection.tenantName), 'good'));
   });
 }

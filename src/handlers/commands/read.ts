@@ -4,6 +4,8 @@ import { toErrorsView } from '../../domain/views/errors.ts';
 import { helpView, textView } from '../../domain/views/text.ts';
 import { ANSWERS } from '../../domain/views/wording.ts';
 import type { StatusView } from '../../domain/views/model.ts';
+import { isAdmin, type ChatActor } from '../../domain/permissions.ts';
+import { endpointNotes } from '../../domain/views/event-endpoints.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, findOrganisation } from '../common.ts';
@@ -16,10 +18,12 @@ export async function statusView(deps: HandlerDeps): Promise<StatusView> {
   );
 }
 
-export async function status(deps: HandlerDeps): Promise<HandlerResult> {
+export async function status(deps: HandlerDeps, actor?: ChatActor): Promise<HandlerResult> {
   const view = await statusView(deps);
-  if (view.rows.length === 0) return answer(textView(ANSWERS.noConnections));
-  return answer(view);
+  // Admins also hear about a webhook endpoint that stopped taking events: only they can fix it.
+  const notes = actor && isAdmin(actor, deps.admins) ? endpointNotes(await deps.store.events.health(), deps.clock.now()) : [];
+  if (view.rows.length === 0 && notes.length === 0) return answer(textView(ANSWERS.noConnections));
+  return answer(notes.length > 0 ? { ...view, operatorNotes: notes } : view);
 }
 
 export async function errors(deps: HandlerDeps, org: string | undefined, limit: number): Promise<HandlerResult> {

@@ -50,6 +50,7 @@ export function statusCard(view: StatusView, budgetBytes = ROWS_BUDGET_BYTES): A
   const tone = anyBroken ? 'danger' : anyTrouble ? 'warning' : view.rows.length === 0 ? 'info' : 'good';
   const rows = fitRows(view.rows, statusRow, budgetBytes);
   const body: Element[] = [header('Xero connections', tone, view.summary)];
+  for (const note of view.operatorNotes ?? []) body.push(text(`⚠️ ${escapeMarkdown(note)}`, { color: 'Attention' }));
   if (view.rows.length === 0) body.push(text('No organisation is connected yet. Send **connect** to the bot to connect one.'));
   body.push(...rows.elements);
   if (rows.omitted > 0) body.push(text(`…and ${rows.omitted} more (the problems are listed first).`, { isSubtle: true }));

@@ -11,6 +11,8 @@ import type { ChatActor } from '../../../domain/permissions.ts';
 import { linkFinished, matchReconnect, tellAdmins, type ConsentOutcome, type ConsentRefusal, type LinkPurpose, type NotBound } from '../../../domain/consent.ts';
 import type { Clock, ConnectionLogWriter, ConsentBound, ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler, LogEntry } from '../../../handlers/ports.ts';
 import type { Db } from '../../db/client.ts';
+import { createEvents, NO_ENDPOINTS, type EventRouting } from '../../db/events.ts';
+import type { EventsRepo } from '../../../handlers/store.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { XeroConnection, XeroGateway, IdentityClaims, Tokens } from '../gateway.ts';
 import { openid } from '../transport.ts';
@@ -37,6 +39,8 @@ export type ConsentDeps = {
   onFreshLink?: FreshLinkHandler;
   /** Tells the admins (and the person) in chat that Xero refused a consent. */
   onConsentRefused?: ConsentRefusedHandler;
+  /** Webhook endpoints: the events of a bound consent commit with it. */
+  events?: EventRouting;
 };
 
 /** A page's form carries the link token (`t`) or, on a result page, the trip's state (`s`). */
@@ -299,7 +303,8 @@ async function bindAll(deps: ConsentDeps, tokens: Tokens, claims: IdentityClaims
     const grantId = await storeGrant(grants, deps.clock.now(), tokens, claims);
     const bound: Bound[] = [];
     const stateRows: LogEntry[] = [];
-    for (const tenant of tenants) bound.push(await bindTenant(db, grants, deps.clock, grantId, tenant, actor, claims, purpose, stateRows));
+    const events = createEvents(db, deps.events ?? NO_ENDPOINTS);
+    for (const tenant of tenants) bound.push(await bindTenant(db, grants, deps.clock, grantId, tenant, actor, claims, purpose, stateRows, events));
     return { bound, stateRows };
   });
 }
@@ -325,6 +330,7 @@ async function bindTenant(
   claims: IdentityClaims,
   purpose: LinkPurpose,
   stateRows: LogEntry[],
+  events: EventsRepo,
 ): Promise<Bound> {
   const now = clock.now();
   const tenantName = tenant.tenantName ?? tenant.tenantId;
@@ -334,6 +340,7 @@ async function bindTenant(
     const created = await db.connection.create({
       data: { tenantId: tenant.tenantId, tenantName, tenantType: tenant.tenantType ?? 'ORGANISATION', xeroConnectionId: tenant.id, grantId, state: 'connected', stateSince: now, nextCheckAt: now, ...who },
     });
+    await events.emit({ type: 'connection.connected', connectionId: created.id, previousState: null, actor, at: now });
     return { id: created.id, tenantId: tenant.tenantId, tenantName, created: true };
   }
   // Restore: new tokens and Xero ids; the settings (alert channel, sync-from, schedule) stay.
@@ -353,6 +360,9 @@ async function bindTenant(
     },
   });
   if (state !== existing.state) {
+    // With an incident open this consent is the repair: restored, with the point to re-sync from.
+    const open = await db.incident.findUnique({ where: { openKey: existing.id }, select: { id: true } });
+    await events.emit({ type: open ? 'connection.restored' : 'connection.connected', connectionId: existing.id, previousState: existing.state, actor, at: now });
     stateRows.push({ connectionId: existing.id, tenantId: tenant.tenantId, kind: 'state', operation: purpose, outcome: 'info', fromState: existing.state, toState: state, actor, at: now });
   }
   if (existing.grantId && existing.grantId !== grantId) await forgetOrphanGrant(db, grants, now, existing.grantId);

@@ -1,0 +1,113 @@
+// The Slack story once more, with a host app listening: the service built as `npm start` builds it,
+// WEBHOOK_ENDPOINTS pointing at a real receiver on 127.0.0.1 that verifies every signature with its
+// own HMAC. Connect, break, disconnect, reconnect through Xero's consent: the host app hears each
+// change, and the reconnect tells it who reconnected and from when to re-sync.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { startService, type RunningService } from '../../src/service.ts';
+import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
+import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
+import { freePort } from '../support/service-process.ts';
+import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
+import { aWebhookSecret, WebhookReceiver } from '../fakes/webhook-receiver.ts';
+import { runSlackStory, STORY } from './slack-story.steps.ts';
+
+const BOT_TOKEN = `xoxb-story-${randomBytes(6).toString('hex')}`;
+const XERO_USER = 'b7f3a1c2-0000-4000-8000-00000000e7e7';
+const SECRET = aWebhookSecret();
+
+let slack: FakeSlack;
+let xero: FakeXero;
+let service: RunningService;
+let logs: CapturedLogs;
+let receiver: WebhookReceiver;
+
+beforeAll(async () => {
+  interceptXeroOnly();
+  xero = await FakeXero.start();
+  xero.user(XERO_USER, 'Alice Admin', 'alice@example.com');
+  slack = await startFakeSlack();
+  receiver = await WebhookReceiver.start([SECRET]);
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'xg-events-story-'));
+  const loaded = loadConfig({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DATABASE_URL: `file:${path.join(dir, 'data', 'guard.db')}`,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    XERO_CLIENT_ID: xero.clientId,
+    XERO_CLIENT_SECRET: xero.clientSecret,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: STORY.secret,
+    SLACK_API_URL: slack.apiUrl,
+    SLACK_ADMIN_USER_IDS: STORY.alice,
+    CHECK_INTERVAL: '2s',
+    GROUP_WINDOW: '1s',
+    LOG_LEVEL: 'debug',
+    WEBHOOK_ENDPOINTS: JSON.stringify([{ name: 'host-app', url: receiver.url, secrets: [SECRET] }]),
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+  logs = captureLogs('debug');
+  service = await startService(loaded.config, { logger: logs.logger });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await slack?.close();
+  await receiver?.close();
+  resetNock();
+});
+
+async function eventually<T>(read: () => T, done: (value: T) => boolean, ms = 15_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = read();
+    if (done(value) || Date.now() > until) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('events for the host app, end to end (in-process service, nock Xero, real receiver)', () => {
+  it('connect, break, disconnect, reconnect: connected, broken, disconnected, restored, signed and in order', async () => {
+    await runSlackStory({
+      base: `http://127.0.0.1:${service.port}`,
+      slack,
+      async consent(consentPage) {
+        const code = xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
+        const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
+        return fetch(redirect, { redirect: 'manual' });
+      },
+      breakInXero() {
+        xero.removeInXero(ORGS.demoNz.tenantId);
+        xero.revokeAllTokens(XERO_USER);
+      },
+      cause: 'app_disconnected_in_xero',
+      logs: () => logs.text(),
+      secrets: [BOT_TOKEN, xero.clientSecret, SECRET],
+    });
+    const events = await eventually(
+      () => receiver.unique(),
+      (list) => list.some((e) => e.type === 'connection.restored'),
+    );
+    expect(receiver.requests.every((r) => r.status === 204)).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(['connection.connected', 'connection.broken', 'connection.disconnected', 'connection.restored']);
+    expect(events.map((e) => e.data.sequence)).toEqual([1, 2, 3, 4]);
+    for (const e of events) expect(e.data.organisation).toEqual({ tenantId: ORGS.demoNz.tenantId, name: STORY.org });
+    const [connected, broken, , restored] = events;
+    expect(connected!.data).toMatchObject({ previousState: null, state: 'connected', actor: { platform: 'slack', userId: STORY.alice } });
+    expect(broken!.data).toMatchObject({ cause: { code: 'app_disconnected_in_xero' }, incident: { status: 'open' } });
+    const incidentId = (broken!.data.incident as { id: string }).id;
+    expect(restored!.data).toMatchObject({
+      state: 'connected',
+      reconnectedBy: { platform: 'slack', userId: STORY.alice },
+      syncFrom: broken!.data.brokenSince,
+      incident: { id: incidentId },
+    });
+    expect(restored!.data.recoveredAfterSeconds).toEqual(expect.any(Number));
+    expect(logs.text()).not.toContain(SECRET);
+  });
+});
