@@ -114,6 +114,9 @@ const webhookEndpoints = z
 export const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url,
+  // main.ts reads it before this parse, since it names the file the other settings come from; it is
+  // declared here too so that every setting of the README's table has its place in this schema.
+  ENV_FILE: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   METRICS_TOKEN: z
     .string()
