@@ -1,8 +1,9 @@
 // The service's own gauges, computed when Prometheus scrapes: connections by state, open incidents,
 // the outbox backlog and the age of its oldest message, checks overdue (all from the database, so
-// every replica reports the same figures: take max, not sum), and the calls left in this replica's
-// share of Xero's app-wide budget. One database read serves all gauges of a scrape, and scrapes
-// closer together than `minIntervalMs` share it, so many scrapers cost the database no more.
+// every replica reports the same figures: take max, not sum), and the calls left in Xero's
+// app-wide budget (src/adapters/xero/rate-budget.ts; shared by replicas on PostgreSQL). One
+// database read serves all gauges of a scrape, and scrapes closer together than `minIntervalMs`
+// share it, so many scrapers cost the database no more.
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { ServiceFigures } from '../db/service-figures.ts';
@@ -61,7 +62,7 @@ export function registerServiceGauges(metrics: Metrics, sources: ServiceGaugeSou
     f.oldestPendingAt ? Math.max(0, (now().getTime() - f.oldestPendingAt.getTime()) / 1000) : 0,
   );
   single('checks_overdue', 'Watched connections whose check is more than a minute late', (f) => f.checksOverdue);
-  metrics.gauge('xero_app_calls_left', "Calls this replica may still make this minute within Xero's app-wide limit (kept at 90%)", [], function () {
+  metrics.gauge('xero_app_calls_left', "Calls left this minute in the app-wide Xero budget (90% of Xero's limit), as this replica sees it", [], function () {
     this.set(sources.xeroCallsLeft());
   });
 }
