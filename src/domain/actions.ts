@@ -6,6 +6,9 @@ export const ACTION_IDS = {
   disconnect: 'xg_disconnect',
   reconnect: 'xg_reconnect',
   confirmXero: 'xg_confirm_xero',
+  own: 'xg_own',
+  snooze: 'xg_snooze',
+  note: 'xg_note',
 } as const;
 export type ButtonAction = keyof typeof ACTION_IDS;
 export type ActionId = (typeof ACTION_IDS)[ButtonAction];
@@ -14,10 +17,20 @@ export function buttonActionOf(actionId: string): ButtonAction | undefined {
   return (Object.keys(ACTION_IDS) as ButtonAction[]).find((key) => ACTION_IDS[key] === actionId);
 }
 
-/** What a button carries: the incident and connection it acts on. */
+export const SNOOZE_CHOICES = ['1h', '4h', 'tomorrow', '1d'] as const;
+export type SnoozeChoice = (typeof SNOOZE_CHOICES)[number];
+/** The longest resolution note kept; longer ones are refused, not cut, so nothing is lost silently. */
+export const NOTE_MAX_CHARS = 1_000;
+
+/**
+ * What a button carries: the incident and connection it acts on; a snooze choice names its length,
+ * and the "What fixed it?" form adds the note the person typed.
+ */
 export const buttonValueSchema = z.object({
   incidentId: z.string().min(1).max(64),
   connectionId: z.string().min(1).max(64),
+  snooze: z.enum(SNOOZE_CHOICES).optional(),
+  note: z.string().max(10_000).optional(),
 });
 export type ButtonValue = z.infer<typeof buttonValueSchema>;
 

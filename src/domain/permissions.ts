@@ -12,7 +12,7 @@ export type ChatActor = {
 };
 export type Admins = Record<Platform, readonly string[]>;
 
-export const ACTIONS = ['read', 'connect', 'disconnect', 'reconnect', 'confirm_xero', 'check', 'pause', 'resume', 'set_alert_channel'] as const;
+export const ACTIONS = ['read', 'connect', 'disconnect', 'reconnect', 'confirm_xero', 'check', 'pause', 'resume', 'set_alert_channel', 'own', 'snooze', 'note'] as const;
 export type Action = (typeof ACTIONS)[number];
 
 export type Permission =

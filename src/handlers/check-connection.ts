@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { decideAfterCheck, type AfterCheck } from '../domain/alerts.ts';
 import { isWatched, type ConnectionState } from '../domain/states.ts';
-import { THREAD } from '../domain/views/wording.ts';
+import { isTransient } from '../domain/causes.ts';
+import { LIFECYCLE_THREAD, THREAD } from '../domain/views/wording.ts';
 import type { EventType } from '../domain/events.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
@@ -64,7 +65,7 @@ async function applyCheckOutcome(
   // or unique keys: nothing needs the rows re-read inside the transaction.
   const checked: Checked = { deps, connection, open, from, outcome, owner, now };
   const apply = (tx: MonitorRepos) => applyDecision(tx, checked, decision);
-  const result = await (isQuiet(decision, from) ? apply(deps.store) : deps.store.transaction(apply));
+  const result = await (isQuiet(decision, from) && !causeChanged(checked) ? apply(deps.store) : deps.store.transaction(apply));
   if (result === 'resolve') deps.wakeOutbox?.();
   deps.log.debug({ connectionId: connection.id, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
   return result;
@@ -87,7 +88,10 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
     case 'wait':
     case 'redetected': {
       if (!(await release(tx, c, { lastCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
-      if (decision.kind === 'redetected') await tx.incidents.recordDetection(c.open!.id, now);
+      if (decision.kind === 'redetected') {
+        await tx.incidents.recordDetection(c.open!.id, now);
+        if (causeChanged(c)) await onNewCause(tx, c);
+      }
       return decision.kind;
     }
     case 'healthy': {
@@ -165,6 +169,54 @@ async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<A
   });
   await tx.outbox.enqueue(rows, now);
   return decision.kind;
+}
+
+/**
+ * The open incident's break is found again, for another definite reason than it was opened for.
+ * Only while it is plainly broken: once someone disconnected it or a reconnect link is out, the
+ * old token failing in a new way is the repair under way, not news.
+ */
+function causeChanged(c: Checked): boolean {
+  if (c.open === null || c.outcome.ok || isTransient(c.outcome.cause) || c.outcome.cause === c.open.cause) return false;
+  return c.from === 'broken' && c.open.disconnectedAt === null;
+}
+
+/**
+ * A new cause: the alert says the new one, and a snooze ends at once (the next reminder goes out
+ * on the next tick), because whoever snoozed it decided on the old cause.
+ */
+async function onNewCause(tx: MonitorRepos, c: Checked): Promise<void> {
+  const incident = c.open!;
+  if (c.outcome.ok) return;
+  const cause = c.outcome.cause;
+  const snoozed = incident.snoozedUntil !== null && incident.snoozedUntil > c.now;
+  const changed = await tx.incidents.updateIf(
+    incident.id,
+    { status: 'open', cause: incident.cause },
+    {
+      cause,
+      httpStatus: c.outcome.httpStatus ?? null,
+      xeroError: c.outcome.xeroError ?? null,
+      ...(incident.snoozedUntil !== null ? { snoozedUntil: null, snoozedBy: null } : {}),
+      ...(snoozed ? { nextReminderAt: c.now } : {}),
+    },
+  );
+  if (!changed) return;
+  await tx.connections.log({
+    connectionId: c.connection.id,
+    tenantId: c.connection.tenantId,
+    kind: 'state',
+    operation: 'check',
+    outcome: 'failure',
+    cause,
+    detail: `cause changed from ${incident.cause}${snoozed ? '; snooze ended' : ''}`,
+    at: c.now,
+  });
+  const rows = await followUps(tx, incident.alertKey, `cause:${incident.id}:${cause}:${c.now.getTime()}`, c.deps.settings.groupWindowMs, {
+    reply: { text: snoozed ? LIFECYCLE_THREAD.snoozeEnded(c.connection.tenantName, cause) : LIFECYCLE_THREAD.causeChanged(c.connection.tenantName, cause), tone: 'warning' },
+    meta: { incidentId: incident.id, connectionId: c.connection.id },
+  });
+  await tx.outbox.enqueue(rows, c.now);
 }
 
 /** Ends the check's lease with `data`, only while the state is the one the check read. */

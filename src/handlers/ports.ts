@@ -129,7 +129,8 @@ export type LogEntry = {
   tenantId?: string | null;
   kind: 'check' | 'state' | 'action' | 'oauth' | 'refresh' | 'notice' | 'disconnect';
   operation: string;
-  outcome: 'ok' | 'failure' | 'info';
+  /** note: a person's resolution note ("What fixed it?"), listed with the failures it answers. */
+  outcome: 'ok' | 'failure' | 'info' | 'note';
   httpStatus?: number | null;
   xeroError?: string | null;
   cause?: Cause | null;

@@ -81,6 +81,13 @@ export type IncidentRecord = {
   reconnectedAt: Date | null;
   reconnectedBy: string | null;
   resolvedAt: Date | null;
+  ownedBy: string | null;
+  ownedAt: Date | null;
+  snoozedUntil: Date | null;
+  snoozedBy: string | null;
+  resolutionNote: string | null;
+  resolutionNoteBy: string | null;
+  resolutionNoteAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };

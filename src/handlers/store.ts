@@ -24,7 +24,11 @@ export type ChatTargetRow = ChatTargetModel;
 export type IncidentWithConnection = IncidentRow & { connection: ConnectionRow };
 /** `incidents` holds the open incident, if any (at most one: a unique index says so). */
 export type ConnectionWithOpenIncident = ConnectionRow & { incidents: IncidentRow[] };
-export type ConnectionWithGrant = ConnectionRow & { grant: Pick<GrantModel, 'refreshedAt' | 'createdAt'> | null };
+export type ConnectionWithGrant = ConnectionRow & {
+  grant: Pick<GrantModel, 'refreshedAt' | 'createdAt'> | null;
+  /** The open incident's owner and snooze (at most one open incident). */
+  incidents: Pick<IncidentRow, 'ownedBy' | 'ownedAt' | 'snoozedUntil'>[];
+};
 export type FailureLogRow = ConnectionLogModel & { connection: Pick<ConnectionRow, 'tenantName'> | null };
 /** A grouped notice, with its organisation list decoded. */
 export type Notice = Omit<NoticeModel, 'organisations'> & { organisations: string[] };
@@ -60,8 +64,8 @@ export type NewIncident = {
 export type OutboxMeta = {
   incidentId?: string;
   connectionId?: string;
-  /** connector: the person who connected the org; admin: a configured admin; asker: whoever clicked or typed. */
-  recipient?: 'connector' | 'admin' | 'asker';
+  /** connector: the person who connected the org; admin: a configured admin; asker: whoever clicked or typed; owner: who said "I'm on it". */
+  recipient?: 'connector' | 'admin' | 'asker' | 'owner';
   purpose?: 'alert' | 'reconnect' | 'reminder' | 'connected' | 'notice' | 'step' | 'answer';
 };
 

@@ -19,6 +19,8 @@ export type CommandContext = {
   /** Teams: for opening 1:1 conversations with users. */
   tenantId?: string;
   serviceUrl?: string;
+  /** The asker's IANA time zone when the platform tells it (Slack users.info, Teams localTimezone). */
+  timeZone?: string;
   /** True in a direct (1:1) conversation with the bot. */
   isDirect?: boolean;
   /** Platform retry marker (Slack X-Slack-Retry-Num, Teams activity id): handlers are idempotent anyway. */

@@ -53,6 +53,8 @@ export type FakeSlack = {
   replies(channel: string, threadTs: string): StoredMessage[];
   /** The next `times` calls to `method` (matching `match`, if given) fail as described. */
   failNext(method: string, failure: Failure, options?: { times?: number; match?: (args: Record<string, unknown>) => boolean }): void;
+  /** users.info answers this IANA zone as the user's `tz` (default: none, as for a user without one). */
+  setTimeZone(userId: string, tz: string): void;
   /** conversations.open for this user answers ok:false with the error (default cannot_dm_bot), every time. */
   makeUnreachable(userId: string, error?: string): void;
   /**
@@ -78,6 +80,7 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
   let stored: StoredMessage[] = [];
   let pending: PendingFailure[] = [];
   let unreachable = new Map<string, string>();
+  const zones = new Map<string, string>();
   let tsCounter = 0;
   let hookCounter = 0;
   const waiters = new Set<{ predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }>();
@@ -164,7 +167,18 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
       case 'users.info': {
         const user = String(args.user ?? '');
         if (unreachable.get(user) === 'user_not_found') return { ok: false, error: 'user_not_found' };
-        return { ok: true, user: { id: user, name: user.toLowerCase(), real_name: `User ${user}`, is_bot: user === botUserId, deleted: unreachable.get(user) === 'account_inactive' } };
+        const tz = zones.get(user);
+        return {
+          ok: true,
+          user: { id: user, name: user.toLowerCase(), real_name: `User ${user}`, is_bot: user === botUserId, deleted: unreachable.get(user) === 'account_inactive', ...(tz ? { tz } : {}) },
+        };
+      }
+      case 'views.open': {
+        // Slack refuses a trigger_id it did not issue or that is older than 3 s; the fake checks the shape.
+        if (typeof args.trigger_id !== 'string' || !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+        const view = args.view as { type?: string; blocks?: unknown } | undefined;
+        if (view?.type !== 'modal') return { ok: false, error: 'invalid_arguments' };
+        return { ok: true, view: { ...view, id: `V${nextTs().replace('.', '')}`, hash: `h${tsCounter}` } };
       }
       default:
         return { ok: false, error: 'unknown_method' };
@@ -225,6 +239,9 @@ export async function startFakeSlack(options: { botUserId?: string; botId?: stri
     responseUrl(label = 'commands') {
       hookCounter += 1;
       return `${origin}/hooks/${label}/${teamId}/${hookCounter}/secret${hookCounter}`;
+    },
+    setTimeZone: (userId, tz) => {
+      zones.set(userId, tz);
     },
     calls: (method) => (method ? calls.filter((c) => c.method === method) : [...calls]),
     messages: (channel) => (channel ? stored.filter((m) => m.channel === channel) : [...stored]),
@@ -458,3 +475,63 @@ export function eventBody(event: Record<string, unknown>, eventId = `Ev${Date.no
 
 export const FORM = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';
+
+/** A block_actions click on a static_select in a message: the chosen option rides in `selected_option`. */
+export function selectActionPayload(click: Omit<ButtonClick, 'value'> & { optionValue: string }): Record<string, unknown> {
+  const base = blockActionsPayload({ ...click, value: '' });
+  type Select = { action_id?: string; block_id?: string; options?: { text: unknown; value: string }[] };
+  const select = (click.message?.blocks ?? [])
+    .flatMap((b): Select[] => {
+      const block = b as { type?: string; block_id?: string; elements?: Select[] };
+      return block.type === 'actions' ? (block.elements ?? []).map((e) => ({ ...e, block_id: block.block_id })) : [];
+    })
+    .find((e) => e.action_id === click.action_id);
+  const option = select?.options?.find((o) => o.value === click.optionValue) ?? { text: { type: 'plain_text', text: 'option' }, value: click.optionValue };
+  const [action] = base.actions as Record<string, unknown>[];
+  return {
+    ...base,
+    actions: [
+      {
+        action_id: click.action_id,
+        block_id: select?.block_id ?? action!.block_id,
+        type: 'static_select',
+        selected_option: option,
+        placeholder: { type: 'plain_text', text: 'Select', emoji: true },
+        action_ts: action!.action_ts,
+      },
+    ],
+  };
+}
+
+/** A modal's submission, as Slack sends it: the view as opened, with the typed values in its state. */
+export function viewSubmissionPayload(fields: {
+  user_id: string;
+  view: { id: string; hash?: string; callback_id?: string; private_metadata?: string; blocks?: unknown };
+  values: Record<string, Record<string, { type: string; value: string | null }>>;
+  team_id?: string;
+}): Record<string, unknown> {
+  return {
+    type: 'view_submission',
+    team: { id: fields.team_id ?? 'T0ACME001', domain: 'acme' },
+    user: { id: fields.user_id, username: fields.user_id.toLowerCase(), name: fields.user_id.toLowerCase(), team_id: fields.team_id ?? 'T0ACME001' },
+    api_app_id: 'A0XEROGRD',
+    token: 'deprecated-verification-token',
+    trigger_id: nextTrigger(),
+    view: {
+      id: fields.view.id,
+      team_id: fields.team_id ?? 'T0ACME001',
+      type: 'modal',
+      blocks: fields.view.blocks ?? [],
+      private_metadata: fields.view.private_metadata ?? '',
+      callback_id: fields.view.callback_id ?? '',
+      state: { values: fields.values },
+      hash: fields.view.hash ?? 'h1',
+      title: { type: 'plain_text', text: 'Modal' },
+      app_id: 'A0XEROGRD',
+      bot_id: 'B0XGBOT01',
+    },
+    response_urls: [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}

@@ -29,7 +29,13 @@ export function createConnections(db: Client): ConnectionsTable {
     },
     listWithGrant(): Promise<ConnectionWithGrant[]> {
       return db.connection
-        .findMany({ orderBy: { tenantName: 'asc' }, include: { grant: { select: { refreshedAt: true, createdAt: true } } } })
+        .findMany({
+          orderBy: { tenantName: 'asc' },
+          include: {
+            grant: { select: { refreshedAt: true, createdAt: true } },
+            incidents: { where: { status: 'open' }, select: { cause: true, ownedBy: true, ownedAt: true, snoozedUntil: true }, take: 1 },
+          },
+        })
         .then((rows) => rows.map(asConnection));
     },
     list(): Promise<ConnectionRow[]> {
@@ -125,7 +131,8 @@ export function createConnections(db: Client): ConnectionsTable {
     },
     recentFailures(options: { connectionId?: string; limit: number }): Promise<FailureLogRow[]> {
       return db.connectionLog.findMany({
-        where: { outcome: 'failure', ...(options.connectionId ? { connectionId: options.connectionId } : {}) },
+        // Resolution notes ("What fixed it?") are listed among the errors they answer.
+        where: { outcome: { in: ['failure', 'note'] }, ...(options.connectionId ? { connectionId: options.connectionId } : {}) },
         orderBy: [{ at: 'desc' }, { id: 'desc' }],
         take: options.limit,
         include: { connection: { select: { tenantName: true } } },

@@ -13,9 +13,10 @@ export const BOT_EVENTS = ['app_home_opened'] as const;
  * first), im:write (conversations.open for the reconnect DM), and channels:history,
  * groups:history, im:history (conversations.history / conversations.replies, used only to find a
  * message an interrupted delivery already posted, by the delivery id in its metadata, so a crash
- * never posts it twice). views.publish and auth.test need none.
+ * never posts it twice), users:read (users.info: the time zone of whoever snoozes an alert "until
+ * tomorrow 9:00"). views.publish, views.open and auth.test need none.
  */
-export const REQUIRED_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write'] as const;
+export const REQUIRED_BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read'] as const;
 /** Optional: without them a crash in the instant after Slack accepted a message may post it twice. */
 export const HISTORY_BOT_SCOPES = ['channels:history', 'groups:history', 'im:history'] as const;
 export const BOT_SCOPES = [...REQUIRED_BOT_SCOPES, ...HISTORY_BOT_SCOPES] as const;

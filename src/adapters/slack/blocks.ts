@@ -22,7 +22,9 @@ export type ButtonElement = {
 export type HeaderBlock = { type: 'header'; block_id?: string; text: PlainText };
 export type SectionBlock = { type: 'section'; block_id?: string; text?: TextObject; fields?: TextObject[]; accessory?: ButtonElement };
 export type ContextBlock = { type: 'context'; block_id?: string; elements: TextObject[] };
-export type ActionsBlock = { type: 'actions'; block_id?: string; elements: ButtonElement[] };
+/** A drop-down in an actions block; the click carries the chosen option's value. */
+export type SelectElement = { type: 'static_select'; action_id: string; placeholder: PlainText; options: { text: PlainText; value: string }[] };
+export type ActionsBlock = { type: 'actions'; block_id?: string; elements: (ButtonElement | SelectElement)[] };
 export type DividerBlock = { type: 'divider'; block_id?: string };
 export type Block = HeaderBlock | SectionBlock | ContextBlock | ActionsBlock | DividerBlock;
 

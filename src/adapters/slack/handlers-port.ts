@@ -16,6 +16,8 @@ export type SlackRequestContext = {
   isDirect?: boolean;
   /** The same on a Slack retry of the same request. */
   requestId?: string;
+  /** The clicker's IANA time zone (users.info), for a snooze "until tomorrow 9:00". */
+  timeZone?: string;
 };
 
 export type SlackHandlerResult =

@@ -1,7 +1,7 @@
 // Block Kit's limits (reference/chat-facts.md 1.7 and 3.1). Slack rejects a whole message that
 // breaks one (invalid_blocks, msg_too_long), so the renderers are tested against this checker and
 // the sender checks again before a call: a broken render is a bug to see in the log, not a retry.
-import type { Block, ButtonElement, HomeView, SlackMessage, TextObject } from './blocks.ts';
+import type { Block, ButtonElement, HomeView, SelectElement, SlackMessage, TextObject } from './blocks.ts';
 
 export const LIMITS = {
   blocksPerMessage: 50,
@@ -14,6 +14,10 @@ export const LIMITS = {
   contextText: 3_000,
   actionsElements: 25,
   buttonText: 75,
+  selectPlaceholder: 150,
+  selectOptions: 100,
+  optionText: 75,
+  optionValue: 150,
   buttonValue: 2_000,
   buttonUrl: 3_000,
   actionId: 255,
@@ -81,13 +85,24 @@ function checkBlocks(blocks: readonly Block[], path: string, maxBlocks: number, 
         block.elements.forEach((e, j) => {
           if (actionIds.has(e.action_id)) out.push({ path: `${at}.elements[${j}].action_id`, problem: 'duplicate action_id in block' });
           actionIds.add(e.action_id);
-          checkButton(e, `${at}.elements[${j}]`, out);
+          if (e.type === 'static_select') checkSelect(e, `${at}.elements[${j}]`, out);
+          else checkButton(e, `${at}.elements[${j}]`, out);
         });
         break;
       }
       case 'divider':
         break;
     }
+  });
+}
+
+function checkSelect(select: SelectElement, at: string, out: LimitViolation[]): void {
+  textLength(select.placeholder, 1, LIMITS.selectPlaceholder, `${at}.placeholder`, out);
+  if (!select.action_id || select.action_id.length > LIMITS.actionId) out.push({ path: `${at}.action_id`, problem: 'action_id must be 1-255 chars' });
+  if (select.options.length < 1 || select.options.length > LIMITS.selectOptions) out.push({ path: `${at}.options`, problem: 'a select needs 1-100 options' });
+  select.options.forEach((o, k) => {
+    textLength(o.text, 1, LIMITS.optionText, `${at}.options[${k}].text`, out);
+    if (o.value.length < 1 || o.value.length > LIMITS.optionValue) out.push({ path: `${at}.options[${k}].value`, problem: 'option value must be 1-150 chars' });
   });
 }
 
@@ -118,7 +133,7 @@ function blockTextLength(blocks: readonly Block[]): number {
     if (b.type === 'header') n += b.text.text.length;
     if (b.type === 'section') n += (b.text?.text.length ?? 0) + (b.fields ?? []).reduce((m, f) => m + f.text.length, 0);
     if (b.type === 'context') n += b.elements.reduce((m, e) => m + e.text.length, 0);
-    if (b.type === 'actions') n += b.elements.reduce((m, e) => m + e.text.text.length, 0);
+    if (b.type === 'actions') n += b.elements.reduce((m, e) => m + (e.type === 'static_select' ? e.placeholder.text.length + e.options.reduce((k, o) => k + o.text.text.length, 0) : e.text.text.length), 0);
   }
   return n;
 }

@@ -2,10 +2,11 @@
 // cause in plain words, fields, the steps done so far, the next step, and the three buttons. The
 // same message is edited in place as steps happen; once resolved it turns green and loses them.
 import { createHash } from 'node:crypto';
-import { ACTION_IDS, encodeButtonValue, type ButtonAction } from '../../domain/actions.ts';
+import { ACTION_IDS, SNOOZE_CHOICES, encodeButtonValue } from '../../domain/actions.ts';
+import { LIFECYCLE } from '../../domain/views/wording.ts';
 import { formatDuration } from '../../domain/duration.ts';
 import type { AlertView, StepDone } from '../../domain/views/model.ts';
-import { COLORS, TONE_EMOJI, clip, md, mention, mrkdwn, plain, slackDate, type Block, type ButtonElement, type SlackMessage } from './blocks.ts';
+import { COLORS, TONE_EMOJI, clip, md, mention, mrkdwn, plain, slackDate, type Block, type ButtonElement, type SelectElement, type SlackMessage } from './blocks.ts';
 
 const STEP_LABELS: { key: keyof AlertView['steps']; label: string }[] = [
   { key: 'disconnectedHere', label: 'Disconnected in Xero Guard' },
@@ -54,6 +55,7 @@ export function renderAlert(view: AlertView): SlackMessage {
 
   const buttons = resolved ? [] : view.buttons.map((b) => alertButton(b, view));
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `xg_actions:${iteration}`, elements: buttons });
+  blocks.push(...lifecycleBlocks(view));
   blocks.push({ type: 'context', block_id: `xg_meta:${iteration}`, elements: [mrkdwn(metaLine(view))] });
 
   const text = resolved
@@ -87,7 +89,36 @@ function metaLine(view: AlertView): string {
   return parts.join(' · ');
 }
 
-function alertButton(action: ButtonAction, view: AlertView): ButtonElement {
+/** Owner, snooze and note lines, then the "I'm on it", snooze and "What fixed it?" controls. */
+function lifecycleBlocks(view: AlertView): Block[] {
+  const iteration = createHash('sha1').update(JSON.stringify([view.owner, view.snoozed, view.note, view.lifecycleButtons, view.resolved])).digest('hex').slice(0, 10);
+  const lines: string[] = [];
+  if (view.owner) lines.push(`:raising_hand: ${LIFECYCLE.ownerLine(mention(view.owner.by), slackDate(view.owner.at))}`);
+  if (view.snoozed) lines.push(`:zzz: ${LIFECYCLE.snoozedLine(slackDate(view.snoozed.until), mention(view.snoozed.by))}`);
+  if (view.note) lines.push(`:memo: ${LIFECYCLE.noteLine(mention(view.note.by), md(view.note.text, 1_200))}`);
+  const blocks: Block[] = [];
+  if (lines.length > 0) blocks.push({ type: 'section', block_id: `xg_life:${iteration}`, text: mrkdwn(lines.join('\n')) });
+  const ids = { incidentId: view.incidentId, connectionId: view.connectionId };
+  const elements = (view.lifecycleButtons ?? []).map((button): ButtonElement | SelectElement => {
+    switch (button) {
+      case 'own':
+        return { type: 'button', action_id: ACTION_IDS.own, text: plain(view.owner ? LIFECYCLE.buttonTakeOver : LIFECYCLE.buttonOwn, 75), value: encodeButtonValue(ids) };
+      case 'snooze':
+        return {
+          type: 'static_select',
+          action_id: ACTION_IDS.snooze,
+          placeholder: plain(LIFECYCLE.buttonSnooze, 150),
+          options: SNOOZE_CHOICES.map((choice) => ({ text: plain(LIFECYCLE.snoozeChoices[choice], 75), value: encodeButtonValue({ ...ids, snooze: choice }) })),
+        };
+      case 'note':
+        return { type: 'button', action_id: ACTION_IDS.note, text: plain(LIFECYCLE.buttonNote, 75), value: encodeButtonValue(ids) };
+    }
+  });
+  if (elements.length > 0) blocks.push({ type: 'actions', block_id: `xg_life_actions:${iteration}`, elements });
+  return blocks;
+}
+
+function alertButton(action: AlertView['buttons'][number], view: AlertView): ButtonElement {
   const value = encodeButtonValue({ incidentId: view.incidentId, connectionId: view.connectionId });
   switch (action) {
     case 'disconnect':

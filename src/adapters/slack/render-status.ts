@@ -4,7 +4,8 @@
 import { formatDuration } from '../../domain/duration.ts';
 import type { ConnectionState } from '../../domain/states.ts';
 import type { StatusRow, StatusView } from '../../domain/views/model.ts';
-import { clip, md, mention, mrkdwn, plain, shortUtc, packLines, type Block, type HomeView, type SlackMessage } from './blocks.ts';
+import { LIFECYCLE } from '../../domain/views/wording.ts';
+import { clip, md, mention, mrkdwn, plain, shortUtc, slackDate, packLines, type Block, type HomeView, type SlackMessage } from './blocks.ts';
 import { LIMITS } from './limits.ts';
 
 export const STATE_ICON: Record<ConnectionState, string> = {
@@ -36,6 +37,8 @@ export function statusLine(row: StatusRow, detail: Detail = 'full'): string {
     if (row.tokenAgeMs !== undefined) parts.push(`token ${formatDuration(row.tokenAgeMs)}`);
   }
   if (row.cause && row.state !== 'connected') parts.push(`\`${row.cause}\``);
+  if (row.owner) parts.push(LIFECYCLE.statusOwner(mention(row.owner.by)));
+  if (row.snoozedUntil) parts.push(LIFECYCLE.statusSnoozed(slackDate(row.snoozedUntil)));
   return parts.join(' · ');
 }
 

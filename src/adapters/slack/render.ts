@@ -1,8 +1,9 @@
 // From a platform-neutral view (src/domain/views/model.ts) to Slack messages. The wording comes
 // with the view; this file only lays it out. Most views are one message; the status table may be
 // several pages.
+import { LIFECYCLE } from '../../domain/views/wording.ts';
 import type { ErrorsView, LinkView, NoticeView, SummaryView, TextView, View } from '../../domain/views/model.ts';
-import { COLORS, TONE_EMOJI, clip, md, mrkdwn, packLines, plain, shortUtc, slackDate, type Block, type HomeView, type SlackMessage } from './blocks.ts';
+import { COLORS, TONE_EMOJI, clip, escapeMrkdwn, md, mention, mrkdwn, packLines, plain, shortUtc, slackDate, type Block, type HomeView, type SlackMessage } from './blocks.ts';
 import { LIMITS } from './limits.ts';
 import { renderAlert } from './render-alert.ts';
 import { renderHome, renderStatusPages, STATE_ICON } from './render-status.ts';
@@ -120,6 +121,7 @@ function renderErrors(view: ErrorsView): SlackMessage {
     if (r.httpStatus !== undefined) parts.push(`HTTP ${r.httpStatus}`);
     if (r.xeroError) parts.push(md(r.xeroError, 200));
     if (r.cause) parts.push(`\`${r.cause}\``);
+    if (r.note) parts.push(`:memo: ${LIFECYCLE.noteLine(r.by ? mention(r.by) : '?', md(r.note, 600))}`);
     return parts.join(' · ');
   });
   let chars = 0;
@@ -157,6 +159,7 @@ function renderText(view: TextView): SlackMessage {
     blocks.push({ type: 'section', text: mrkdwn(chunk) });
     chars += chunk.length;
   }
+  // The fallback also reaches notifications, where Slack reads <!channel> and <@U…>: escaped too.
   const fallback = [view.title, view.text].filter(Boolean).join(': ');
-  return { text: clip(fallback || ' ', 3_000), blocks };
+  return { text: clip(escapeMrkdwn(fallback) || ' ', 3_000), blocks };
 }

@@ -10,5 +10,6 @@ export function requestKey(body: unknown): string | undefined {
     return `action:${b.user?.id}:${a.action_id}:${a.action_ts}:${b.container?.message_ts ?? ''}`;
   }
   if (typeof b.command === 'string' && typeof b.trigger_id === 'string') return `command:${b.trigger_id}`;
+  if (b.type === 'view_submission' && typeof b.view?.id === 'string') return `view:${b.user?.id}:${b.view.id}:${b.view.hash ?? ''}`;
   return undefined;
 }

@@ -2,8 +2,11 @@
 // acknowledged first (Slack drops answers slower than 3 s); the handler runs after the ack, and
 // its private answer goes back through response_url. Alerts themselves are edited by the outbox.
 import type { Logger } from 'pino';
-import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand } from '@slack/bolt';
-import { ACTION_IDS, buttonActionOf } from '../../domain/actions.ts';
+import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
+import { ACTION_IDS, NOTE_MAX_CHARS, buttonActionOf, parseButtonValue } from '../../domain/actions.ts';
+import { LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
+import { NOTE_BLOCK_ID, NOTE_CALLBACK_ID, NOTE_INPUT_ID, noteModal, readNoteContext } from './note-modal.ts';
+import type { SlackPeople } from './people.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
 import { SLASH_COMMAND } from './app-facts.ts';
@@ -25,6 +28,8 @@ export type RouteDeps = {
   track<T>(work: Promise<T>): Promise<T>;
   /** Bounds the work running after acks (src/adapters/http/after-ack.ts). */
   afterAck: AfterAck;
+  /** Time zones (users.info) and modals (views.open); without it snoozes read UTC and notes cannot be written. */
+  people?: SlackPeople;
   /** Counts a request by kind (command, click, event) and outcome. */
   count?(kind: string, outcome: string): void;
 };
@@ -62,10 +67,11 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     );
   });
 
-  app.action<BlockAction<SlackButtonAction>>({ type: 'block_actions', action_id: BUTTON_IDS }, async ({ ack, body, action }) => {
+  app.action<BlockAction<SlackButtonAction | StaticSelectAction>>({ type: 'block_actions', action_id: BUTTON_IDS }, async ({ ack, body, action }) => {
     await ack();
     const button = buttonActionOf(action.action_id);
     if (!button) return;
+    const value = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name || body.user.username ? { name: body.user.name ?? body.user.username } : {}) };
     const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
     const context: SlackRequestContext = {
@@ -76,10 +82,41 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       isDirect: channelId?.startsWith('D') ?? false,
       requestId: `${body.user.id}:${action.action_ts}`,
     };
+    if (button === 'note') {
+      // The modal must open within 3 s of the click (the trigger_id expires): at once, nothing else first.
+      const ids = parseButtonValue(value);
+      if (ids.ok && deps.people) await deps.track(deps.people.openModal(body.trigger_id, noteModal({ ...ids.value, ...(channelId ? { channelId } : {}) })));
+      deps.count?.('click', ids.ok ? 'note_modal' : 'bad_request');
+      return;
+    }
+    await deps.track(
+      deps.afterAck(async () => {
+        // "Until tomorrow 9:00" is the clicker's morning: Slack knows their time zone.
+        const timeZone = button === 'snooze' ? await deps.people?.timeZoneOf(actor.userId) : undefined;
+        const result = await run(log, deps, () => deps.handlers.clickButton(actor, button, value, { ...context, ...(timeZone ? { timeZone } : {}) }), { kind: 'click', action: button, userId: actor.userId });
+        await answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! });
+      }),
+    );
+  });
+
+  // "What fixed it?" submitted: an empty or too long note is refused inside the modal; a good one
+  // closes it, and the handler's answer reaches the person privately in the alert's channel.
+  app.view<ViewSubmitAction>(NOTE_CALLBACK_ID, async ({ ack, body, view }) => {
+    const note = view.state.values[NOTE_BLOCK_ID]?.[NOTE_INPUT_ID]?.value?.trim() ?? '';
+    if (note.length === 0 || note.length > NOTE_MAX_CHARS) {
+      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK_ID]: note.length === 0 ? LIFECYCLE_ANSWERS.noteEmpty : LIFECYCLE_ANSWERS.noteTooLong(NOTE_MAX_CHARS) } });
+      return;
+    }
+    await ack();
+    const context = readNoteContext(view.private_metadata);
+    if (!context) return;
+    const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
+    const requestId = `${body.user.id}:${view.id}`;
+    const where: SlackRequestContext = { platform: 'slack', ...(context.channelId ? { channelId: context.channelId } : {}), requestId };
     await deps.track(
       deps.afterAck(() =>
-        run(log, deps, () => deps.handlers.clickButton(actor, button, action.value, context), { kind: 'click', action: button, userId: actor.userId }).then((result) =>
-          answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
+        run(log, deps, () => deps.handlers.clickButton(actor, 'note', { incidentId: context.incidentId, connectionId: context.connectionId, note }, where), { kind: 'click', action: 'note', userId: actor.userId }).then((result) =>
+          answerPrivately(deps, log, replyOf(result), { ...(context.channelId ? { channelId: context.channelId } : {}), userId: actor.userId, requestId }),
         ),
       ),
     );

@@ -14,6 +14,7 @@ import { createHomeTabs } from './home.ts';
 import { shapeGuard } from './shape-guard.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
+import { createSlackPeople } from './people.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
 import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
 import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
@@ -143,7 +144,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     // Bolt's conversation store keeps per-conversation state we never read; it costs ~6% of an ack.
     convoStore: false,
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, people: createSlackPeople(client, logger), afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
   const socket: SocketConnection | undefined = socketReceiver
     ? createSocketConnection({

@@ -14,6 +14,8 @@ export type TeamsCommandContext = {
   serviceUrl?: string;
   isDirect?: boolean;
   requestId?: string;
+  /** The sender's IANA time zone, as the Teams client reports it. */
+  timeZone?: string;
 };
 
 /**
@@ -56,6 +58,7 @@ export function commandContextOf(activity: Partial<Activity>): TeamsCommandConte
   const conversationId = activity.conversation?.id ? baseConversationId(activity.conversation.id) : undefined;
   const channelName = channelData.channel?.name ?? activity.conversation?.name ?? (channelData.team?.name ? `${channelData.team.name} (General)` : undefined);
   const tenantId = tenantOf(activity);
+  const timeZone = timeZoneOf(activity);
   return {
     platform: 'teams',
     ...(conversationId ? { channelId: conversationId } : {}),
@@ -65,7 +68,15 @@ export function commandContextOf(activity: Partial<Activity>): TeamsCommandConte
     ...(activity.serviceUrl ? { serviceUrl: activity.serviceUrl } : {}),
     isDirect: isPersonal(activity),
     ...(activity.id ? { requestId: activity.id } : {}),
+    ...(timeZone ? { timeZone } : {}),
   };
+}
+
+/** Teams sends the client's zone as `localTimezone`, and in a clientInfo entity (`timezone`). */
+export function timeZoneOf(activity: Partial<Activity>): string | undefined {
+  if (typeof activity.localTimezone === 'string' && activity.localTimezone) return activity.localTimezone;
+  const info = (activity.entities ?? []).find((e) => e.type === 'clientInfo') as { timezone?: unknown } | undefined;
+  return typeof info?.timezone === 'string' && info.timezone ? info.timezone : undefined;
 }
 
 /** Did this conversationUpdate add the bot itself (an install), rather than a person? */

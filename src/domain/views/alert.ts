@@ -41,6 +41,7 @@ export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts
     steps,
     buttons: resolved ? [] : buttonsOf(cause, steps),
   };
+  addLifecycle(view, incident, Boolean(resolved));
   if (connection.lastGoodCheckAt) view.lastGoodCheck = connection.lastGoodCheckAt.toISOString();
   if (incident.xeroError) view.xeroError = incident.xeroError;
   if (incident.httpStatus !== null) view.httpStatus = incident.httpStatus;
@@ -77,3 +78,18 @@ function buttonsOf(cause: Cause, steps: AlertView['steps']): AlertView['buttons'
   if (!steps.confirmedInXero) buttons.push('confirmXero');
   return buttons;
 }
+
+/** Owner, snooze and note: lines of their own and buttons after the repair buttons. */
+function addLifecycle(view: AlertView, incident: IncidentFacts, resolved: boolean): void {
+  const owner = step(incident.ownedAt ?? null, incident.ownedBy ?? null);
+  if (owner) view.owner = owner;
+  if (!resolved && incident.snoozedUntil) {
+    view.snoozed = { until: incident.snoozedUntil.toISOString(), by: decodePerson(incident.snoozedBy ?? null) ?? UNKNOWN };
+  }
+  if (incident.resolutionNote && incident.resolutionNoteAt) {
+    view.note = { text: incident.resolutionNote, by: decodePerson(incident.resolutionNoteBy ?? null) ?? UNKNOWN, at: incident.resolutionNoteAt.toISOString() };
+  }
+  view.lifecycleButtons = resolved ? (view.note ? [] : ['note']) : ['own', 'snooze'];
+}
+
+const UNKNOWN = { platform: 'slack', userId: 'unknown', name: 'someone' } as const;

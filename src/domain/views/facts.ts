@@ -36,6 +36,13 @@ export type IncidentFacts = {
   reconnectedAt: Date | null;
   reconnectedBy: string | null;
   resolvedAt: Date | null;
+  ownedBy?: string | null;
+  ownedAt?: Date | null;
+  snoozedUntil?: Date | null;
+  snoozedBy?: string | null;
+  resolutionNote?: string | null;
+  resolutionNoteBy?: string | null;
+  resolutionNoteAt?: Date | null;
 };
 
 export function connectorOf(connection: Pick<ConnectionFacts, 'connectedByPlatform' | 'connectedByUserId' | 'connectedByName'>): Person {

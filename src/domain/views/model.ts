@@ -39,6 +39,14 @@ export const alertViewSchema = z.object({
   resolved: z.object({ at: iso, recoveredAfterMs: z.number(), by: personSchema.optional() }).optional(),
   /** Buttons still worth showing, in order. Empty once resolved. */
   buttons: z.array(z.enum(['disconnect', 'reconnect', 'confirmXero'])),
+  /** Who said "I'm on it", and since when. */
+  owner: stepSchema.optional(),
+  /** Reminders wait until `until`; set only while the snooze lasts. */
+  snoozed: z.object({ until: iso, by: personSchema }).optional(),
+  /** "What fixed it?", once someone wrote it. */
+  note: z.object({ text: z.string(), by: personSchema, at: iso }).optional(),
+  /** Ownership, snooze and note buttons, laid out after the repair buttons. */
+  lifecycleButtons: z.array(z.enum(['own', 'snooze', 'note'])).optional(),
 });
 export type AlertView = z.infer<typeof alertViewSchema>;
 
@@ -75,6 +83,10 @@ export const statusRowSchema = z.object({
   connectedBy: personSchema,
   tokenAgeMs: z.number().optional(),
   cause: z.enum(CAUSES).optional(),
+  /** The open incident's owner ("I'm on it") and since when. */
+  owner: stepSchema.optional(),
+  /** The open incident's reminders wait until then. */
+  snoozedUntil: iso.optional(),
 });
 export type StatusRow = z.infer<typeof statusRowSchema>;
 
@@ -101,6 +113,9 @@ export const errorsViewSchema = z.object({
       httpStatus: z.number().optional(),
       xeroError: z.string().optional(),
       cause: z.enum(CAUSES).optional(),
+      /** A resolution note ("What fixed it?") and who wrote it, listed among the errors it answers. */
+      note: z.string().optional(),
+      by: personSchema.optional(),
     }),
   ),
 });

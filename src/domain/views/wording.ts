@@ -4,6 +4,7 @@ import type { Cause } from '../causes.ts';
 import type { ConnectionState } from '../states.ts';
 import { formatDuration } from '../duration.ts';
 import type { Person } from './model.ts';
+import type { SnoozeChoice } from '../actions.ts';
 
 export const CAUSE_WORDING: Record<Cause, { headline: string; explanation: string }> = {
   token_revoked: {
@@ -229,4 +230,53 @@ export const HELP = {
     '/xero help: this list',
     WHO_MAY_ACT,
   ],
+};
+
+/**
+ * Ownership, snooze and resolution notes. Lines shown on the alert take the person and the time
+ * already formatted by the renderer (a mention, a time in the reader's own zone).
+ */
+export const LIFECYCLE = {
+  buttonOwn: "I'm on it",
+  buttonTakeOver: 'Take over',
+  buttonSnooze: 'Snooze reminders',
+  buttonNote: 'What fixed it?',
+  snoozeChoices: { '1h': '1 hour', '4h': '4 hours', tomorrow: 'Until tomorrow 9:00', '1d': '1 day' } as Record<SnoozeChoice, string>,
+  ownerLine: (person: string, since: string) => `${person} is on it (since ${since}).`,
+  snoozedLine: (until: string, by: string) => `Reminders snoozed until ${until} by ${by}.`,
+  noteLine: (by: string, text: string) => `What fixed it, by ${by}: ${text}`,
+  noteTitle: 'What fixed it?',
+  noteLabel: 'A short note for the team and the connection log',
+  notePlaceholder: 'For example: Ada reconnected as the Adviser user after her role changed.',
+  noteSubmit: 'Save note',
+  noteCancel: 'Cancel',
+  statusOwner: (person: string) => `on it: ${person}`,
+  statusSnoozed: (until: string) => `snoozed until ${until}`,
+  errorsNoteOperation: 'resolution note',
+};
+
+export const LIFECYCLE_THREAD = {
+  owned: (by: Person) => `${who(by)} is on it.`,
+  tookOver: (by: Person, from: Person) => `${who(by)} took this over from ${who(from)}.`,
+  snoozed: (by: Person, choice: SnoozeChoice) =>
+    `${who(by)} snoozed the reminders ${choice === 'tomorrow' ? 'until 9:00 tomorrow, their time' : `for ${LIFECYCLE.snoozeChoices[choice]}`}.`,
+  snoozeEnded: (tenantName: string, cause: Cause) =>
+    `The snooze ended early: ${tenantName} now fails for another reason. ${CAUSE_WORDING[cause].explanation}`,
+  causeChanged: (tenantName: string, cause: Cause) => `${tenantName} now fails for another reason. ${CAUSE_WORDING[cause].explanation}`,
+  note: (by: Person, text: string) => `What fixed it, by ${who(by)}: ${text}`,
+  ownerReminder: (tenantName: string, since: string) =>
+    `Reminder: ${tenantName} is still broken since ${when(since)}, and you said you are on it. Use this new single-use link to reconnect (expires in 30 minutes).`,
+};
+
+export const LIFECYCLE_ANSWERS = {
+  owned: (tenantName: string) => `You are on it: reminders about ${tenantName} now come to you as well.`,
+  tookOver: (tenantName: string, from: Person) => `You took ${tenantName} over from ${who(from)}; reminders now come to you as well.`,
+  alreadyOwner: (tenantName: string) => `You are already on ${tenantName}.`,
+  snoozed: (tenantName: string, choice: SnoozeChoice, until: Date) =>
+    `Reminders about ${tenantName} are snoozed ${choice === 'tomorrow' ? 'until 9:00 tomorrow, your time' : `for ${LIFECYCLE.snoozeChoices[choice]}`} (until ${when(until)}). A new cause ends the snooze at once.`,
+  snoozeWhich: 'Pick how long to snooze: 1 hour, 4 hours, until tomorrow 9:00 or 1 day.',
+  noteSaved: (tenantName: string) => `Saved your note on what fixed ${tenantName}. It is in the thread and in /xero errors.`,
+  noteEmpty: 'Write a few words about what fixed it, then save.',
+  noteTooLong: (max: number) => `That note is too long: keep it under ${max} characters.`,
+  noteNotResolved: 'A note on what fixed it can be added once the problem is resolved.',
 };

@@ -9,11 +9,19 @@ import { endpointNotes } from '../../domain/views/event-endpoints.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, findOrganisation } from '../common.ts';
+import { NOTE_OPERATION } from '../lifecycle/note.ts';
+import type { Person } from '../../domain/views/model.ts';
+import { PLATFORMS, type Platform } from '../../domain/permissions.ts';
+
+function actorOf(row: { actorPlatform: string | null; actorId: string | null; actorName: string | null }): Person | undefined {
+  if (!row.actorId || !(PLATFORMS as readonly string[]).includes(row.actorPlatform ?? '')) return undefined;
+  return { platform: row.actorPlatform as Platform, userId: row.actorId, ...(row.actorName ? { name: row.actorName } : {}) };
+}
 
 export async function statusView(deps: HandlerDeps): Promise<StatusView> {
   const rows = await deps.store.connections.listWithGrant();
   return toStatusView(
-    rows.map((r) => ({ ...r, tokenRefreshedAt: r.grant ? (r.grant.refreshedAt ?? r.grant.createdAt) : null })),
+    rows.map((r) => ({ ...r, tokenRefreshedAt: r.grant ? (r.grant.refreshedAt ?? r.grant.createdAt) : null, openIncident: r.incidents[0] ?? null })),
     deps.clock.now(),
   );
 }
@@ -39,7 +47,15 @@ export async function errors(deps: HandlerDeps, org: string | undefined, limit: 
   if (rows.length === 0) return answer(textView(ANSWERS.noErrors(name)));
   return answer(
     toErrorsView(
-      rows.map((r) => ({ at: r.at, tenantName: r.connection?.tenantName ?? '(all)', operation: r.operation, httpStatus: r.httpStatus, xeroError: r.xeroError, cause: r.cause })),
+      rows.map((r) => ({
+        at: r.at,
+        tenantName: r.connection?.tenantName ?? '(all)',
+        operation: r.operation,
+        httpStatus: r.httpStatus,
+        xeroError: r.xeroError,
+        cause: r.cause,
+        ...(r.operation === NOTE_OPERATION && r.detail ? { note: { text: r.detail, by: actorOf(r) } } : {}),
+      })),
       name,
     ),
   );

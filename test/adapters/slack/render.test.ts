@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_IDS, parseButtonValue } from '../../../src/domain/actions.ts';
 import { STATES, type ConnectionState } from '../../../src/domain/states.ts';
 import type { AlertView, StatusRow, StatusView, SummaryView, View } from '../../../src/domain/views/model.ts';
-import type { Block, SlackMessage } from '../../../src/adapters/slack/blocks.ts';
+import type { Block, ButtonElement, SlackMessage } from '../../../src/adapters/slack/blocks.ts';
 import { checkHome, checkMessage, LIMITS } from '../../../src/adapters/slack/limits.ts';
 import { renderHomeView, renderView } from '../../../src/adapters/slack/render.ts';
 
@@ -63,7 +63,9 @@ function expectWithinLimits(messages: SlackMessage[]): void {
   for (const m of messages) expect(checkMessage(m)).toEqual([]);
 }
 
-const actionsOf = (m: SlackMessage) => m.blocks.filter((b): b is Extract<Block, { type: 'actions' }> => b.type === 'actions');
+/** Action blocks of buttons (the alert's snooze drop-down sits in a block of its own). */
+const actionsOf = (m: SlackMessage) =>
+  m.blocks.filter((b): b is Extract<Block, { type: 'actions' }> & { elements: ButtonElement[] } => b.type === 'actions' && b.elements.every((e) => e.type === 'button'));
 
 describe('Slack alert rendering', () => {
   it('shows the organisation and what happened, the cause, the facts and three buttons', () => {

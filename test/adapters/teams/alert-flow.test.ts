@@ -104,7 +104,7 @@ describe('Teams alert lifecycle with the real handlers', () => {
     const card = cardOf(post.body);
     expect(checkCard(card)).toEqual([]);
     expect(texts(card)).toContain('Demo Company (NZ)');
-    expect(card.actions.map((a: any) => a.title)).toEqual(['Disconnect', 'Reconnect', 'I disconnected in Xero too']);
+    expect(card.actions.map((a: any) => a.title)).toEqual(['Disconnect', 'Reconnect', 'I disconnected in Xero too', "I'm on it", 'Snooze reminders']);
     const [created] = connector.callsOf('createConversation');
     expect(created!.body.members).toEqual([{ id: '29:bob', name: '' }]);
     const dm = connector.callsOf('sendToConversation').find((c) => c.conversationId === connector.personalConversationId('29:bob'))!;
@@ -174,7 +174,8 @@ describe('Teams alert lifecycle with the real handlers', () => {
     const card = cardOf(last.body);
     expect(checkCard(card)).toEqual([]);
     expect(card.body[0].style).toBe('good');
-    expect(card.actions).toBeUndefined();
+    // Only "What fixed it?" is left on a resolved card.
+    expect(card.actions.map((a: any) => a.title)).toEqual(['What fixed it?']);
     expect(texts(card)).toContain('connection restored');
   });
 

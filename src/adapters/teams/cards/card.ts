@@ -31,7 +31,10 @@ export type Container = {
   spacing?: TextBlock['spacing'];
 };
 export type ActionSet = { type: 'ActionSet'; actions: Action[] };
-export type Element = TextBlock | FactSet | Container | ActionSet;
+/** Inputs: their values ride along in the Action.Execute data, keyed by `id`. */
+export type InputText = { type: 'Input.Text'; id: string; label?: string; placeholder?: string; isMultiline?: boolean; maxLength?: number; isRequired?: boolean; errorMessage?: string };
+export type InputChoiceSet = { type: 'Input.ChoiceSet'; id: string; label?: string; style?: 'compact' | 'expanded'; value?: string; choices: { title: string; value: string }[]; isRequired?: boolean };
+export type Element = TextBlock | FactSet | Container | ActionSet | InputText | InputChoiceSet;
 
 export type ExecuteAction = {
   type: 'Action.Execute';
@@ -111,6 +114,14 @@ export function formatTime(iso: string | undefined): string | undefined {
   if (Number.isNaN(date.getTime())) return iso;
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}, ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+}
+
+/** A time each reader sees in their own zone: Teams fills in the DATE and TIME functions on the device. */
+export function localTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const stamp = date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return `{{DATE(${stamp}, SHORT)}} {{TIME(${stamp})}}`;
 }
 
 export function personName(person: Person | undefined): string | undefined {

@@ -3,7 +3,8 @@
 import { formatDuration } from '../../../domain/duration.ts';
 import type { ConnectionState } from '../../../domain/states.ts';
 import type { ErrorsView, StatusRow, StatusView, SummaryView } from '../../../domain/views/model.ts';
-import { ROWS_BUDGET_BYTES, card, escapeMarkdown, fitRows, formatTime, header, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
+import { ROWS_BUDGET_BYTES, card, escapeMarkdown, fitRows, formatTime, header, localTime, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
+import { LIFECYCLE } from '../../../domain/views/wording.ts';
 
 /**
  * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named: one short
@@ -62,6 +63,8 @@ function statusRow(row: StatusRow): Container {
     row.lastGoodCheck ? `last good check ${formatTime(row.lastGoodCheck)}` : 'no good check yet',
     `connected by ${escapeMarkdown(personName(row.connectedBy) ?? 'unknown')}`,
     row.tokenAgeMs !== undefined ? `token ${formatDuration(row.tokenAgeMs)} old` : undefined,
+    row.owner ? LIFECYCLE.statusOwner(escapeMarkdown(personName(row.owner.by) ?? 'someone')) : undefined,
+    row.snoozedUntil ? LIFECYCLE.statusSnoozed(localTime(row.snoozedUntil)) : undefined,
   ].filter(Boolean);
   return {
     type: 'Container',
@@ -82,7 +85,14 @@ export function errorsCard(view: ErrorsView, budgetBytes = ROWS_BUDGET_BYTES): A
       items: [
         text(`**${escapeMarkdown(row.tenantName)}** · ${escapeMarkdown(row.operation)}${row.httpStatus !== undefined ? ` · HTTP ${row.httpStatus}` : ''}`),
         text(
-          [formatTime(row.at), row.xeroError ? escapeMarkdown(row.xeroError) : undefined, row.cause ? `cause: ${row.cause}` : undefined].filter(Boolean).join(' · '),
+          [
+            formatTime(row.at),
+            row.xeroError ? escapeMarkdown(row.xeroError) : undefined,
+            row.cause ? `cause: ${row.cause}` : undefined,
+            row.note ? `📝 ${LIFECYCLE.noteLine(escapeMarkdown(personName(row.by) ?? 'someone'), escapeMarkdown(row.note))}` : undefined,
+          ]
+            .filter(Boolean)
+            .join(' · '),
           { isSubtle: true, spacing: 'None', size: 'Small' },
         ),
       ],
