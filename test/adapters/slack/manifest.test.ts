@@ -29,11 +29,11 @@ describe('Slack app manifest', () => {
 
   it('rejects scopes or events the code does not use, and split request URLs', () => {
     const m = manifest();
-    m.oauth_config.scopes.bot.push('users:read');
+    m.oauth_config.scopes.bot.push('users:read.email');
     m.settings.event_subscriptions.bot_events.push('message.channels');
     m.settings.interactivity.request_url = 'https://elsewhere.example.com/interactive';
     const problems = checkSlackManifest(m);
-    expect(problems).toContain('oauth_config.scopes.bot asks for users:read, which the code never uses');
+    expect(problems).toContain('oauth_config.scopes.bot asks for users:read.email, which the code never uses');
     expect(problems.some((p) => p.includes('bot_events must be exactly'))).toBe(true);
     expect(problems.some((p) => p.includes('share one request URL'))).toBe(true);
   });
@@ -45,7 +45,7 @@ describe('Slack app manifest', () => {
     m.oauth_config.scopes.bot.push('im:history');
     expect(checkSlackManifest(m).join('\n')).toMatch(/history scopes go together/);
     m.oauth_config.scopes.bot = ['commands', 'chat:write'];
-    expect(checkSlackManifest(m)).toContain('oauth_config.scopes.bot lacks chat:write.public, im:write');
+    expect(checkSlackManifest(m)).toContain('oauth_config.scopes.bot lacks chat:write.public, im:write, users:read');
   });
 });
 
@@ -63,7 +63,7 @@ describe('npm run slack:manifest', () => {
     const m = fillSlackManifest(readSlackTemplate(), { socketMode: true, history: false });
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(JSON.stringify(m)).not.toMatch(/request_url|"url"/);
-    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write']);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read']);
     expect(checkSlackManifest(m)).toEqual([]);
   });
 });
