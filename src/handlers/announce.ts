@@ -77,7 +77,14 @@ async function announceSingle(deps: HandlerDeps, incident: IncidentWithConnectio
  */
 async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents: IncidentWithConnection[], existing: boolean): Promise<boolean> {
   const now = deps.clock.now();
-  const links = await summaryLinks(deps, existing ? [...(await deps.store.incidents.byAlertKey(alertKey)), ...incidents] : incidents);
+  // The alert that opened this window (its own message, its own DM) belongs in the same repair:
+  // the summary's link covers it too, so one consent fixes every organisation of the person.
+  const opener: IncidentWithConnection[] = [];
+  for (const group of await deps.store.incidents.recentGroups('alert:', new Date(now.getTime() - deps.settings.groupWindowMs))) {
+    opener.push(...(await deps.store.incidents.byAlertKey(group.alertKey)).filter((i) => i.status === 'open'));
+  }
+  const members = existing ? await deps.store.incidents.byAlertKey(alertKey) : [];
+  const links = await summaryLinks(deps, [...opener, ...members, ...incidents]);
   return deps.store.transaction(async (tx) => {
     const claimed: IncidentWithConnection[] = [];
     for (const incident of incidents) {
@@ -90,7 +97,7 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
     const rows: OutboxInput[] = existing
       ? onEveryCopy(await tx.outbox.postedCopies(`${alertKey}@`), event, { view }, { purpose: 'alert' })
       : postsTo(await alertTargets(tx, claimed[0]!.connection), alertKey, view, { purpose: 'alert' });
-    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed, event, links)));
+    rows.push(...(await summaryDirectMessages(tx, alertKey, claimed, event, links, opener)));
     await tx.outbox.enqueue(rows, now);
     const detail = existing ? `added to a summary (${claimed.length} this time)` : `in a new summary of ${claimed.length}`;
     for (const incident of claimed) await logAnnounced(tx, incident, 'alert', detail, now);
@@ -103,8 +110,21 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
  * a mass revocation must not become a thousand DMs either. When the summary grows, a person who
  * already has its DM gets that DM edited to the longer list; a person new to it gets one.
  */
-async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed: IncidentWithConnection[], event: string, links: Map<string, SummaryLink>): Promise<OutboxInput[]> {
+async function summaryDirectMessages(
+  tx: MonitorRepos,
+  alertKey: string,
+  claimed: IncidentWithConnection[],
+  event: string,
+  links: Map<string, SummaryLink>,
+  opener: IncidentWithConnection[],
+): Promise<OutboxInput[]> {
   const members = await tx.incidents.byAlertKey(alertKey);
+  const alsoOpen = new Map<string, string[]>();
+  for (const incident of opener) {
+    const person = connectorOf(incident.connection);
+    const key = `${person.platform}:${person.userId}`;
+    alsoOpen.set(key, [...(alsoOpen.get(key) ?? []), incident.connection.tenantName]);
+  }
   const added = new Set(claimed.map((i) => i.id));
   const byConnector = new Map<string, { person: Person; names: string[]; earlier: boolean; touched: boolean }>();
   for (const incident of members) {
@@ -122,7 +142,8 @@ async function summaryDirectMessages(tx: MonitorRepos, alertKey: string, claimed
     const dmKey = `dm:${alertKey}:${key}`;
     const link = links.get(key);
     names.sort();
-    const dm: View = link ? linkView('reconnect', DM.summaryWithLink(names), link.url, link.expiresAt) : textView(DM.summary(names.length), 'danger', names.slice(0, MAX_SUMMARY_ROWS));
+    const all = [...new Set([...(alsoOpen.get(key) ?? []), ...names])];
+    const dm: View = link ? linkView('reconnect', DM.summaryWithLink(all), link.url, link.expiresAt) : textView(DM.summary(names.length), 'danger', names.slice(0, MAX_SUMMARY_ROWS));
     const meta = { recipient: 'connector' as const, purpose: 'alert' as const };
     if (!earlier) {
       rows.push({ ...(await directMessage(tx, person, dmKey, dm, meta)), messageKey: dmKey });

@@ -59,14 +59,14 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
     ]);
     expect(summary.more).toBe(0);
     // One DM for the person who connected all three, edited as the list grows, not three, with
-    // one link that repairs all three; no link in the channel.
+    // one link that repairs them and Alpha, whose alert opened the window; no link in the channel.
     const dms = h.slack.dms(CONNECTOR.userId);
     expect(dms.map((d) => d.view.type)).toEqual(['link', 'link']);
     const dm = h.slack.current(dms[1]!) as { text: string; url: string };
-    expect(dm.text).toContain('3 organisations you connected need reconnecting: Bravo, Charlie, Delta.');
+    expect(dm.text).toContain('4 organisations you connected need reconnecting: Alpha, Bravo, Charlie, Delta.');
     const link = h.links.issued.find((l) => l.url === dm.url)!;
     expect(link).toMatchObject({ purpose: 'reconnect', actor: expect.objectContaining({ userId: CONNECTOR.userId }) });
-    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(3);
+    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(4);
     expect(JSON.stringify(h.slack.messages.filter((m) => m.kind !== 'dm'))).not.toContain('http');
 
     // The window closes 30 s after the last announcement: the next break is alone again.
@@ -123,10 +123,10 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
     // The connector's DM for the summary is edited once as well, to the whole list.
     // It holds one link that repairs them all (one consent for the six).
     const dmEdits = calls.filter((c) => c.kind === 'update' && c.view.type === 'link');
-    expect(dmEdits.map((c) => (c.view as { text: string }).text)).toEqual([expect.stringContaining('6 organisations you connected need reconnecting: Bravo, Charlie, Delta, Echo, Foxtrot, Golf.')]);
+    expect(dmEdits.map((c) => (c.view as { text: string }).text)).toEqual([expect.stringContaining('7 organisations you connected need reconnecting: Alpha, Bravo, Charlie, Delta, Echo, Foxtrot, Golf.')]);
     const url = (dmEdits[0]!.view as { url: string }).url;
     const link = h.links.issued.find((l) => l.url === url)!;
-    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(6);
+    expect([link.connectionId, ...(link.connectionIds ?? [])]).toHaveLength(7);
     expect(report.superseded).toBe(8);
     expect(calls.filter((c) => c.kind === 'post')).toHaveLength(0);
   });
