@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { EVENT_TYPES } from './domain/events.ts';
+import { scopeProblems } from './domain/xero-scopes.ts';
 
 const duration = (fallback: string) =>
   z
@@ -134,7 +135,11 @@ export const settingsSchema = z.object({
   XERO_SCOPES: z
     .string()
     .default('openid profile email offline_access accounting.settings.read')
-    .transform((text) => text.split(/\s+/).filter(Boolean)),
+    .transform((text, ctx) => {
+      const scopes = text.split(/\s+/).filter(Boolean);
+      for (const problem of scopeProblems(scopes)) ctx.addIssue({ code: 'custom', message: problem });
+      return scopes;
+    }),
   XERO_IDENTITY_URL: url.default('https://identity.xero.com'),
   XERO_API_URL: url.default('https://api.xero.com'),
   XERO_TIMEOUT: duration('10s'),

@@ -64,10 +64,18 @@ describe('settings', () => {
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL /],
     ['SLACK_API_URL', 'ftp://slack', /^SLACK_API_URL /],
     ['METRICS_TOKEN', 'short', /^METRICS_TOKEN must be at least 16 characters/],
+    ['XERO_SCOPES', 'openid offline_access accounting.settings.read accounting.invoice.read', /^XERO_SCOPES names "accounting.invoice.read", which is not a Xero scope/],
+    ['XERO_SCOPES', 'openid profile email accounting.settings.read', /^XERO_SCOPES lacks offline_access/],
   ])('refuses a bad %s and names it', (name, value, message) => {
     const problems = problemsOf({ ...base, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(message);
+  });
+
+  it('accepts granular 2026 scopes beside the ones Xero Guard needs', () => {
+    const loaded = loadConfig({ ...base, XERO_SCOPES: 'openid profile email offline_access accounting.settings.read accounting.invoices.read accounting.reports.profitandloss.read' });
+    expect(loaded.ok && loaded.config.XERO_SCOPES).toContain('accounting.invoices.read');
+    expect(problemsOf({ ...base, XERO_SCOPES: 'offline_access accounting.settings' })).toEqual([]);
   });
 
   it('accepts several encryption keys for rotation, labelled or bare, the first one encrypting', () => {
