@@ -1,5 +1,6 @@
 // Every setting of the service, parsed once from the environment (and .env) with zod.
 // Nothing else reads process.env: main.ts passes the parsed Config down.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { EVENT_TYPES } from './domain/events.ts';
@@ -112,6 +113,31 @@ const webhookEndpoints = z
     return parsed.data;
   });
 
+/** Bearer keys of the read API: `name:key` (32+ characters) or `name:sha256:<hex of the key's SHA-256>`, comma-separated. */
+const apiKeys = z
+  .string()
+  .default('')
+  .transform((text, ctx) => {
+    const keys: { name: string; sha256: Buffer }[] = [];
+    for (const entry of text.split(/[\s,]+/).filter(Boolean)) {
+      const colon = entry.indexOf(':');
+      const name = colon > 0 ? entry.slice(0, colon) : '';
+      const secret = colon > 0 ? entry.slice(colon + 1) : entry;
+      if (!/^[A-Za-z0-9_.-]{1,40}$/.test(name)) {
+        ctx.addIssue({ code: 'custom', message: 'entries must be name:key (name: 1-40 letters, digits, _ . or -)' });
+        return z.NEVER;
+      }
+      const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
+      if (hashed) keys.push({ name, sha256: Buffer.from(hashed[1]!, 'hex') });
+      else if (secret.length >= 32) keys.push({ name, sha256: createHash('sha256').update(secret).digest() });
+      else {
+        ctx.addIssue({ code: 'custom', message: `key "${name}" must be at least 32 characters (openssl rand -hex 32) or sha256:<64 hex>` });
+        return z.NEVER;
+      }
+    }
+    return keys;
+  });
+
 export const settingsSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_URL: url,
@@ -168,6 +194,8 @@ export const settingsSchema = z.object({
   WEBHOOK_ENDPOINTS: webhookEndpoints,
   WEBHOOK_RETRY_FOR: duration('3d').refine((ms) => ms >= 86_400_000, 'must be at least 1d (events are retried for at least a day)'),
   WEBHOOK_TIMEOUT: duration('10s'),
+  API_KEYS: apiKeys,
+  API_KEYS_REVOKED: idList,
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -18,6 +18,8 @@ import type { ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler } fro
 import type { SlackSurface } from './adapters/slack/index.ts';
 import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
 import { routingOf } from './adapters/events/worker.ts';
+import { createApiRouter } from './adapters/http/api.ts';
+import { getConnection, listConnections } from './handlers/read-api.ts';
 
 export type RunningService = {
   config: Config;
@@ -92,6 +94,15 @@ export async function startService(config: Config, options: ServiceOptions = {})
     webhooks: { endpoints: config.WEBHOOK_ENDPOINTS, retryForMs: config.WEBHOOK_RETRY_FOR, timeoutMs: config.WEBHOOK_TIMEOUT },
   });
   xeroConsentBound.handler = monitor.handlers.onConsentBound;
+  // The read API for the host app (bearer keys from API_KEYS).
+  app.use(
+    createApiRouter({
+      keys: config.API_KEYS,
+      revoked: config.API_KEYS_REVOKED,
+      listConnections: () => listConnections(monitor),
+      getConnection: (tenantId) => getConnection(monitor, tenantId),
+    }),
+  );
   xeroConsentBound.fresh = monitor.handlers.sendFreshLink;
   xeroConsentBound.refused = monitor.handlers.onConsentRefused;
   // One bound per process on the work that follows an ack, shared by both platforms.

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, loadKeySettings, settingsSchema } from '../src/config.ts';
@@ -150,6 +151,25 @@ describe('settings', () => {
 
     it('retries for at least a day', () => {
       expect(problemsOf({ ...base, WEBHOOK_RETRY_FOR: '12h' })).toEqual(['WEBHOOK_RETRY_FOR must be at least 1d (events are retried for at least a day)']);
+    });
+  });
+
+  describe('read API keys', () => {
+    it('takes name:key and name:sha256:<hex>, and revoked names', () => {
+      const key = 'a'.repeat(40);
+      const hashed = createHash('sha256').update('b'.repeat(40)).digest('hex');
+      const loaded = loadConfig({ ...base, API_KEYS: `billing:${key}, ledger:sha256:${hashed}`, API_KEYS_REVOKED: 'ledger' });
+      if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+      expect(loaded.config.API_KEYS.map((k) => [k.name, k.sha256.toString('hex')])).toEqual([
+        ['billing', createHash('sha256').update(key).digest('hex')],
+        ['ledger', hashed],
+      ]);
+      expect(loaded.config.API_KEYS_REVOKED).toEqual(['ledger']);
+    });
+
+    it('refuses a short key without repeating it', () => {
+      const problems = problemsOf({ ...base, API_KEYS: 'billing:short-key' });
+      expect(problems).toEqual(['API_KEYS key "billing" must be at least 32 characters (openssl rand -hex 32) or sha256:<64 hex>']);
     });
   });
 });

@@ -13,7 +13,7 @@ import type {
 import type { ConnectionState } from '../domain/states.ts';
 import type { View } from '../domain/views/model.ts';
 import type { ChatAddress, LogEntry, OutboxKind } from './ports.ts';
-import type { EndpointHealth, EventType } from '../domain/events.ts';
+import type { ConnectionSnapshot, EndpointHealth, EventType, IncidentSnapshot } from '../domain/events.ts';
 import type { ChatActor } from '../domain/permissions.ts';
 
 // ---- rows ----
@@ -194,6 +194,8 @@ export interface EventsRepo {
   emit(draft: EventDraft): Promise<void>;
   /** Every configured endpoint, and whether it is down. */
   health(): Promise<EndpointHealth[]>;
+  /** Connections (one, by tenant id, or all by name) with their open incident: what the read API answers. */
+  readConnections(tenantId?: string): Promise<{ connection: ConnectionSnapshot; openIncident: IncidentSnapshot | null }[]>;
 }
 
 export type MonitorRepos = {

@@ -37,6 +37,14 @@ export function createEvents(db: Client, routing: EventRouting): EventsRepo {
         data: endpoints.map((endpoint) => ({ eventId: id, endpoint, connectionId: connection.id, seq: connection.eventSeq, nextAttemptAt: draft.at, createdAt: draft.at })),
       });
     },
+    async readConnections(tenantId?: string) {
+      const rows = await db.connection.findMany({
+        where: tenantId === undefined ? {} : { tenantId },
+        orderBy: [{ tenantName: 'asc' }, { tenantId: 'asc' }],
+        include: { incidents: { where: { status: 'open' }, take: 1 } },
+      });
+      return rows.map(({ incidents, ...connection }) => ({ connection, openIncident: incidents[0] ?? null }));
+    },
     async health(): Promise<EndpointHealth[]> {
       const result: EndpointHealth[] = [];
       for (const { name } of routing.endpoints) result.push(endpointHealth(await healthFacts(db, name)));
