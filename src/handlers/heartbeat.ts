@@ -7,7 +7,8 @@ import { LEASE_RENEW_EVERY_MS } from '../domain/leases.ts';
 export type Heartbeat = {
   /** Renews now (the timer calls this; tests call it directly with a moved clock). */
   beat(): Promise<void>;
-  stop(): void;
+  /** Stops renewing; resolves once a renewal already under way has finished (release after it, not before). */
+  stop(): Promise<void>;
 };
 
 export function startHeartbeat(renew: () => Promise<unknown>, log: Logger, everyMs: number = LEASE_RENEW_EVERY_MS): Heartbeat {
@@ -28,8 +29,9 @@ export function startHeartbeat(renew: () => Promise<unknown>, log: Logger, every
   timer.unref();
   return {
     beat,
-    stop() {
+    async stop() {
       clearInterval(timer);
+      await running;
     },
   };
 }

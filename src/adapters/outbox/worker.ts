@@ -292,7 +292,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps) {
       stopped = true;
       clearTimeout(timer);
       await running;
-      heartbeat?.stop();
+      await heartbeat?.stop();
       heartbeat = undefined;
     },
   };

@@ -114,7 +114,7 @@ export function createScheduler(deps: SchedulerDeps) {
       } catch (error) {
         log.error({ err: error }, 'monitor tick failed');
       } finally {
-        keep.stop();
+        await keep.stop();
       }
       if (!keepingAlive && now.getTime() - lastKeepAliveAt >= keepAliveEveryMs) {
         lastKeepAliveAt = now.getTime();
@@ -190,7 +190,7 @@ export function createScheduler(deps: SchedulerDeps) {
       clearTimeout(timer);
       await current;
       await Promise.all(inFlight);
-      heartbeat?.stop();
+      await heartbeat?.stop();
       await keepingAlive;
       await deps.store.leases.release(MONITOR_LEASE, owner);
     },

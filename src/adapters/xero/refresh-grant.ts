@@ -132,7 +132,8 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
     deps.onOutcome?.('refreshed', decision.reason);
     return ok({ grantId, accessToken: result.value.accessToken, version: grant.version + 1, refreshed: true, reason: decision.reason });
   } finally {
-    heartbeat.stop();
+    // A renewal landing after the release would take the free lease again: let it finish first.
+    await heartbeat.stop();
     // 6. Release; a failed release only delays the next refresher until the lease expires.
     await deps.grants.releaseLease(grantId, deps.owner).catch((error: unknown) => {
       log.error({ err: error }, 'could not release the grant lease; it expires by itself');

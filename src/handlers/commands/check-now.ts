@@ -31,7 +31,7 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
   try {
     applied = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
   } finally {
-    heartbeat.stop();
+    await heartbeat.stop();
   }
   if (!('outcome' in applied)) {
     // Paused or disconnected between our read and the claim: say what it is now.
