@@ -9,6 +9,8 @@ export const ACTION_IDS = {
   own: 'xg_own',
   snooze: 'xg_snooze',
   note: 'xg_note',
+  /** "Send link to…": a person picker; the chosen person gets the reconnect link. */
+  sendLink: 'xg_send_link',
 } as const;
 export type ButtonAction = keyof typeof ACTION_IDS;
 export type ActionId = (typeof ACTION_IDS)[ButtonAction];
@@ -49,4 +51,18 @@ export function parseButtonValue(raw: unknown): { ok: true; value: ButtonValue }
   }
   const parsed = buttonValueSchema.safeParse(candidate);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'button value is malformed' };
+}
+
+/** Teams: the id of the person picker input whose value comes back in the Action.Execute data. */
+export const SEND_LINK_INPUT = 'xg_person';
+
+/** Slack: the block holding the person picker carries the ids, as a users_select has no value. */
+export function sendLinkBlockId(value: ButtonValue, iteration: string): string {
+  return `xg_send|${value.incidentId}|${value.connectionId}|${iteration}`;
+}
+
+export function parseSendLinkBlockId(blockId: string): ButtonValue | undefined {
+  const [tag, incidentId, connectionId] = blockId.split('|');
+  const parsed = buttonValueSchema.safeParse({ incidentId, connectionId });
+  return tag === 'xg_send' && parsed.success ? parsed.data : undefined;
 }

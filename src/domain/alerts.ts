@@ -1,6 +1,6 @@
 // The alert lifecycle (DESIGN.md section 3), as pure decisions over plain snapshots. The monitor
 // handlers carry them out in one database transaction each.
-import { isTransient, type Cause, type DefiniteCause } from './causes.ts';
+import { causeAfterCheck, isCause, isTransient, type Cause, type DefiniteCause } from './causes.ts';
 import type { ConnectionState } from './states.ts';
 import { nextSlot, phaseOf, rateLimitedDelayMs, transientBackoffMs } from './schedule.ts';
 
@@ -14,6 +14,8 @@ export type CheckSubject = {
   state: ConnectionState;
   consecutiveFailures: number;
   degradedSince: Date | null;
+  /** The cause the connection shows now (null when healthy). */
+  lastCause?: string | null;
 };
 
 export type AfterCheck =
@@ -26,7 +28,7 @@ export type AfterCheck =
   /** A definite cause while its incident is open: only the log changes. */
   | { kind: 'redetected'; nextCheckAt: Date }
   /** Passing trouble: degraded, retried with backoff. */
-  | { kind: 'degrade'; toState: ConnectionState; failures: number; nextCheckAt: Date }
+  | { kind: 'degrade'; toState: ConnectionState; failures: number; nextCheckAt: Date; lastCause: Cause }
   /** 429: not a failure of the organisation; just wait. */
   | { kind: 'wait'; nextCheckAt: Date };
 
@@ -54,7 +56,10 @@ export function decideAfterCheck(
     const delay = transientBackoffMs(failures, timing.checkIntervalMs, random);
     // A broken or reconnecting connection stays so: Xero being slow says nothing about the break.
     const toState = subject.state === 'broken' || subject.state === 'reconnecting' ? subject.state : 'degraded';
-    return { kind: 'degrade', toState, failures, nextCheckAt: new Date(now.getTime() + delay) };
+    const previous = subject.lastCause && isCause(subject.lastCause) ? subject.lastCause : null;
+    // A broken connection keeps its definite cause through an outage (causeAfterCheck).
+    const lastCause = toState === 'degraded' ? result.cause : causeAfterCheck(previous, result.cause).cause;
+    return { kind: 'degrade', toState, failures, nextCheckAt: new Date(now.getTime() + delay), lastCause };
   }
   if (hasOpenIncident) return { kind: 'redetected', nextCheckAt: regular };
   // A reconnect link is out: the old token keeps failing until it is used; the state says so.

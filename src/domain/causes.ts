@@ -46,7 +46,8 @@ export type Classification =
 export function classifyXeroSignal(signal: XeroSignal): Classification {
   switch (signal.kind) {
     case 'tenant_not_listed':
-      return cause('app_disconnected_in_xero', 'tenant missing from GET /connections');
+      // Xero said nothing here: the organisation is simply absent from its list. No words to quote.
+      return cause('app_disconnected_in_xero', undefined);
     case 'organisation_inactive':
       return cause('access_lost', `OrganisationStatus ${signal.organisationStatus}`);
     case 'network':
@@ -88,6 +89,16 @@ function classifyApi(signal: Extract<XeroSignal, { kind: 'api' }>): Classificati
   // refused: try a fresh one; if the refresh fails, the token endpoint decides the cause.
   if (status === 401) return { outcome: 'refresh_and_retry', xeroError: text };
   return cause('xero_unavailable', text);
+}
+
+/**
+ * The cause a connection shows after a check saw `observed`. Passing trouble never relabels a
+ * definite break: a connection truly revoked stays "revoked" while Xero is down, because "Xero
+ * unavailable" would tell people to wait for something that will not fix itself.
+ */
+export function causeAfterCheck(previous: Cause | null, observed: Cause): { cause: Cause; reason: 'definite_kept' | 'observed' } {
+  if (isTransient(observed) && previous !== null && !isTransient(previous)) return { cause: previous, reason: 'definite_kept' };
+  return { cause: observed, reason: 'observed' };
 }
 
 function cause(c: Cause, xeroError: string | undefined): Classification {

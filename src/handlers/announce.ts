@@ -5,7 +5,7 @@
 // message is queued in the outbox in the same transaction that records the announcement, so a
 // crash neither loses nor repeats it.
 import { planAnnouncement } from '../domain/alerts.ts';
-import { toAlertView, causeOf } from '../domain/views/alert.ts';
+import { causeOf, definiteCauseOf, toAlertView } from '../domain/views/alert.ts';
 import { connectorOf } from '../domain/views/facts.ts';
 import { MAX_SUMMARY_ROWS } from '../domain/views/summary.ts';
 import { linkView, textView } from '../domain/views/text.ts';
@@ -13,7 +13,7 @@ import { DM } from '../domain/views/wording.ts';
 import type { Person, View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { IncidentWithConnection, MonitorRepos, OutboxInput } from './store.ts';
-import { alertKeyOf, alertTargets, currentViewOf, directMessage, lockMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
+import { alertKeyOf, alertTargets, currentViewOf, directMessage, linkSent, lockMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, recordLinksSent, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
 
 export async function announcePending(deps: HandlerDeps): Promise<{ alerts: number; summaries: number }> {
   const now = deps.clock.now();
@@ -54,12 +54,14 @@ async function announceSingle(deps: HandlerDeps, incident: IncidentWithConnectio
   return deps.store.transaction(async (tx) => {
     const alertKey = alertKeyOf(incident.id);
     if (!(await claimAnnouncement(tx, incident.id, alertKey, now))) return false;
+    // The alert says from its first post that the connector already holds a link.
+    if (link) await recordLinksSent(tx, incident.id, [linkSent(connector, now, link.expiresAt)]);
     const fresh = (await tx.incidents.get(incident.id))!;
     const targets = await alertTargets(tx, fresh.connection);
     const meta = { incidentId: incident.id, connectionId: incident.connectionId };
     const rows: OutboxInput[] = postsTo(targets, alertKey, toAlertView(fresh, fresh.connection), { ...meta, purpose: 'alert' });
     if (link) {
-      const dm = linkView('reconnect', DM.reconnect(fresh.connection.tenantName, causeOf(fresh.cause)), link.url, link.expiresAt);
+      const dm = linkView('reconnect', DM.reconnect(fresh.connection.tenantName, definiteCauseOf(fresh.cause)), link.url, link.expiresAt);
       rows.push(await directMessage(tx, connector, `dm:alert:${incident.id}`, dm, { ...meta, recipient: 'connector', purpose: 'reconnect' }));
     }
     await tx.outbox.enqueue(rows, now);

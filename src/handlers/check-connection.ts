@@ -17,6 +17,9 @@ type Decision = AfterCheck['kind'] | 'lease_lost';
 /** What a check found and did; `skipped` when the connection was gone or no longer watched, so Xero was not asked. */
 export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind'] | 'lease_lost' } | { decision: 'skipped' };
 
+/** A reconnect followed by a new break within this time did not hold. */
+export const RECONNECT_HOLD_MS = 24 * 3_600_000;
+
 export async function checkConnection(deps: HandlerDeps, connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied> {
   // Read once, before Xero is asked: what changes while Xero answers is a state change by another
   // handler (a pause, a disconnect, a reconnect), and every write below is guarded by the state read
@@ -52,7 +55,7 @@ async function applyCheckOutcome(
   const random = (deps.random ?? Math.random)();
   const open = connection.incidents[0] ?? null;
   const decision = decideAfterCheck(
-    { id: connection.id, grantId: connection.grantId, state: from, consecutiveFailures: connection.consecutiveFailures, degradedSince: connection.degradedSince },
+    { id: connection.id, grantId: connection.grantId, state: from, consecutiveFailures: connection.consecutiveFailures, degradedSince: connection.degradedSince, lastCause: connection.lastCause },
     open !== null,
     outcome.ok ? { ok: true } : { ok: false, cause: outcome.cause, ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}) },
     now,
@@ -107,7 +110,7 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
         nextCheckAt: decision.nextCheckAt,
         consecutiveFailures: decision.failures,
         degradedSince: c.connection.degradedSince ?? now,
-        lastCause: c.outcome.ok ? 'xero_unavailable' : c.outcome.cause,
+        lastCause: decision.lastCause,
       };
       if (!(await release(tx, c, data))) return 'lease_lost';
       await logStateChange(tx, c, decision.toState);
@@ -136,7 +139,8 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
   };
   if (!(await release(tx, c, data))) return 'lease_lost';
   const failed = c.outcome.ok ? undefined : c.outcome;
-  await tx.incidents.open({
+  const previous = await tx.incidents.latestResolved(connection.id);
+  const opened = await tx.incidents.open({
     connectionId: connection.id,
     cause: decision.cause,
     now,
@@ -146,6 +150,11 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
     xeroError: failed?.xeroError,
     nextReminderAt: new Date(now.getTime() + c.deps.settings.repeatIntervalMs),
   });
+  // A reconnect that did not hold (the same connection broke again soon after): one side may keep
+  // a stale connection, so the alert advises the full reset instead of another reconnect.
+  if (previous?.reconnectedAt && now.getTime() - previous.reconnectedAt.getTime() < RECONNECT_HOLD_MS) {
+    await tx.incidents.updateIf(opened.id, { status: 'open' }, { resetAdvised: true });
+  }
   await logStateChange(tx, c, decision.toState, 'incident opened');
   // Every new incident is a break for the host app, even while a reconnect link is out.
   await emit(tx, c, 'connection.broken');

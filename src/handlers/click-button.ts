@@ -1,5 +1,5 @@
-// The alert buttons: Disconnect, Reconnect, "I disconnected in Xero too", and "I'm on it", Snooze and
-// "What fixed it?". The payload carries ids (and a snooze choice or a note); everything else is re-read.
+// The alert buttons: Disconnect, Reconnect, "I disconnected in Xero too", "Send link to…" (a person
+// picker), and "I'm on it", Snooze and "What fixed it?". The payload carries ids (and a snooze choice or a note); everything else is re-read.
 import { ACTION_IDS, buttonActionOf, parseButtonValue, type ButtonAction, type ButtonValue } from '../domain/actions.ts';
 import type { ChatActor } from '../domain/permissions.ts';
 import { ANSWERS } from '../domain/views/wording.ts';
@@ -8,20 +8,22 @@ import type { CommandContext, HandlerResult } from './types.ts';
 import { fail } from './common.ts';
 import { subjectOfButton, type Subject } from './commands/target.ts';
 import { disconnect } from './commands/disconnect.ts';
-import { reconnect } from './commands/reconnect.ts';
+import { reconnect, sendLink } from './commands/reconnect.ts';
+import type { Person } from '../domain/views/model.ts';
 import { confirmXero } from './commands/confirm-xero.ts';
 import { own } from './lifecycle/own.ts';
 import { snooze } from './lifecycle/snooze.ts';
 import { addNote } from './lifecycle/note.ts';
 
 /** What each repair button does to its subject; `/xero disconnect|reconnect <org>` use the same. */
-export const ON_SUBJECT: Record<RepairAction, (deps: HandlerDeps, actor: ChatActor, subject: Subject) => Promise<HandlerResult>> = {
+export const ON_SUBJECT: Record<RepairAction, (deps: HandlerDeps, actor: ChatActor, subject: Subject, chosen?: Person) => Promise<HandlerResult>> = {
   disconnect,
   reconnect,
   confirmXero,
+  sendLink: (deps, actor, subject, chosen) => sendLink(deps, actor, subject, chosen),
 };
 
-type RepairAction = 'disconnect' | 'reconnect' | 'confirmXero';
+type RepairAction = 'disconnect' | 'reconnect' | 'confirmXero' | 'sendLink';
 type Input = { value: ButtonValue; context: CommandContext };
 
 /** Ownership, snooze and note buttons: they also read what the click carried. */
@@ -30,6 +32,8 @@ const ON_LIFECYCLE: Record<Exclude<ButtonAction, RepairAction>, (deps: HandlerDe
   snooze: (deps, actor, subject, { value, context }) => snooze(deps, actor, subject, value.snooze, context.timeZone),
   note: (deps, actor, subject, { value }) => addNote(deps, actor, subject, value.note),
 };
+/** The person picked in "Send link to…": a user id of the clicker's own platform. */
+export type ChosenPerson = { userId: string; name?: string };
 
 /** Accepts the action's name ("disconnect") or its platform id ("xg_disconnect"). */
 export function resolveAction(action: string): ButtonAction | undefined {
@@ -37,12 +41,13 @@ export function resolveAction(action: string): ButtonAction | undefined {
   return buttonActionOf(action);
 }
 
-export async function clickButton(deps: HandlerDeps, actor: ChatActor, action: string, rawValue: unknown, context: CommandContext): Promise<HandlerResult> {
+export async function clickButton(deps: HandlerDeps, actor: ChatActor, action: string, rawValue: unknown, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult> {
   const which = resolveAction(action);
   const value = parseButtonValue(rawValue);
   if (!which || !value.ok) return fail('bad_request', ANSWERS.badButton, which ? value.ok ? undefined : value.reason : 'unknown_action');
   const subject = await subjectOfButton(deps, value.value.incidentId, value.value.connectionId);
   if (!subject.ok) return subject;
   if (which === 'own' || which === 'snooze' || which === 'note') return ON_LIFECYCLE[which](deps, actor, subject.value, { value: value.value, context });
-  return ON_SUBJECT[which](deps, actor, subject.value);
+  const person = chosen?.userId ? { platform: actor.platform, userId: chosen.userId.slice(0, 128), ...(chosen.name ? { name: chosen.name.slice(0, 200) } : {}) } : undefined;
+  return ON_SUBJECT[which](deps, actor, subject.value, person);
 }

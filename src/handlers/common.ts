@@ -4,7 +4,8 @@ import { decidePermission, type Action, type ChatActor } from '../domain/permiss
 import { matchOrganisation } from '../domain/commands.ts';
 import { err, ok, type Result } from '../domain/result.ts';
 import { textView } from '../domain/views/text.ts';
-import { ANSWERS, who } from '../domain/views/wording.ts';
+import { ANSWERS } from '../domain/views/wording.ts';
+import type { Phrase } from '../domain/views/phrase.ts';
 import { connectorOf } from '../domain/views/facts.ts';
 import type { ConnectionRow } from './store.ts';
 import { currentViewOf } from './messages.ts';
@@ -12,7 +13,7 @@ import type { View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { HandlerFailure, HandlerFailureCode, HandlerResult } from './types.ts';
 
-export function fail(code: HandlerFailureCode, text: string, reason?: string, lines: string[] = []): { ok: false; error: HandlerFailure } {
+export function fail(code: HandlerFailureCode, text: string | Phrase, reason?: string, lines: string[] = []): { ok: false; error: HandlerFailure } {
   return err({ code, ...(reason ? { reason } : {}), reply: textView(text, code === 'internal' ? 'danger' : 'warning', lines) });
 }
 
@@ -32,7 +33,7 @@ export function refusal(deps: HandlerDeps, actor: ChatActor, action: Action, con
   const permission = decidePermission(actor, action, deps.admins, connector);
   if (permission.allowed) return undefined;
   deps.log.info({ platform: actor.platform, userId: actor.userId, action, reason: permission.reason, connectionId: connection?.id }, 'action refused');
-  const text = permission.reason === 'not_admin' || !connection ? ANSWERS.refusedNotAdmin : ANSWERS.refusedNotAdminOrConnector(who(connectorOf(connection)));
+  const text = permission.reason === 'not_admin' || !connection ? ANSWERS.refusedNotAdmin : ANSWERS.refusedNotAdminOrConnector(connectorOf(connection));
   return fail('not_permitted', text, permission.reason);
 }
 

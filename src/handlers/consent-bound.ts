@@ -8,6 +8,7 @@
 // dedupe key.
 import { encodePerson } from '../domain/views/facts.ts';
 import { textView } from '../domain/views/text.ts';
+import type { Phrase } from '../domain/views/phrase.ts';
 import { CONNECTED, THREAD } from '../domain/views/wording.ts';
 import type { ChatActor } from '../domain/permissions.ts';
 import type { ConsentBound } from './ports.ts';
@@ -100,7 +101,7 @@ export async function onConsentBound(deps: HandlerDeps, result: ConsentBound): P
 /** Nobody would hear about a break: the person (and the first admin) learn how to choose a channel. */
 async function tellNoChannel(deps: HandlerDeps, result: ConsentBound, names: string[], now: Date): Promise<void> {
   const { actor } = result;
-  const people: { person: ChatActor; recipient: 'asker' | 'admin'; text: string }[] = [{ person: actor, recipient: 'asker', text: CONNECTED.noChannel(names, actor.platform) }];
+  const people: { person: ChatActor; recipient: 'asker' | 'admin'; text: string | Phrase }[] = [{ person: actor, recipient: 'asker', text: CONNECTED.noChannel(names, actor.platform) }];
   const firstAdmin = deps.admins[actor.platform][0];
   if (firstAdmin && firstAdmin !== actor.userId && !(actor.altIds ?? []).includes(firstAdmin)) {
     people.push({ person: { platform: actor.platform, userId: firstAdmin }, recipient: 'admin', text: CONNECTED.noChannelForAdmin(actor, names, actor.platform) });

@@ -16,7 +16,7 @@ import type { CommandContext, HandlerResult } from './types.ts';
 import { fail, singleFlight } from './common.ts';
 import { ANSWERS } from '../domain/views/wording.ts';
 import { runCommand } from './run-command.ts';
-import { clickButton } from './click-button.ts';
+import { clickButton, type ChosenPerson } from './click-button.ts';
 import { onConsentBound } from './consent-bound.ts';
 import { sendFreshLink } from './oauth/fresh-link.ts';
 import { onConsentRefused } from './oauth/consent-refused.ts';
@@ -37,7 +37,7 @@ export type Handlers = {
   /** The whole /xero language: status, errors [org] [n], connect, reconnect|disconnect|check|pause|resume <org>, here, help. */
   runCommand(actor: ChatActor, text: string, context: CommandContext): Promise<HandlerResult>;
   /** Alert buttons: action is 'disconnect' | 'reconnect' | 'confirmXero' or its ACTION_IDS value; rawValue the button's value. */
-  clickButton(actor: ChatActor, action: string, rawValue: unknown, context: CommandContext): Promise<HandlerResult>;
+  clickButton(actor: ChatActor, action: string, rawValue: unknown, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult>;
   /** For /xero/callback (deps.onConsentBound): resolves incidents, queues "Connected: <org>". */
   onConsentBound(result: ConsentBound): Promise<void>;
   /** For a used or expired link's page: a fresh link by DM to the same person. */
@@ -70,8 +70,8 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   };
   return {
     runCommand: (actor, text, context) => guarded('command', `command:${text.trim().toLowerCase()}`, () => runCommand(deps, actor, text, context)),
-    clickButton: (actor, action, rawValue, context) =>
-      guarded('button', `button:${typeof rawValue === 'string' ? rawValue : JSON.stringify(rawValue)}`, () => clickButton(deps, actor, action, rawValue, context)),
+    clickButton: (actor, action, rawValue, context, chosen) =>
+      guarded('button', `button:${typeof rawValue === 'string' ? rawValue : JSON.stringify(rawValue)}`, () => clickButton(deps, actor, action, rawValue, context, chosen)),
     onConsentBound: (result) => onConsentBound(deps, result),
     sendFreshLink: (request) => sendFreshLink(deps, request),
     onConsentRefused: (event) => onConsentRefused(deps, event),

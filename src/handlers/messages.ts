@@ -5,8 +5,9 @@
 import type { ChatTargetRow, ConnectionRow, IncidentWithConnection, MonitorRepos, OutboxInput, OutboxMeta, PostedCopy } from './store.ts';
 import type { ChatAddress } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
-import type { Person, View } from '../domain/views/model.ts';
-import { causeOf, toAlertView } from '../domain/views/alert.ts';
+import type { LinkSent, Person, View } from '../domain/views/model.ts';
+import { causeOf, decodeLinksSent, encodeLinksSent, toAlertView } from '../domain/views/alert.ts';
+import type { Phrase } from '../domain/views/phrase.ts';
 import { toSummaryView } from '../domain/views/summary.ts';
 import { textView } from '../domain/views/text.ts';
 
@@ -116,7 +117,7 @@ export async function followUps(
   alertKey: string | null,
   event: string,
   groupWindowMs: number,
-  options: { edit?: boolean; reply?: { text: string; tone?: 'info' | 'warning' | 'danger' | 'good' }; meta?: OutboxMeta } = {},
+  options: { edit?: boolean; reply?: { text: string | Phrase; tone?: 'info' | 'warning' | 'danger' | 'good' }; meta?: OutboxMeta } = {},
 ): Promise<OutboxInput[]> {
   if (!alertKey) return [];
   const copies = await tx.outbox.postedCopies(`${alertKey}@`);
@@ -135,6 +136,25 @@ export function onEveryCopy(copies: readonly PostedCopy[], event: string, conten
     if (content.reply) rows.push({ dedupeKey: `reply:${messageKey}:${event}`, platform, kind: 'reply', address, view: content.reply, parentKey: messageKey, meta });
   }
   return rows;
+}
+
+/**
+ * Records reconnect links sent by direct message on the incident, so its alert says who holds one
+ * and since when. A compare-and-set on the list: of two writers at once, the second re-reads.
+ * Call it before `followUps`, so the edit it queues shows the link.
+ */
+export async function recordLinksSent(tx: MonitorRepos, incidentId: string, sent: readonly LinkSent[]): Promise<void> {
+  if (sent.length === 0) return;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const incident = await tx.incidents.get(incidentId);
+    if (!incident) return;
+    const next = encodeLinksSent([...decodeLinksSent(incident.linksSent), ...sent]);
+    if (await tx.incidents.updateIf(incidentId, { linksSent: incident.linksSent }, { linksSent: next })) return;
+  }
+}
+
+export function linkSent(to: Person, at: Date, expiresAt: Date | string): LinkSent {
+  return { to, at: at.toISOString(), expiresAt: typeof expiresAt === 'string' ? new Date(expiresAt).toISOString() : expiresAt.toISOString() };
 }
 
 /**

@@ -8,7 +8,7 @@ import { linkView, textView } from '../domain/views/text.ts';
 import { DM, LIFECYCLE_THREAD, THREAD } from '../domain/views/wording.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { IncidentWithConnection } from './store.ts';
-import { directMessage, followUps, reconnectLinkFor } from './messages.ts';
+import { directMessage, followUps, linkSent, reconnectLinkFor, recordLinksSent } from './messages.ts';
 import { logAnnounced } from './announce.ts';
 
 export async function sendReminders(deps: HandlerDeps): Promise<number> {
@@ -44,8 +44,9 @@ async function sendReminder(deps: HandlerDeps, incident: IncidentWithConnection,
     );
     if (!claimed) return false;
     const meta = { incidentId: incident.id, connectionId: incident.connectionId };
+    if (link) await recordLinksSent(tx, incident.id, [linkSent(connector, now, link.expiresAt)]);
     const rows = await followUps(tx, incident.alertKey, `reminder:${incident.id}:${count}`, deps.settings.groupWindowMs, {
-      edit: snoozeEnded,
+      edit: snoozeEnded || Boolean(link),
       reply: { text: THREAD.reminder(tenantName, since, count), tone: 'warning' },
       meta,
     });

@@ -80,6 +80,10 @@ export type IncidentRecord = {
   reconnectRequestedBy: string | null;
   reconnectedAt: Date | null;
   reconnectedBy: string | null;
+  /** JSON list of reconnect links sent by direct message (src/domain/views/alert.ts). */
+  linksSent: string | null;
+  /** The last reconnect did not hold: the alert advises the full reset. */
+  resetAdvised: boolean;
   resolvedAt: Date | null;
   ownedBy: string | null;
   ownedAt: Date | null;

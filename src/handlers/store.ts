@@ -117,6 +117,8 @@ export interface ConnectionsRepo {
 export interface IncidentsRepo {
   get(id: string): Promise<IncidentWithConnection | null>;
   findOpen(connectionId: string): Promise<IncidentRow | null>;
+  /** The most recently resolved incident of a connection. */
+  latestResolved(connectionId: string): Promise<IncidentRow | null>;
   open(data: NewIncident): Promise<IncidentRow>;
   /** Compare-and-set: writes `patch` only while the incident matches `guard`. */
   updateIf(id: string, guard: IncidentGuard, patch: IncidentPatch): Promise<boolean>;

@@ -7,7 +7,7 @@ import { connectorOf } from '../domain/views/facts.ts';
 import { DM, THREAD, who } from '../domain/views/wording.ts';
 import type { OutboxInput, OutboxMeta } from './store.ts';
 import type { HandlerDeps } from './deps.ts';
-import { directMessage, followUps } from './messages.ts';
+import { directMessage, followUps, linkSent, recordLinksSent } from './messages.ts';
 
 export type Unreachable = { outboxId: string; platform: string; meta: OutboxMeta | undefined; error: string };
 
@@ -21,7 +21,8 @@ export async function onUnreachable(deps: HandlerDeps, event: Unreachable): Prom
   const connection = await deps.store.connections.get(meta.connectionId);
   if (!connection) return;
   const incident = meta.incidentId ? await deps.store.incidents.get(meta.incidentId) : null;
-  const connector = who(connectorOf(connection));
+  const connectorPerson = connectorOf(connection);
+  const connector = who(connectorPerson);
   const admins: ChatActor[] = PLATFORMS.flatMap((platform) => deps.admins[platform].map((userId) => ({ platform, userId })));
   const links: { admin: ChatActor; url: string; expiresAt: Date | string }[] = [];
   for (const admin of admins) {
@@ -36,7 +37,7 @@ export async function onUnreachable(deps: HandlerDeps, event: Unreachable): Prom
   await deps.store.transaction(async (tx) => {
     const rows: OutboxInput[] = [];
     for (const link of links) {
-      const view = linkView('reconnect', DM.reconnectForAdmin(connection.tenantName, connector), link.url, link.expiresAt);
+      const view = linkView('reconnect', DM.reconnectForAdmin(connection.tenantName, connectorPerson), link.url, link.expiresAt);
       rows.push(
         await directMessage(tx, link.admin, `dm:fallback:${event.outboxId}:${link.admin.platform}:${link.admin.userId}`, view, {
           connectionId: connection.id,
@@ -47,8 +48,9 @@ export async function onUnreachable(deps: HandlerDeps, event: Unreachable): Prom
       );
     }
     if (incident) {
-      const text = links.length > 0 ? THREAD.unreachable(connector) : THREAD.unreachableNoAdmins(connector);
-      rows.push(...(await followUps(tx, incident.alertKey, `unreachable:${event.outboxId}`, deps.settings.groupWindowMs, { edit: false, reply: { text, tone: 'warning' }, meta: { incidentId: incident.id } })));
+      await recordLinksSent(tx, incident.id, links.map((l) => linkSent(l.admin, now, l.expiresAt)));
+      const text = links.length > 0 ? THREAD.unreachable(connectorPerson) : THREAD.unreachableNoAdmins(connectorPerson);
+      rows.push(...(await followUps(tx, incident.alertKey, `unreachable:${event.outboxId}`, deps.settings.groupWindowMs, { edit: links.length > 0, reply: { text, tone: 'warning' }, meta: { incidentId: incident.id } })));
     }
     await tx.outbox.enqueue(rows, now);
     await tx.connections.log({

@@ -23,6 +23,15 @@ describe('decideAfterCheck', () => {
     if (toState) expect('toState' in decision && decision.toState).toBe(toState);
   });
 
+  it('an outage never relabels a definite break: a revoked connection stays revoked while Xero is down', () => {
+    const revoked = decideAfterCheck(subject({ state: 'broken', lastCause: 'token_revoked' }), true, { ok: false, cause: 'xero_unavailable' }, now, timing, 0.5);
+    expect(revoked).toMatchObject({ kind: 'degrade', toState: 'broken', lastCause: 'token_revoked' });
+    const reconnecting = decideAfterCheck(subject({ state: 'reconnecting', lastCause: 'app_disconnected_in_xero' }), true, { ok: false, cause: 'xero_unavailable' }, now, timing, 0.5);
+    expect(reconnecting).toMatchObject({ kind: 'degrade', toState: 'reconnecting', lastCause: 'app_disconnected_in_xero' });
+    const healthy = decideAfterCheck(subject({ state: 'connected', lastCause: null }), false, { ok: false, cause: 'xero_unavailable' }, now, timing, 0.5);
+    expect(healthy).toMatchObject({ kind: 'degrade', toState: 'degraded', lastCause: 'xero_unavailable' });
+  });
+
   it('a 429 never counts as a failure and waits what Xero asked', () => {
     const d = decideAfterCheck(subject({ consecutiveFailures: 2 }), false, { ok: false, cause: 'rate_limited', retryAfterMs: 20_000 }, now, timing, 0);
     expect(d).toEqual({ kind: 'wait', nextCheckAt: new Date(now.getTime() + 20_000) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyXeroSignal, describeError, readField, type XeroSignal } from '../../src/domain/causes.ts';
+import { causeAfterCheck, classifyXeroSignal, describeError, readField, type Cause, type XeroSignal } from '../../src/domain/causes.ts';
 
 const problem = (status: number, detail: string, title = 'Forbidden') => ({ Type: null, Title: title, Status: status, Detail: detail, Instance: 'b6a8c1a0-0000-4000-8000-000000000000', Extensions: {} });
 const api = (status: number, body: unknown, headers: Record<string, string> = {}, which: 'accounting' | 'payroll' | 'connections' = 'accounting'): XeroSignal =>
@@ -54,5 +54,23 @@ describe('reading Xero error bodies', () => {
     expect(describeError('<html>Bad gateway</html>')).toBe('<html>Bad gateway</html>');
     expect(describeError({})).toBeUndefined();
     expect(describeError(undefined)).toBeUndefined();
+  });
+});
+
+describe('causeAfterCheck: passing trouble never relabels a definite break', () => {
+  it.each<[Cause | null, Cause, Cause]>([
+    ['token_revoked', 'xero_unavailable', 'token_revoked'],
+    ['app_disconnected_in_xero', 'rate_limited', 'app_disconnected_in_xero'],
+    ['access_lost', 'xero_unavailable', 'access_lost'],
+    [null, 'xero_unavailable', 'xero_unavailable'],
+    ['xero_unavailable', 'xero_unavailable', 'xero_unavailable'],
+    ['xero_unavailable', 'token_revoked', 'token_revoked'],
+    ['access_lost', 'token_revoked', 'token_revoked'],
+  ])('shown %s, seen %s → %s', (previous, observed, expected) => {
+    expect(causeAfterCheck(previous, observed).cause).toBe(expected);
+  });
+
+  it('quotes no words Xero did not say when the organisation is missing from its list', () => {
+    expect(classifyXeroSignal({ kind: 'tenant_not_listed' })).toEqual({ outcome: 'cause', cause: 'app_disconnected_in_xero', xeroError: undefined });
   });
 });

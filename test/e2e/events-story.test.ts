@@ -72,7 +72,7 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean, ms = 15
 }
 
 describe('events for the host app, end to end (in-process service, nock Xero, real receiver)', () => {
-  it('connect, break, disconnect, reconnect: connected, broken, disconnected, restored, signed and in order', async () => {
+  it('connect, break, reconnect by the DM link: connected, broken, restored, signed and in order', async () => {
     await runSlackStory({
       base: `http://127.0.0.1:${service.port}`,
       slack,
@@ -86,6 +86,8 @@ describe('events for the host app, end to end (in-process service, nock Xero, re
         xero.revokeAllTokens(XERO_USER);
       },
       cause: 'app_disconnected_in_xero',
+      reason: 'Someone removed the app under Connected Apps in Xero',
+      nextStep: 'the app is already removed in Xero, so that link alone fixes it',
       logs: () => logs.text(),
       secrets: [BOT_TOKEN, xero.clientSecret, SECRET],
     });
@@ -94,10 +96,11 @@ describe('events for the host app, end to end (in-process service, nock Xero, re
       (list) => list.some((e) => e.type === 'connection.restored'),
     );
     expect(receiver.requests.every((r) => r.status === 204)).toBe(true);
-    expect(events.map((e) => e.type)).toEqual(['connection.connected', 'connection.broken', 'connection.disconnected', 'connection.restored']);
-    expect(events.map((e) => e.data.sequence)).toEqual([1, 2, 3, 4]);
+    // A removed app is repaired by the link alone (no disconnect on our side), so no disconnected event.
+    expect(events.map((e) => e.type)).toEqual(['connection.connected', 'connection.broken', 'connection.restored']);
+    expect(events.map((e) => e.data.sequence)).toEqual([1, 2, 3]);
     for (const e of events) expect(e.data.organisation).toEqual({ tenantId: ORGS.demoNz.tenantId, name: STORY.org });
-    const [connected, broken, , restored] = events;
+    const [connected, broken, restored] = events;
     expect(connected!.data).toMatchObject({ previousState: null, state: 'connected', actor: { platform: 'slack', userId: STORY.alice } });
     expect(broken!.data).toMatchObject({ cause: { code: 'app_disconnected_in_xero' }, incident: { status: 'open' } });
     const incidentId = (broken!.data.incident as { id: string }).id;

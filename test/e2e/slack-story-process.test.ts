@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe('Slack, end to end through HTTP (npm start in a child process)', () => {
-  it('connect, break, disconnect, confirm, reconnect: the alert ends green', async () => {
+  it("connect; the app is removed in Xero; the alert names the link already in the connector's DMs; following it turns the alert green", async () => {
     await runSlackStory({
       base: service.base,
       slack,
@@ -62,6 +62,8 @@ describe('Slack, end to end through HTTP (npm start in a child process)', () => 
         xero.fake.revokeGrant(XERO_USER.id);
       },
       cause: 'token_revoked',
+      reason: 'The authorisation expired or was revoked',
+      nextStep: 'reconnects with the link in their direct messages',
       logs: () => service.output(),
       secrets: [BOT_TOKEN, xero.env.XERO_CLIENT_SECRET],
     });

@@ -22,8 +22,12 @@ export type StoryWorld = {
   consent(consentPageUrl: URL): Promise<Response>;
   /** Xero revokes the grant (or the app is removed there). */
   breakInXero(): void;
-  /** The cause the alert must name for that break. */
+  /** The internal code of that break: never shown to people. */
   cause: string;
+  /** Words of the real reason the reconnect DM must carry. */
+  reason: string;
+  /** Words of the next step the alert must name for that cause. */
+  nextStep: string;
   /** Everything the service logged so far. */
   logs(): string;
   secrets: string[];
@@ -77,46 +81,43 @@ export async function runSlackStory(world: StoryWorld): Promise<void> {
   expect(await followLink(linkIn(connect.args.blocks))).toContain(org);
   await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && text(c.args as never).includes(`Connected: ${org}`), 20_000);
 
-  // 2. Xero revokes the grant; a check finds it and the alert goes up with its three buttons.
+  // 2. The app is removed in Xero; a check finds it and the alert goes up naming one next step:
+  //    Alice reconnects with the link already in her DMs (the Xero side is clean, so no reset).
+  const dmsBefore = slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).length;
   world.breakInXero();
-  const posted = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? []).includes(ACTION_IDS.disconnect), 30_000);
+  const posted = await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === channel && JSON.stringify(c.args.blocks ?? []).includes(ACTION_IDS.reconnect), 30_000);
   const alert = slack.messages(channel).find((m) => m.ts === (posted.response as { ts: string }).ts)!;
   expect(text(alert)).toContain(org);
   expect(text(alert)).toContain(`<@${alice}>`);
-  expect(text(alert)).toContain(ACTION_IDS.reconnect);
-  expect(text(alert)).toContain(ACTION_IDS.confirmXero);
-  expect(text(alert)).toContain('"style":"danger"');
-  expect(text(alert)).toContain(`Cause: \`${world.cause}\``);
+  expect(text(alert)).toContain('In motion');
+  expect(text(alert)).toMatch(new RegExp(`<@${alice}> has a reconnect link by direct message \\(sent <!date\\^\\d+\\^`));
+  expect(text(alert)).toContain(world.nextStep);
+  expect(text(alert)).toContain(ACTION_IDS.sendLink);
+  expect(text(alert)).not.toContain(ACTION_IDS.disconnect);
+  expect(text(alert)).not.toContain(ACTION_IDS.confirmXero);
+  // Plain words: no internal code, no HTTP status, no API path in what people read.
+  expect(text(alert)).not.toContain(world.cause);
+  expect(text(alert)).not.toMatch(/HTTP \d|GET \/|\/connections/);
 
-  // 3. Disconnect (after Slack's confirm dialog): edited in place.
-  await click(alert, alice, ACTION_IDS.disconnect);
-  await alertUpdated(alert.ts, 'Disconnected in Xero Guard');
-
-  // 4. "I disconnected in Xero too".
-  await click(slack.message(channel, alert.ts)!, alice, ACTION_IDS.confirmXero);
-  await alertUpdated(alert.ts, 'Disconnected in Xero too');
-
-  // 5. Reconnect: Alice, who connected it, gets a DM (conversations.open) with a link button.
-  const dmCount = () => slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).length;
-  const before = dmCount();
-  await click(slack.message(channel, alert.ts)!, alice, ACTION_IDS.reconnect);
-  await slack.waitFor((c) => c.method === 'chat.postMessage' && String(c.args.channel).startsWith('D') && dmCount() > before, 20_000);
+  // 3. The DM Alice already has carries the link and the real reason.
+  await slack.waitFor(() => slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).length > dmsBefore, 20_000);
   const dm = slack.calls('chat.postMessage').filter((c) => String(c.args.channel).startsWith('D')).at(-1)!;
   expect(slack.calls('conversations.open').map((c) => c.args.users)).toContain(alice);
+  expect(JSON.stringify(dm.args)).toContain(world.reason);
+  expect(JSON.stringify(dm.args)).not.toContain('Xero did not answer');
 
-  // 6. She follows the DM's link through a second consent: the same organisation comes back.
+  // 4. She follows it through a second consent: the same organisation comes back.
   await followLink(linkIn(dm.args.blocks));
 
-  // 7. The alert turns green with the time to recover and no buttons; the thread tells the story.
+  // 5. The alert turns green with the time to recover and no buttons; the thread says who reconnected.
   await alertUpdated(alert.ts, 'Time to recover');
   const resolved = slack.message(channel, alert.ts)!;
   expect(text(resolved)).toContain('#2EB67D');
-  expect(text(resolved)).not.toContain(ACTION_IDS.disconnect);
+  expect(text(resolved)).not.toContain(ACTION_IDS.reconnect);
   await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.thread_ts === alert.ts && /reconnected/i.test(String(c.args.text)), 20_000);
-  const thread = slack.replies(channel, alert.ts).map((m) => m.text ?? '');
-  expect(thread).toHaveLength(4);
-  expect(thread[0]).toMatch(/disconnected Demo Company \(NZ\)/);
-  expect(thread[1]).toMatch(/removed in Xero too/);
+  const thread = slack.replies(channel, alert.ts);
+  expect(thread.map((m) => m.text ?? '')).toEqual([expect.stringMatching(/^Demo Company \(NZ\) reconnected by /)]);
+  expect(JSON.stringify(thread[0]!.blocks)).toContain(`reconnected by <@${alice}>`);
 
   // /xero status agrees.
   expect(JSON.stringify((await slash(alice, 'status')).args)).toMatch(/Demo Company \(NZ\)\* · connected/);

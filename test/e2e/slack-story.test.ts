@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe('Slack, end to end through HTTP (in-process service, nock Xero)', () => {
-  it('connect, break, disconnect, confirm, reconnect: the alert ends green', async () => {
+  it("connect; the app is removed in Xero; the alert names the link already in the connector's DMs; following it turns the alert green", async () => {
     await runSlackStory({
       base: `http://127.0.0.1:${service.port}`,
       slack,
@@ -70,6 +70,8 @@ describe('Slack, end to end through HTTP (in-process service, nock Xero)', () =>
         xero.revokeAllTokens(XERO_USER);
       },
       cause: 'app_disconnected_in_xero',
+      reason: 'Someone removed the app under Connected Apps in Xero',
+      nextStep: 'the app is already removed in Xero, so that link alone fixes it',
       logs: () => logs.text(),
       secrets: [BOT_TOKEN, xero.clientSecret],
     });

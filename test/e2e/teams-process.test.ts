@@ -72,9 +72,11 @@ describe('npm start with Teams (TEAMS_ENABLED=true, no app id)', () => {
       'the alert card in the channel',
     );
     expect(checkCard(cardOf(alert.body))).toEqual([]);
-    const data = cardOf(alert.body).actions[0].card.actions[0].data;
+    // A revoked grant: one reconnect fixes it, so Reconnect leads and no reset is offered.
+    expect(cardOf(alert.body).actions.map((a: any) => a.title)).toEqual(['Reconnect', 'Send link to…']);
+    const data = cardOf(alert.body).actions[0].data;
 
-    const answer = await connector.send(botUrl, adaptiveCardInvoke(connector.serviceUrl, ann, ACTION_IDS.confirmXero, data, alert.id));
+    const answer = await connector.send(botUrl, adaptiveCardInvoke(connector.serviceUrl, ann, ACTION_IDS.reconnect, data, alert.id));
     expect(answer.status).toBe(200);
     expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(JSON.stringify(answer.body.value)).toContain('Ann Admin');

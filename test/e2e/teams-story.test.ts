@@ -140,11 +140,14 @@ describe('the Teams story, end to end through HTTP', () => {
     const card = cardOf(post!.body);
     expect(checkCard(card)).toEqual([]);
     expect(card.body[0].style).toBe('attention');
-    expect(card.actions.map((a: any) => a.title)).toEqual(['Disconnect', 'Reconnect', 'I disconnected in Xero too', "I'm on it", 'Snooze reminders']);
+    // One reconnect fixes a revoked grant: Reconnect leads, "Send link to…" hands it over, no reset.
+    expect(card.actions.map((a: any) => a.title)).toEqual(['Reconnect', 'Send link to…', "I'm on it", 'Snooze reminders']);
+    // The card names the next step and who holds a link, with times in the reader's zone.
+    expect(json(card)).toContain('Ann Admin has a reconnect link by direct message (sent {{DATE(');
+    expect(json(card)).not.toMatch(/token_revoked|HTTP \d|\/connections/);
     alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
-    const confirmStep = card.actions[0].card.actions[0];
-    data = confirmStep.data;
-    expect(confirmStep.verb).toBe(ACTION_IDS.disconnect);
+    data = card.actions[0].data;
+    expect(card.actions[0].verb).toBe(ACTION_IDS.reconnect);
   });
 
   it('4. the connector (Ann) gets a reconnect link by direct message', async () => {
@@ -152,18 +155,10 @@ describe('the Teams story, end to end through HTTP', () => {
     expect(cardOf(dm!.body).actions[0].url).toMatch(new RegExp(`^${base}/xero/connect\\?t=`));
   });
 
-  it('5. Disconnect, "I disconnected in Xero too" and Reconnect each answer with the updated card', async () => {
-    const afterDisconnect = await click(ACTION_IDS.disconnect, data, alertId);
-    expect(json(afterDisconnect)).toContain('Ann Admin');
-    expect(afterDisconnect.actions.map((a: any) => a.title)).not.toContain('Disconnect');
-
-    const afterConfirm = await click(ACTION_IDS.confirmXero, data, alertId);
-    const steps = afterConfirm.body.find((e: any) => e.type === 'FactSet' && e.facts[0]?.title.startsWith('1.'));
-    expect(steps.facts.filter((f: any) => f.value.startsWith('✅'))).toHaveLength(2);
-
+  it('5. Reconnect answers with the updated card (a fresh link, who asked, when)', async () => {
     const dmsBefore = connector.callsOf('sendToConversation').filter((c) => c.conversationId === personal()).length;
     const afterReconnect = await click(ACTION_IDS.reconnect, data, alertId);
-    expect(json(afterReconnect)).toContain('link sent');
+    expect(json(afterReconnect)).toContain('Reconnect link sent: Ann Admin');
     await waitForCall('sendToConversation', (c) => c.conversationId === personal() && connector.callsOf('sendToConversation').filter((d) => d.conversationId === personal()).length > dmsBefore);
     // The posted card is edited too (for everyone, and for clients that missed the click).
     await waitForCall('updateActivity', (c) => c.activityId === alertId);

@@ -415,14 +415,17 @@ export type ButtonClick = {
   message?: { text?: string; blocks?: unknown[] };
   action_ts?: string;
   team_id?: string;
+  /** A users_select choice: the person picked (the action is then a users_select, not a button). */
+  selected_user?: string;
 };
 
-/** The payload of a block_actions click on a message button, as Slack sends it. */
+/** The payload of a block_actions click on a message button (or a pick in a users_select), as Slack sends it. */
 export function blockActionsPayload(click: ButtonClick): Record<string, unknown> {
   type Element = Record<string, unknown> & { action_id?: string; block_id?: string; value?: string; style?: string; text?: unknown };
   const button = (click.message?.blocks ?? [])
     .flatMap((b): Element[] => {
-      const block = b as { type?: string; block_id?: string; elements?: Element[] };
+      const block = b as { type?: string; block_id?: string; elements?: Element[]; accessory?: Element };
+      if (block.type === 'section' && block.accessory) return [{ ...block.accessory, block_id: block.block_id }];
       return block.type === 'actions' ? (block.elements ?? []).map((e) => ({ ...e, block_id: block.block_id })) : [];
     })
     .find((e) => e.action_id === click.action_id);
@@ -441,7 +444,15 @@ export function blockActionsPayload(click: ButtonClick): Record<string, unknown>
     state: { values: {} },
     response_url: click.response_url,
     actions: [
-      {
+      click.selected_user !== undefined
+        ? {
+            action_id: click.action_id,
+            block_id: button?.block_id ?? 'xg_actions',
+            type: 'users_select',
+            selected_user: click.selected_user,
+            action_ts: click.action_ts ?? `${Math.floor(Date.now() / 1000)}.${String(++triggerCounter).padStart(6, '0')}`,
+          }
+        : {
         action_id: click.action_id,
         block_id: button?.block_id ?? 'xg_actions',
         text: button?.text ?? { type: 'plain_text', text: click.action_id, emoji: true },
@@ -449,7 +460,7 @@ export function blockActionsPayload(click: ButtonClick): Record<string, unknown>
         ...(button?.style ? { style: button.style } : {}),
         type: 'button',
         action_ts: click.action_ts ?? `${Math.floor(Date.now() / 1000)}.${String(++triggerCounter).padStart(6, '0')}`,
-      },
+          },
     ],
   };
 }

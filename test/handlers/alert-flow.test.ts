@@ -24,14 +24,17 @@ describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
     return { connection, incident };
   }
 
-  it('opens one incident, posts one alert with three buttons and DMs the connector a reconnect link', async () => {
+  it('opens one incident, posts one alert naming one reconnect (the link is already in the DMs) and DMs the connector that link', async () => {
     const { connection, incident } = await breakOne();
     expect((await h.store.connections.get(connection.id))!.state).toBe('broken');
     const [alert] = h.slack.posts('C-ALERTS');
     expect(h.slack.posts('C-ALERTS')).toHaveLength(1);
     const view = alert!.view as AlertView;
-    expect(view).toMatchObject({ type: 'alert', incidentId: incident.id, tenantName: 'Demo Company (NZ)', cause: 'token_revoked', buttons: ['disconnect', 'reconnect', 'confirmXero'] });
+    expect(view).toMatchObject({ type: 'alert', incidentId: incident.id, tenantName: 'Demo Company (NZ)', cause: 'token_revoked', path: 'reconnect', buttons: ['reconnect', 'sendLink'] });
     expect(view.connectedBy).toMatchObject({ userId: CONNECTOR.userId });
+    // What is in motion is on the alert from its first post: the connector holds a link.
+    expect(view.linksSent).toEqual([{ to: expect.objectContaining({ userId: CONNECTOR.userId }), at: h.clock.now().toISOString(), expiresAt: expect.any(String) }]);
+    expect(view.nextStep).toContain('reconnects with the link in their direct messages');
     const dms = h.slack.dms(CONNECTOR.userId);
     expect(dms).toHaveLength(1);
     expect(dms[0]!.view).toMatchObject({ type: 'link', purpose: 'reconnect', url: h.links.issued[0]!.url });
@@ -102,7 +105,8 @@ describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
     expect(current.steps.disconnectedHere).toMatchObject({ by: { userId: ADMIN.userId }, at: '2026-11-23T08:00:00.000Z' });
     expect(current.steps.confirmedInXero).toMatchObject({ by: { userId: CONNECTOR.userId }, at: '2026-11-23T08:01:00.000Z' });
     expect(current.steps.reconnectRequested).toMatchObject({ by: { userId: ADMIN.userId } });
-    expect(current.buttons).toEqual(['reconnect']);
+    expect(current.buttons).toEqual(['reconnect', 'sendLink']);
+    expect(current.linksSent.map((l) => l.to.userId).sort()).toEqual([ADMIN.userId, CONNECTOR.userId].sort());
     const replies = h.slack.replies(alert).map((r) => (r.view as { text: string }).text);
     expect(replies).toHaveLength(3);
     expect(replies[0]).toContain('Ada Admin disconnected Demo Company (NZ)');

@@ -69,11 +69,16 @@ describe('/xero commands', () => {
       await h.store.connections.log({ connectionId: a.id, kind: 'check', operation: 'organisation', outcome: 'failure', httpStatus: 403, xeroError: 'AuthenticationUnsuccessful', cause: 'access_lost', at: new Date(h.clock.now().getTime() + i) });
     }
     await h.store.connections.log({ connectionId: b.id, kind: 'check', operation: 'refresh', outcome: 'failure', httpStatus: 400, xeroError: 'invalid_grant', cause: 'token_revoked' });
+    // Repeats of one reason for one organisation fold into one line with a count and a time span.
     const all = (await reply(STRANGER, 'errors')) as ErrorsView;
-    expect(all.rows).toHaveLength(4);
+    expect(all.rows.map((r) => [r.tenantName, r.reason, r.count])).toEqual([
+      ['Bolt', 'Xero refused the authorisation: it expired or was revoked', 1],
+      ['Acme', 'Xero refused access to the organisation', 3],
+    ]);
+    expect(all.rows[1]).toMatchObject({ detail: 'organisation · status 403 · AuthenticationUnsuccessful', from: new Date(h.clock.now().getTime()).toISOString() });
     const two = (await reply(STRANGER, 'errors acme 2')) as ErrorsView;
-    expect(two).toMatchObject({ title: 'Last 2 errors for Acme' });
-    expect(two.rows[0]).toMatchObject({ tenantName: 'Acme', operation: 'organisation', httpStatus: 403, xeroError: 'AuthenticationUnsuccessful', cause: 'access_lost' });
+    expect(two).toMatchObject({ title: 'Last 3 errors for Acme' });
+    expect(two.rows[0]).toMatchObject({ tenantName: 'Acme', operation: 'organisation', httpStatus: 403, xeroError: 'AuthenticationUnsuccessful', cause: 'access_lost', count: 3 });
   });
 
   it('here makes this channel the alert channel (admins only); Teams keeps the conversation reference', async () => {

@@ -45,7 +45,7 @@ describe.each(DIALECTS)('/xero here (%s)', (dialect) => {
     // The new channel shows the open problem (not the resolved one), with its buttons.
     const [copy, ...others] = h.slack.posts('C-NEW');
     expect(others).toEqual([]);
-    expect(copy!.view).toMatchObject({ type: 'alert', incidentId: open.incident.id, tenantName: 'Open Ltd', buttons: ['disconnect', 'reconnect', 'confirmXero'] });
+    expect(copy!.view).toMatchObject({ type: 'alert', incidentId: open.incident.id, tenantName: 'Open Ltd', buttons: ['reconnect', 'sendLink'] });
     // The old channel is told where alerts went, by whom.
     const note = h.slack.posts('C-ALERTS').at(-1)!;
     expect(note.view).toMatchObject({ type: 'text', title: 'Alerts moved' });

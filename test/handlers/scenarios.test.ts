@@ -84,7 +84,7 @@ describe('engine scenarios (real Xero adapter, nock)', () => {
     const incidents = await e.h.store.db.incident.findMany();
     expect(incidents.map((i) => i.cause)).toEqual(['token_revoked']);
     expect(e.posts()).toHaveLength(1);
-    expect(e.posts()[0]!.view).toMatchObject({ type: 'alert', tenantName: org!.tenantName, cause: 'token_revoked', buttons: ['disconnect', 'reconnect', 'confirmXero'] });
+    expect(e.posts()[0]!.view).toMatchObject({ type: 'alert', tenantName: org!.tenantName, cause: 'token_revoked', path: 'reconnect', buttons: ['reconnect', 'sendLink'] });
     const dms = e.h.slack.dms(CONNECTOR);
     expect(dms).toHaveLength(1);
     expect(dms[0]!.view).toMatchObject({ type: 'link', purpose: 'reconnect' });

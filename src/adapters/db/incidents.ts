@@ -23,6 +23,9 @@ export function createIncidents(db: Client): IncidentsRepo {
     findOpen(connectionId: string): Promise<IncidentRow | null> {
       return db.incident.findUnique({ where: { openKey: connectionId } }).then(maybe(asIncident));
     },
+    latestResolved(connectionId: string): Promise<IncidentRow | null> {
+      return db.incident.findFirst({ where: { connectionId, status: 'resolved' }, orderBy: { resolvedAt: 'desc' } }).then(maybe(asIncident));
+    },
     open(data: NewIncident): Promise<IncidentRow> {
       return db.incident
         .create({

@@ -2,6 +2,7 @@
 // limits.ts; the helpers here clip text so that a long organisation name or Xero error can never
 // push a block over them (Slack rejects the whole message with invalid_blocks otherwise).
 import type { Person } from '../../domain/views/model.ts';
+import { renderPhrase, type Phrase } from '../../domain/views/phrase.ts';
 
 export type PlainText = { type: 'plain_text'; text: string; emoji?: boolean };
 export type Mrkdwn = { type: 'mrkdwn'; text: string };
@@ -20,11 +21,13 @@ export type ButtonElement = {
 };
 
 export type HeaderBlock = { type: 'header'; block_id?: string; text: PlainText };
+export type UsersSelectElement = { type: 'users_select'; action_id: string; placeholder: PlainText };
+export type OverflowElement = { type: 'overflow'; action_id: string; options: { text: PlainText; value: string }[] };
 export type SectionBlock = { type: 'section'; block_id?: string; text?: TextObject; fields?: TextObject[]; accessory?: ButtonElement };
 export type ContextBlock = { type: 'context'; block_id?: string; elements: TextObject[] };
 /** A drop-down in an actions block; the click carries the chosen option's value. */
 export type SelectElement = { type: 'static_select'; action_id: string; placeholder: PlainText; options: { text: PlainText; value: string }[] };
-export type ActionsBlock = { type: 'actions'; block_id?: string; elements: (ButtonElement | SelectElement)[] };
+export type ActionsBlock = { type: 'actions'; block_id?: string; elements: (ButtonElement | SelectElement | UsersSelectElement)[] };
 export type DividerBlock = { type: 'divider'; block_id?: string };
 export type Block = HeaderBlock | SectionBlock | ContextBlock | ActionsBlock | DividerBlock;
 
@@ -90,7 +93,23 @@ export function slackDate(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return md(iso, 40);
   const unix = Math.floor(d.getTime() / 1000);
-  return `<!date^${unix}^{date_short_pretty} at {time}|${shortUtc(iso)} UTC>`;
+  return `<!date^${unix}^{date_short_pretty} {time}|${shortUtc(iso)} UTC>`;
+}
+
+/** "12 minutes ago", kept current by Slack in each reader's client. */
+export function slackAgo(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return md(iso, 40);
+  return `<!date^${Math.floor(d.getTime() / 1000)}^{ago}|${shortUtc(iso)} UTC>`;
+}
+
+/**
+ * A sentence as mrkdwn: words escaped (an organisation named "<!channel> Ltd" pings nobody),
+ * people as mentions, times as date tokens.
+ */
+export function mdPhrase(phrase: Phrase | string, max = 2_900): string {
+  const out = renderPhrase(phrase, { text: (s) => escapeMrkdwn(s), person: mention, at: slackDate, ago: slackAgo });
+  return out.length <= max ? out : md(renderPhrase(phrase, { text: (s) => s, person: (p) => p.name ?? p.userId, at: (i) => `${shortUtc(i)} UTC`, ago: (i) => `${shortUtc(i)} UTC` }), max);
 }
 
 /**

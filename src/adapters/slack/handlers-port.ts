@@ -26,7 +26,8 @@ export type SlackHandlerResult =
 
 export interface SlackHandlers {
   runCommand(actor: ChatActor, text: string, context: SlackRequestContext): Promise<SlackHandlerResult>;
-  clickButton(actor: ChatActor, action: ButtonAction, rawValue: unknown, context: SlackRequestContext): Promise<SlackHandlerResult>;
+  /** `chosen`: the person picked in "Send link to…". */
+  clickButton(actor: ChatActor, action: ButtonAction, rawValue: unknown, context: SlackRequestContext, chosen?: { userId: string; name?: string }): Promise<SlackHandlerResult>;
   /** The status table for the App Home tab; without it the tab runs the `status` command. */
   statusView?(): Promise<View>;
 }

@@ -86,6 +86,7 @@ function checkBlocks(blocks: readonly Block[], path: string, maxBlocks: number, 
           if (actionIds.has(e.action_id)) out.push({ path: `${at}.elements[${j}].action_id`, problem: 'duplicate action_id in block' });
           actionIds.add(e.action_id);
           if (e.type === 'static_select') checkSelect(e, `${at}.elements[${j}]`, out);
+          else if (e.type === 'users_select') textLength(e.placeholder, 1, LIMITS.selectPlaceholder, `${at}.elements[${j}].placeholder`, out);
           else checkButton(e, `${at}.elements[${j}]`, out);
         });
         break;
@@ -133,7 +134,7 @@ function blockTextLength(blocks: readonly Block[]): number {
     if (b.type === 'header') n += b.text.text.length;
     if (b.type === 'section') n += (b.text?.text.length ?? 0) + (b.fields ?? []).reduce((m, f) => m + f.text.length, 0);
     if (b.type === 'context') n += b.elements.reduce((m, e) => m + e.text.length, 0);
-    if (b.type === 'actions') n += b.elements.reduce((m, e) => m + (e.type === 'static_select' ? e.placeholder.text.length + e.options.reduce((k, o) => k + o.text.text.length, 0) : e.text.text.length), 0);
+    if (b.type === 'actions') n += b.elements.reduce((m, e) => m + (e.type === 'static_select' ? e.placeholder.text.length + e.options.reduce((k, o) => k + o.text.text.length, 0) : e.type === 'users_select' ? e.placeholder.text.length : e.text.text.length), 0);
   }
   return n;
 }

@@ -1,92 +1,82 @@
-// The alert message (DESIGN.md section 5): header with the organisation and what happened, the
-// cause in plain words, fields, the steps done so far, the next step, and the three buttons. The
-// same message is edited in place as steps happen; once resolved it turns green and loses them.
+// The alert message (DESIGN.md sections 2.1 and 5): header with the organisation and what
+// happened, the cause in plain words, fields, what is already in motion, the steps done so far,
+// the one next step, and the buttons that fit it ("Send link to…" is a person picker). The same
+// message is edited in place as steps happen; once resolved it turns green and loses them. Every
+// word comes from src/domain/views; names and user text are escaped, people are mentions, times
+// show in each reader's own zone.
 import { createHash } from 'node:crypto';
-import { ACTION_IDS, SNOOZE_CHOICES, encodeButtonValue } from '../../domain/actions.ts';
-import { LIFECYCLE } from '../../domain/views/wording.ts';
-import { formatDuration } from '../../domain/duration.ts';
-import type { AlertView, StepDone } from '../../domain/views/model.ts';
-import { COLORS, TONE_EMOJI, clip, md, mention, mrkdwn, plain, slackDate, type Block, type ButtonElement, type SelectElement, type SlackMessage } from './blocks.ts';
+import { ACTION_IDS, SNOOZE_CHOICES, encodeButtonValue, sendLinkBlockId } from '../../domain/actions.ts';
+import type { AlertButton, AlertView } from '../../domain/views/model.ts';
+import { LABELS, LIFECYCLE } from '../../domain/views/wording.ts';
+import { plainText } from '../../domain/views/phrase.ts';
+import { COLORS, TONE_EMOJI, clip, md, mdPhrase, mention, mrkdwn, plain, slackDate, type Block, type ButtonElement, type SelectElement, type SlackMessage } from './blocks.ts';
 
-const STEP_LABELS: { key: keyof AlertView['steps']; label: string }[] = [
-  { key: 'disconnectedHere', label: 'Disconnected in Xero Guard' },
-  { key: 'confirmedInXero', label: 'Disconnected in Xero too' },
-  { key: 'reconnectRequested', label: 'Reconnect link sent' },
-  { key: 'reconnected', label: 'Reconnected' },
-];
+const STEP_KEYS = ['disconnectedHere', 'confirmedInXero', 'reconnectRequested', 'reconnected'] as const;
 
 export function renderAlert(view: AlertView): SlackMessage {
   const resolved = view.resolved;
   // A new block_id per iteration: Slack keeps client state per block_id, and an edited message
   // should not inherit the state of the one it replaces.
-  const iteration = createHash('sha1').update(JSON.stringify([view.steps, view.resolved, view.buttons])).digest('hex').slice(0, 10);
+  const iteration = createHash('sha1').update(JSON.stringify([view.steps, view.resolved, view.buttons, view.linksSent])).digest('hex').slice(0, 10);
   const blocks: Block[] = [];
 
   const emoji = resolved ? TONE_EMOJI.good : TONE_EMOJI.danger;
-  const what = resolved ? 'connection restored' : view.headline;
+  const what = resolved ? LABELS.restored : view.headline;
+  // plain_text is shown as typed: Slack parses no mentions in it, so the name needs no escaping.
   blocks.push({ type: 'header', block_id: `xg_head:${iteration}`, text: plain(`${emoji} ${view.tenantName}: ${what}`, 150) });
 
   if (resolved) {
-    const by = resolved.by ? ` by ${mention(resolved.by)}` : '';
-    blocks.push({
-      type: 'section',
-      block_id: `xg_resolved:${iteration}`,
-      text: mrkdwn(`${TONE_EMOJI.good} *Resolved*${by} ${slackDate(resolved.at)}. Time to recover: *${formatDuration(resolved.recoveredAfterMs)}*.`),
-    });
+    const line = resolved.by ? LABELS.resolvedBy(resolved.by, resolved.at, resolved.recoveredAfterMs) : LABELS.resolvedAt(resolved.at, resolved.recoveredAfterMs);
+    blocks.push({ type: 'section', block_id: `xg_resolved:${iteration}`, text: mrkdwn(`${TONE_EMOJI.good} ${mdPhrase(line)}`) });
   }
-  blocks.push({ type: 'section', block_id: `xg_cause:${iteration}`, text: mrkdwn(`${resolved ? '*Was:* ' : ''}${md(view.explanation, 2_800)}`) });
+  blocks.push({ type: 'section', block_id: `xg_cause:${iteration}`, text: mrkdwn(`${resolved ? `*${LABELS.was}:* ` : ''}${md(view.explanation, 2_800)}`) });
   blocks.push({
     type: 'section',
     block_id: `xg_fields:${iteration}`,
     fields: [
-      mrkdwn(`*Organisation*\n${md(view.tenantName, 500)}`),
-      mrkdwn(`*${resolved ? 'Was broken since' : 'Broken since'}*\n${slackDate(view.since)}`),
-      mrkdwn(`*Connected by*\n${mention(view.connectedBy)}`),
-      mrkdwn(`*Last good check*\n${view.lastGoodCheck ? slackDate(view.lastGoodCheck) : 'never'}`),
+      mrkdwn(`*${LABELS.organisation}*\n${md(view.tenantName, 500)}`),
+      mrkdwn(`*${resolved ? LABELS.wasBrokenSince : LABELS.brokenSince}*\n${slackDate(view.since)}`),
+      mrkdwn(`*${LABELS.connectedBy}*\n${mention(view.connectedBy)}`),
+      mrkdwn(`*${LABELS.lastGoodCheck}*\n${view.lastGoodCheck ? slackDate(view.lastGoodCheck) : LABELS.never}`),
     ],
   });
 
-  const steps = STEP_LABELS.flatMap(({ key, label }) => {
+  if (!resolved && view.inMotion.length > 0) {
+    blocks.push({ type: 'section', block_id: `xg_motion:${iteration}`, text: mrkdwn(`*${LABELS.inMotion}*\n${view.inMotion.map((p) => `⏳ ${mdPhrase(p, 600)}`).join('\n')}`) });
+  }
+  const steps = STEP_KEYS.flatMap((key) => {
     const step = view.steps[key];
-    return step ? [stepLine(label, step)] : [];
+    return step ? [`${TONE_EMOJI.good} ${mdPhrase(LABELS.stepDone(LABELS.steps_[key], step.by, step.at), 600)}`] : [];
   });
-  if (steps.length > 0) blocks.push({ type: 'section', block_id: `xg_steps:${iteration}`, text: mrkdwn(`*Steps*\n${steps.join('\n')}`) });
-  if (view.nextStep) blocks.push({ type: 'section', block_id: `xg_next:${iteration}`, text: mrkdwn(`*Next step:* ${md(view.nextStep, 2_800)}`) });
+  if (steps.length > 0) blocks.push({ type: 'section', block_id: `xg_steps:${iteration}`, text: mrkdwn(`*${LABELS.steps}*\n${steps.join('\n')}`) });
+  if (view.nextStep) blocks.push({ type: 'section', block_id: `xg_next:${iteration}`, text: mrkdwn(`*${LABELS.nextStep}:* ${mdPhrase(view.next ?? view.nextStep, 2_800)}`) });
 
-  const buttons = resolved ? [] : view.buttons.map((b) => alertButton(b, view));
+  const value = { incidentId: view.incidentId, connectionId: view.connectionId };
+  const buttons = resolved ? [] : view.buttons.filter((b) => b !== 'sendLink').map((b) => alertButton(b, view));
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: `xg_actions:${iteration}`, elements: buttons });
+  if (!resolved && view.buttons.includes('sendLink')) {
+    blocks.push({
+      type: 'actions',
+      block_id: sendLinkBlockId(value, iteration),
+      elements: [{ type: 'users_select', action_id: ACTION_IDS.sendLink, placeholder: plain(LABELS.buttons.sendLink, 150) }],
+    });
+  }
   blocks.push(...lifecycleBlocks(view));
-  blocks.push({ type: 'context', block_id: `xg_meta:${iteration}`, elements: [mrkdwn(metaLine(view))] });
 
-  const text = resolved
-    ? `${view.tenantName}: Xero connection restored after ${formatDuration(resolved.recoveredAfterMs)}`
-    : `${view.tenantName}: ${view.headline}. ${view.explanation}`;
+  const fallback = resolved ? `${view.tenantName}: ${LABELS.restored}. ${LABELS.resolved(resolved.recoveredAfterMs)}` : `${view.tenantName}: ${view.headline}. ${plainText(view.next ?? view.nextStep)}`;
   return {
-    text: clip(text, 3_000),
+    // The notification text is mrkdwn too: escaped like the blocks.
+    text: md(fallback, 3_000),
     blocks,
     // The colour bar is the at-a-glance state: red while broken, green once resolved.
     attachments: [
       {
         color: resolved ? COLORS.good : COLORS.danger,
         fallback: resolved ? 'Resolved' : 'Broken',
-        blocks: [{ type: 'context', elements: [mrkdwn(resolved ? `${TONE_EMOJI.good} Resolved` : `${TONE_EMOJI.danger} Broken since ${slackDate(view.since)}`)] }],
+        blocks: [{ type: 'context', elements: [mrkdwn(resolved ? `${TONE_EMOJI.good} ${md(LABELS.resolved(resolved.recoveredAfterMs))}` : `${TONE_EMOJI.danger} ${LABELS.brokenSince} ${slackDate(view.since)}`)] }],
       },
     ],
   };
-}
-
-function stepLine(label: string, step: StepDone): string {
-  return `${TONE_EMOJI.good} ${label} by ${mention(step.by)} ${slackDate(step.at)}`;
-}
-
-function metaLine(view: AlertView): string {
-  const parts = [`Cause: \`${view.cause}\``];
-  // A status under 400 (a 200 without our tenant in it) is not what went wrong: show the words only.
-  const status = view.httpStatus !== undefined && view.httpStatus >= 400 ? `HTTP ${view.httpStatus}` : undefined;
-  const said = [status, view.xeroError ? md(view.xeroError, 300) : undefined].filter((p) => p !== undefined);
-  if (said.length > 0) parts.push(`Xero said: ${said.join(' ')}`);
-  parts.push(`Incident ${md(view.incidentId.slice(0, 8), 8)}`);
-  return parts.join(' · ');
 }
 
 /** Owner, snooze and note lines, then the "I'm on it", snooze and "What fixed it?" controls. */
@@ -118,30 +108,27 @@ function lifecycleBlocks(view: AlertView): Block[] {
   return blocks;
 }
 
-function alertButton(action: AlertView['buttons'][number], view: AlertView): ButtonElement {
+export function alertButton(action: Exclude<AlertButton, 'sendLink'>, view: Pick<AlertView, 'incidentId' | 'connectionId' | 'tenantName'>): ButtonElement {
   const value = encodeButtonValue({ incidentId: view.incidentId, connectionId: view.connectionId });
   switch (action) {
     case 'disconnect':
       return {
         type: 'button',
         action_id: ACTION_IDS.disconnect,
-        text: plain('Disconnect', 75),
+        text: plain(LABELS.buttons.disconnect, 75),
         style: 'danger',
         value,
         confirm: {
-          title: plain(`Disconnect ${view.tenantName}?`, 100),
-          text: plain(
-            clip(`This removes the connection to ${view.tenantName} and erases its tokens. Its settings are kept, and you can reconnect it later.`, 300),
-            300,
-          ),
-          confirm: plain('Disconnect', 30),
-          deny: plain('Cancel', 30),
+          title: plain(LABELS.confirmDisconnect.title(view.tenantName), 100),
+          text: plain(clip(LABELS.confirmDisconnect.text(view.tenantName), 300), 300),
+          confirm: plain(LABELS.confirmDisconnect.confirm, 30),
+          deny: plain(LABELS.confirmDisconnect.deny, 30),
           style: 'danger',
         },
       };
     case 'reconnect':
-      return { type: 'button', action_id: ACTION_IDS.reconnect, text: plain('Reconnect', 75), style: 'primary', value };
+      return { type: 'button', action_id: ACTION_IDS.reconnect, text: plain(LABELS.buttons.reconnect, 75), style: 'primary', value };
     case 'confirmXero':
-      return { type: 'button', action_id: ACTION_IDS.confirmXero, text: plain('I disconnected in Xero too', 75), value };
+      return { type: 'button', action_id: ACTION_IDS.confirmXero, text: plain(LABELS.buttons.confirmXero, 75), value };
   }
 }

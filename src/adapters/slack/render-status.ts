@@ -1,7 +1,7 @@
 // `/xero status` as a readable table for 1 to 500 connections: the summary first, then one line
 // per connection in the order the handler gives (broken first), packed into sections and split
 // into pages that each stay inside Block Kit's limits. The App Home tab shows the same rows.
-import { formatDuration } from '../../domain/duration.ts';
+import { CAUSE_WORDING, LISTS, STATUS_WORDS } from '../../domain/views/wording.ts';
 import type { ConnectionState } from '../../domain/states.ts';
 import type { StatusRow, StatusView } from '../../domain/views/model.ts';
 import { LIFECYCLE } from '../../domain/views/wording.ts';
@@ -34,9 +34,9 @@ export function statusLine(row: StatusRow, detail: Detail = 'full'): string {
   parts.push(row.lastGoodCheck ? `good ${shortUtc(row.lastGoodCheck)}` : 'never good');
   if (detail !== 'compact') {
     parts.push(mention(row.connectedBy));
-    if (row.tokenAgeMs !== undefined) parts.push(`token ${formatDuration(row.tokenAgeMs)}`);
+    if (row.tokenAgeMs !== undefined) parts.push(STATUS_WORDS.tokenRefreshed(row.tokenAgeMs));
   }
-  if (row.cause && row.state !== 'connected') parts.push(`\`${row.cause}\``);
+  if (row.cause && row.state !== 'connected') parts.push(md(CAUSE_WORDING[row.cause].headline, 80));
   if (row.owner) parts.push(LIFECYCLE.statusOwner(mention(row.owner.by)));
   if (row.snoozedUntil) parts.push(LIFECYCLE.statusSnoozed(slackDate(row.snoozedUntil)));
   return parts.join(' · ');
@@ -62,7 +62,7 @@ function operatorNotes(view: StatusView): Block | undefined {
 
 function statusPages(view: StatusView, maxPages: number): SlackMessage[] {
   if (view.rows.length === 0) {
-    return [{ text: view.summary, blocks: [header(), { type: 'section', text: mrkdwn(`${md(view.summary)}\nNo organisation is connected yet. Run \`/xero connect\` to add one.`) }] }];
+    return [{ text: view.summary, blocks: [header(), { type: 'section', text: mrkdwn(`${md(view.summary)}\n${md(LISTS.noConnections)}`) }] }];
   }
   let pages = paginate(view, 'full');
   if (pages.length > maxPages) pages = paginate(view, 'medium');
@@ -123,13 +123,13 @@ function groupRows(rows: readonly StatusRow[], detail: Detail): { text: string; 
 }
 
 function header(): Block {
-  return { type: 'header', text: plain('Xero connections', 150) };
+  return { type: 'header', text: plain(LISTS.statusTitle, 150) };
 }
 
 /** The App Home tab: the whole table (up to 100 blocks), refreshed when opened and on changes. */
 export function renderHome(view: StatusView, updatedAt: Date): HomeView {
   const blocks: Block[] = [header(), { type: 'section', text: mrkdwn(`*${md(view.summary, 2_000)}*`) }];
-  if (view.rows.length === 0) blocks.push({ type: 'section', text: mrkdwn('No organisation is connected yet. Run `/xero connect` in a channel to add one.') });
+  if (view.rows.length === 0) blocks.push({ type: 'section', text: mrkdwn(md(LISTS.noConnections)) });
   const room = LIMITS.blocksPerHome - blocks.length - 3;
   let chunks: string[] = [];
   for (const detail of ['full', 'medium', 'compact'] as const) {

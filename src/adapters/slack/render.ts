@@ -3,9 +3,12 @@
 // several pages.
 import { LIFECYCLE } from '../../domain/views/wording.ts';
 import type { ErrorsView, LinkView, NoticeView, SummaryView, TextView, View } from '../../domain/views/model.ts';
-import { COLORS, TONE_EMOJI, clip, escapeMrkdwn, md, mention, mrkdwn, packLines, plain, shortUtc, slackDate, type Block, type HomeView, type SlackMessage } from './blocks.ts';
+import { COLORS, TONE_EMOJI, clip, md, mdPhrase, mention, mrkdwn, packLines, plain, shortUtc, slackDate, type Block, type HomeView, type SlackMessage } from './blocks.ts';
 import { LIMITS } from './limits.ts';
-import { renderAlert } from './render-alert.ts';
+import { alertButton, renderAlert } from './render-alert.ts';
+import { LABELS, LISTS, SUMMARY } from '../../domain/views/wording.ts';
+import { plainText } from '../../domain/views/phrase.ts';
+import { SUMMARY_ACTION_ROWS } from '../../domain/views/summary.ts';
 import { renderHome, renderStatusPages, STATE_ICON } from './render-status.ts';
 
 /** Link buttons still send a block_actions payload; the routes ack it and do nothing else. */
@@ -40,25 +43,39 @@ export function renderHomeView(view: View, now: Date): HomeView {
 }
 
 /**
- * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named. Rows are
- * compact so that many fit: each cause is explained once, then one short line per organisation,
- * several lines packed into each section; resolved ones come last, struck through.
+ * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named. The first
+ * broken ones (up to SUMMARY_ACTION_ROWS) are a section each with a Reconnect button, so people act
+ * per row; the rest are compact lines (each cause explained once, several lines per section), and
+ * the message says where to act on those (`/xero reconnect`, `/xero errors`). Resolved ones come
+ * last, struck through.
  */
 function renderSummary(view: SummaryView): SlackMessage {
   const blocks: Block[] = [
     { type: 'header', text: plain(`${TONE_EMOJI.danger} ${view.title}`, 150) },
     { type: 'section', text: mrkdwn(md(view.text, 2_900)) },
   ];
+  // Grouped by cause, each cause explained once above its first row, as in the compact list.
+  const byCause = view.rows.filter((r) => !r.resolved).sort((a, b) => a.cause.localeCompare(b.cause));
+  const actionable = byCause.slice(0, SUMMARY_ACTION_ROWS);
+  actionable.forEach((row, i) => {
+    const heading = i === 0 || actionable[i - 1]!.cause !== row.cause ? `*${md(row.explanation, 300)}*\n` : '';
+    blocks.push({ type: 'section', text: mrkdwn(`${heading}${STATE_ICON.broken} ${md(row.tenantName, 150)}`), accessory: alertButton('reconnect', row) });
+  });
+  const acted = new Set(actionable.map((r) => r.incidentId));
+  const rest = view.rows.filter((r) => !r.resolved).length - actionable.length;
+  if (rest > 0) blocks.push({ type: 'context', elements: [mrkdwn(md(SUMMARY.rest(rest)))] });
+  view = { ...view, rows: view.rows.filter((r) => !acted.has(r.incidentId)) };
   const room = LIMITS.blocksPerMessage - blocks.length - 1;
   // Block text left for rows: the message budget less the frame and the closing context lines.
   const budget = LIMITS.blockTextPerMessage - 200;
-  let chars = blocks.reduce((n, b) => n + (b.type === 'section' ? (b.text?.text.length ?? 0) : b.type === 'header' ? b.text.text.length : 0), 0);
+  let chars = blocks.reduce((n, b) => n + (b.type === 'section' ? (b.text?.text.length ?? 0) + (b.accessory?.text.text.length ?? 0) : b.type === 'header' ? b.text.text.length : 0), 0);
+  const sectionsBefore = blocks.length;
   let shown = 0;
   let section = '';
   let inSection = 0;
   const flush = (): boolean => {
     if (!section) return true;
-    if (blocks.length - 2 >= room || chars + section.length > budget) return false;
+    if (blocks.length - sectionsBefore >= room || chars + section.length > budget) return false;
     blocks.push({ type: 'section', text: mrkdwn(section) });
     chars += section.length;
     shown += inSection;
@@ -66,19 +83,20 @@ function renderSummary(view: SummaryView): SlackMessage {
     inSection = 0;
     return true;
   };
-  for (const entry of summaryEntries(view)) {
+  for (const entry of summaryEntries(view, actionable[actionable.length - 1]?.cause)) {
     if (section && section.length + 1 + entry.length > SECTION_CHARS && !flush()) break;
     section = section ? `${section}\n${entry}` : entry;
     inSection += 1;
   }
   flush();
   const more = view.more + (view.rows.length - shown);
-  if (more > 0) blocks.push({ type: 'context', elements: [mrkdwn(`…and ${more} more. \`/xero status\` lists them all.`)] });
-  return { text: clip(`${view.title}: ${view.text}`, 3_000), blocks, attachments: [{ color: COLORS.danger, blocks: [{ type: 'context', elements: [mrkdwn(`${view.rows.length + view.more} organisations`)] }] }] };
+  if (more > 0) blocks.push({ type: 'context', elements: [mrkdwn(md(SUMMARY.more(more)))] });
+  const total = view.rows.length + acted.size + view.more;
+  return { text: md(`${view.title}: ${view.text}`, 3_000), blocks, attachments: [{ color: COLORS.danger, blocks: [{ type: 'context', elements: [mrkdwn(`${total} organisations`)] }] }] };
 }
 
 /** One entry per row; the first row of each cause (and of the resolved ones) carries its heading. */
-function summaryEntries(view: SummaryView): string[] {
+function summaryEntries(view: SummaryView, continuing?: string): string[] {
   const broken = view.rows.filter((r) => !r.resolved);
   const resolved = view.rows.filter((r) => r.resolved);
   const causes = [...new Map(broken.map((r) => [r.cause, r.explanation])).entries()];
@@ -88,12 +106,13 @@ function summaryEntries(view: SummaryView): string[] {
       .filter((r) => r.cause === cause)
       .forEach((r, i) => {
         const line = `${STATE_ICON.broken} ${md(r.tenantName, 100)}`;
-        entries.push(i === 0 ? `*\`${cause}\`*: ${md(explanation, 300)}\n${line}` : line);
+        // The cause the rows with buttons ended on is already explained just above.
+        entries.push(i === 0 && cause !== continuing ? `*${md(explanation, 300)}*\n${line}` : line);
       });
   }
   resolved.forEach((r, i) => {
     const line = `🟢 ~${md(r.tenantName, 100)}~`;
-    entries.push(i === 0 ? `*Working again*\n${line}` : line);
+    entries.push(i === 0 ? `*${SUMMARY.working}*\n${line}` : line);
   });
   return entries;
 }
@@ -107,22 +126,22 @@ function renderNotice(view: NoticeView): SlackMessage {
     const names = view.organisations.map((n) => md(n, 100)).join(', ');
     blocks.push({ type: 'section', text: mrkdwn(`*Organisations (${view.organisations.length}):* ${clip(names, SECTION_CHARS - 40)}`) });
   }
-  return { text: clip(`${view.title}: ${view.text}`, 3_000), blocks, attachments: [{ color: COLORS[view.tone], blocks: [{ type: 'context', elements: [mrkdwn(view.tone === 'good' ? 'Recovered' : 'Notice')] }] }] };
+  return { text: md(`${view.title}: ${view.text}`, 3_000), blocks, attachments: [{ color: COLORS[view.tone], blocks: [{ type: 'context', elements: [mrkdwn(view.tone === 'good' ? 'Recovered' : 'Notice')] }] }] };
 }
 
 function renderErrors(view: ErrorsView): SlackMessage {
   const blocks: Block[] = [{ type: 'header', text: plain(view.title, 150) }];
   if (view.rows.length === 0) {
-    blocks.push({ type: 'section', text: mrkdwn('No errors recorded.') });
-    return { text: `${view.title}: no errors recorded`, blocks };
+    blocks.push({ type: 'section', text: mrkdwn(LISTS.noErrors) });
+    return { text: md(`${view.title}: no errors recorded`), blocks };
   }
+  // The reason leads; the raw detail (operation, Xero's status and words) follows, subdued.
   const lines = view.rows.map((r) => {
-    const parts = [`\`${shortUtc(r.at)}\``, `*${md(r.tenantName, 60)}*`, md(r.operation, 60)];
-    if (r.httpStatus !== undefined) parts.push(`HTTP ${r.httpStatus}`);
-    if (r.xeroError) parts.push(md(r.xeroError, 200));
-    if (r.cause) parts.push(`\`${r.cause}\``);
-    if (r.note) parts.push(`:memo: ${LIFECYCLE.noteLine(r.by ? mention(r.by) : '?', md(r.note, 600))}`);
-    return parts.join(' · ');
+    const times = r.from && r.count > 1 ? `${slackDate(r.from)}–${slackDate(r.at)}` : slackDate(r.at);
+    const count = r.count > 1 ? ` ${LABELS.errorsFolded(r.count)}` : '';
+    const detail = r.detail ? `\n      _${LABELS.reasonDetail}: ${md(r.detail, 300)}_` : '';
+    const note = r.note ? ` · :memo: ${LIFECYCLE.noteLine(r.by ? mention(r.by) : '?', md(r.note, 600))}` : '';
+    return `${times} · *${md(r.tenantName, 60)}* · ${md(r.reason, 200)}${count}${note}${detail}`;
   });
   let chars = 0;
   let shown = 0;
@@ -130,20 +149,19 @@ function renderErrors(view: ErrorsView): SlackMessage {
     if (blocks.length >= LIMITS.blocksPerMessage - 2 || chars + chunk.length > 10_000) break;
     blocks.push({ type: 'section', text: mrkdwn(chunk) });
     chars += chunk.length;
-    shown += chunk.split('\n').length;
+    shown += chunk.split('\n').filter((l) => !l.startsWith('      _')).length;
   }
-  const context = shown < lines.length ? `…and ${lines.length - shown} more · times in UTC` : 'Newest first · times in UTC';
-  blocks.push({ type: 'context', elements: [mrkdwn(context)] });
-  return { text: `${view.title}: ${view.rows.length} errors`, blocks };
+  if (shown < lines.length) blocks.push({ type: 'context', elements: [mrkdwn(md(LABELS.moreRows(lines.length - shown)))] });
+  return { text: md(`${view.title}: ${view.rows.length} lines`), blocks };
 }
 
 function renderLink(view: LinkView): SlackMessage {
   return {
-    text: clip(`${view.text} ${view.url}`, 3_000),
+    text: clip(`${md(view.text, 2_800)} ${view.url}`, 3_000),
     blocks: [
-      { type: 'section', text: mrkdwn(md(view.text, 2_900)) },
+      { type: 'section', text: mrkdwn(mdPhrase(view.rich ?? view.text, 2_900)) },
       { type: 'actions', elements: [{ type: 'button', action_id: LINK_ACTION_ID, text: plain(view.buttonText, 75), url: view.url, style: 'primary' }] },
-      { type: 'context', elements: [mrkdwn(`Single use; expires ${slackDate(view.expiresAt)}. Only for you: do not forward it.`)] },
+      { type: 'context', elements: [mrkdwn(mdPhrase(LABELS.linkFooter(view.expiresAt)))] },
     ],
   };
 }
@@ -151,7 +169,7 @@ function renderLink(view: LinkView): SlackMessage {
 function renderText(view: TextView): SlackMessage {
   const prefix = view.tone === 'info' ? '' : `${TONE_EMOJI[view.tone]} `;
   const head = view.title ? `${prefix}*${md(view.title, 150)}*\n` : prefix;
-  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`${head}${md(view.text, 2_900 - head.length)}`) }];
+  const blocks: Block[] = [{ type: 'section', text: mrkdwn(`${head}${mdPhrase(view.rich ?? view.text, 2_900 - head.length)}`) }];
   const lines = view.lines.map((l) => `• ${md(l, 500)}`);
   let chars = blocks[0]?.type === 'section' ? (blocks[0].text?.text.length ?? 0) : 0;
   for (const chunk of packLines(lines, SECTION_CHARS).slice(0, LIMITS.blocksPerMessage - 1)) {
@@ -159,7 +177,6 @@ function renderText(view: TextView): SlackMessage {
     blocks.push({ type: 'section', text: mrkdwn(chunk) });
     chars += chunk.length;
   }
-  // The fallback also reaches notifications, where Slack reads <!channel> and <@U…>: escaped too.
-  const fallback = [view.title, view.text].filter(Boolean).join(': ');
-  return { text: clip(escapeMrkdwn(fallback) || ' ', 3_000), blocks };
+  const fallback = [view.title, plainText(view.rich ?? view.text)].filter(Boolean).join(': ');
+  return { text: md(fallback || ' ', 3_000), blocks };
 }

@@ -2,9 +2,10 @@
 // acknowledged first (Slack drops answers slower than 3 s); the handler runs after the ack, and
 // its private answer goes back through response_url. Alerts themselves are edited by the outbox.
 import type { Logger } from 'pino';
-import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { ACTION_IDS, NOTE_MAX_CHARS, buttonActionOf, parseButtonValue } from '../../domain/actions.ts';
-import { LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
+import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, UsersSelectAction, ViewSubmitAction } from '@slack/bolt';
+import { ACTION_IDS, NOTE_MAX_CHARS, buttonActionOf, encodeButtonValue, parseButtonValue, parseSendLinkBlockId } from '../../domain/actions.ts';
+import { ANSWERS, LABELS, LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
+import { textView } from '../../domain/views/text.ts';
 import { NOTE_BLOCK_ID, NOTE_CALLBACK_ID, NOTE_INPUT_ID, noteModal, readNoteContext } from './note-modal.ts';
 import type { SlackPeople } from './people.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
@@ -32,11 +33,20 @@ export type RouteDeps = {
   people?: SlackPeople;
   /** Counts a request by kind (command, click, event) and outcome. */
   count?(kind: string, outcome: string): void;
+  /** The workspace the bot token belongs to (auth.test); requests from any other are refused. */
+  installedTeam?(): Promise<string | undefined>;
 };
 
-const BUTTON_IDS = new RegExp(`^(${Object.values(ACTION_IDS).join('|')})$`);
+const BUTTON_IDS = new RegExp(`^(${Object.values(ACTION_IDS).filter((id) => id !== ACTION_IDS.sendLink).join('|')})$`);
 
-const FALLBACK_ERROR: View = { type: 'text', tone: 'danger', text: 'Something went wrong on our side; nothing was changed. Please try again in a minute.', lines: [] };
+const FALLBACK_ERROR: View = textView(LABELS.fallbackError, 'danger');
+
+/** The workspace a command or click comes from. */
+function teamOf(body: unknown): string | undefined {
+  const b = body as { team_id?: unknown; team?: { id?: unknown } | null; user?: { team_id?: unknown } };
+  const id = b.team_id ?? b.team?.id ?? b.user?.team_id;
+  return typeof id === 'string' ? id : undefined;
+}
 
 export function registerRoutes(app: App, deps: RouteDeps): void {
   const log = deps.logger.child({ platform: 'slack' });
@@ -52,6 +62,22 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       return;
     }
     await next();
+  });
+
+  // A command or click from another workspace (a Slack Connect channel shared with ours, an org-wide
+  // app) acts on nothing here: it gets a plain private answer and changes nothing.
+  app.use(async ({ body, next, ...rest }) => {
+    const from = teamOf(body);
+    const installed = from && deps.installedTeam ? await deps.installedTeam().catch(() => undefined) : undefined;
+    if (!from || !installed || from === installed) return next();
+    const b = body as { response_url?: string; channel_id?: string; channel?: { id?: string }; user_id?: string; user?: { id?: string } };
+    const ack = (rest as { ack?: () => Promise<void> }).ack;
+    if (ack) await ack();
+    log.warn({ team: from, installedTeam: installed }, 'slack request from another workspace refused');
+    deps.count?.('other_workspace', 'refused');
+    const userId = b.user_id ?? b.user?.id ?? '';
+    const channelId = b.channel_id ?? b.channel?.id;
+    await answerPrivately(deps, log, textView(ANSWERS.otherWorkspace, 'warning'), { ...(b.response_url ? { responseUrl: b.response_url } : {}), ...(channelId ? { channelId } : {}), userId, requestId: `other:${from}:${userId}:${Date.now()}` });
   });
 
   app.command(SLASH_COMMAND, async ({ ack, command }) => {
@@ -117,6 +143,30 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       deps.afterAck(() =>
         run(log, deps, () => deps.handlers.clickButton(actor, 'note', { incidentId: context.incidentId, connectionId: context.connectionId, note }, where), { kind: 'click', action: 'note', userId: actor.userId }).then((result) =>
           answerPrivately(deps, log, replyOf(result), { ...(context.channelId ? { channelId: context.channelId } : {}), userId: actor.userId, requestId }),
+        ),
+      ),
+    );
+  });
+
+  // "Send link to…": the person picker of the alert; its block carries the ids (a users_select has no value).
+  app.action<BlockAction<UsersSelectAction>>({ type: 'block_actions', action_id: ACTION_IDS.sendLink }, async ({ ack, body, action }) => {
+    await ack();
+    const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name || body.user.username ? { name: body.user.name ?? body.user.username } : {}) };
+    const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
+    const ids = parseSendLinkBlockId(action.block_id);
+    const context: SlackRequestContext = {
+      platform: 'slack',
+      ...(channelId ? { channelId } : {}),
+      ...(body.response_url ? { responseUrl: body.response_url } : {}),
+      isDirect: channelId?.startsWith('D') ?? false,
+      requestId: `${body.user.id}:${action.action_ts}`,
+    };
+    const value = ids ? encodeButtonValue(ids) : action.block_id;
+    const chosen = action.selected_user ? { userId: action.selected_user } : undefined;
+    await deps.track(
+      deps.afterAck(() =>
+        run(log, deps, () => deps.handlers.clickButton(actor, 'sendLink', value, context, chosen), { kind: 'click', action: 'sendLink', userId: actor.userId }).then((result) =>
+          answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
         ),
       ),
     );

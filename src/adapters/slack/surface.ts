@@ -88,10 +88,10 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   // One auth.test at start, cached; retried on the next request if Slack was unreachable then.
   // (Bolt's own token mode calls auth.test inside its constructor, and an unreachable Slack at
   // that moment becomes an unhandled rejection.)
-  let identity: Promise<{ botUserId: string; botId: string }> | undefined;
+  let identity: Promise<{ botUserId: string; botId: string; teamId: string }> | undefined;
   const whoAmI = () => {
     identity ??= client.auth.test().then(
-      (r) => ({ botUserId: r.user_id ?? '', botId: r.bot_id ?? '' }),
+      (r) => ({ botUserId: r.user_id ?? '', botId: r.bot_id ?? '', teamId: r.team_id ?? '' }),
       (error: unknown) => {
         identity = undefined;
         throw error;
@@ -138,13 +138,16 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
 
   const bolt = new App({
     receiver,
-    authorize: async () => ({ botToken: token, ...(await whoAmI()) }),
+    authorize: async () => {
+      const me = await whoAmI();
+      return { botToken: token, botUserId: me.botUserId, botId: me.botId };
+    },
     clientOptions: { slackApiUrl: apiUrl, retryConfig: { retries: 0 } },
     logger: boltLogger(logger),
     // Bolt's conversation store keeps per-conversation state we never read; it costs ~6% of an ack.
     convoStore: false,
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, people: createSlackPeople(client, logger), afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
+  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, people: createSlackPeople(client, logger), installedTeam: async () => (await whoAmI()).teamId || undefined, afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
 
   const socket: SocketConnection | undefined = socketReceiver
     ? createSocketConnection({

@@ -7,7 +7,9 @@
 // Decisions (permissions, state) stay in the handlers.
 import { ActivityHandler, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { buttonActionOf } from '../../domain/actions.ts';
+import { buttonActionOf, SEND_LINK_INPUT } from '../../domain/actions.ts';
+import { LABELS } from '../../domain/views/wording.ts';
+import { plainText as plainPhrase } from '../../domain/views/phrase.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
 import type { DeliveryOutcome } from '../../handlers/ports.ts';
@@ -46,7 +48,7 @@ export const TEAMS_TEXT = {
   cannotDm: "I can't send you a direct message. Open a chat with Xero Guard (Apps › Xero Guard › Open) and try again.",
   working: 'Working on it: the card updates when it is done.',
   unknownButton: 'This button is not one Xero Guard knows. It may come from an older version of the card.',
-  failed: 'Something went wrong on our side; it was logged. Please try again.',
+  failed: LABELS.fallbackError,
 } as const;
 
 export class TeamsBot extends ActivityHandler {
@@ -164,7 +166,11 @@ export class TeamsBot extends ActivityHandler {
     else {
       const action = buttonActionOf(verb);
       if (!action) return messageResponse(TEAMS_TEXT.unknownButton);
-      work = this.deps.handlers.clickButton(actor, action, invoke.action.data, buttonContext);
+      // "Send link to…": the people picker's value (the chosen person's Entra object id) arrives in
+      // the data beside the ids.
+      const picked = action === 'sendLink' ? (invoke.action.data as Record<string, unknown> | undefined)?.[SEND_LINK_INPUT] : undefined;
+      const chosen = typeof picked === 'string' && picked.trim() ? { userId: picked.trim() } : undefined;
+      work = this.deps.handlers.clickButton(actor, action, invoke.action.data, buttonContext, chosen);
     }
     const settled = await withinBudget(work, this.deps.invokeBudgetMs);
     if (!settled.done) {
@@ -212,7 +218,7 @@ function textActivity(text: string): Partial<Activity> {
 
 /** A view as one line of plain text (invoke message answers show no cards). */
 export function plainText(view: View): string {
-  const text = view.type === 'text' ? [view.title, view.text, ...view.lines].filter(Boolean).join(' ') : (renderCard(view).fallbackText ?? '');
+  const text = view.type === 'text' ? [view.title, plainPhrase(view.rich ?? view.text), ...view.lines].filter(Boolean).join(' ') : (renderCard(view).fallbackText ?? '');
   return teamsCommands(text, 'plain');
 }
 

@@ -21,5 +21,6 @@ export type TeamsHandlerResult = Result<TeamsHandlerAnswer, TeamsHandlerFailure>
 
 export interface TeamsHandlers {
   runCommand(actor: ChatActor, text: string, context: TeamsCommandContext): Promise<TeamsHandlerResult>;
-  clickButton(actor: ChatActor, action: ButtonAction, rawValue: unknown, context: TeamsCommandContext): Promise<TeamsHandlerResult>;
+  /** `chosen`: the person picked in "Send link to…" (Teams gives the Entra object id). */
+  clickButton(actor: ChatActor, action: ButtonAction, rawValue: unknown, context: TeamsCommandContext, chosen?: { userId: string; name?: string }): Promise<TeamsHandlerResult>;
 }

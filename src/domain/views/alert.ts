@@ -1,17 +1,49 @@
 // One incident's alert: what broke, since when, who connected it, the steps done so far (who,
-// when) and what to do next. Edited in place as steps happen.
-import { isCause, type Cause } from '../causes.ts';
-import type { AlertView, StepDone } from './model.ts';
-import { CAUSE_WORDING, NEXT_STEP, who } from './wording.ts';
+// when), what is already in motion (who holds a reconnect link) and the one next step that fits
+// the cause (DESIGN.md 2.1). Edited in place as steps happen.
+import { isCause, isTransient, type Cause, type DefiniteCause } from '../causes.ts';
+import type { AlertButton, AlertView, LinkSent, RepairPath, StepDone } from './model.ts';
+import { linkSentSchema } from './model.ts';
+import { CAUSE_WORDING, IN_MOTION, NEXT_STEP } from './wording.ts';
 import { connectorOf, decodePerson, type ConnectionFacts, type IncidentFacts } from './facts.ts';
+import { plainText, type Phrase } from './phrase.ts';
 
+/** The cause as stored; an unknown text reads as Xero being unavailable (it says nothing definite). */
 export function causeOf(text: string | null | undefined): Cause {
   return text && isCause(text) ? text : 'xero_unavailable';
+}
+
+/** A definite cause, or undefined: what a reconnect DM may name as its reason. */
+export function definiteCauseOf(text: string | null | undefined): DefiniteCause | undefined {
+  return text && isCause(text) && !isTransient(text) ? (text as DefiniteCause) : undefined;
 }
 
 function step(at: Date | null, by: string | null): StepDone | undefined {
   if (!at) return undefined;
   return { at: at.toISOString(), by: decodePerson(by) ?? { platform: 'slack', userId: 'unknown', name: 'someone' } };
+}
+
+/** The reconnect links of an incident, stored as JSON; the newest per person. */
+export function decodeLinksSent(text: string | null | undefined): LinkSent[] {
+  if (!text) return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const all = Array.isArray(parsed) ? parsed.flatMap((x) => (linkSentSchema.safeParse(x).success ? [linkSentSchema.parse(x)] : [])) : [];
+    const newest = new Map<string, LinkSent>();
+    for (const link of all) {
+      const key = `${link.to.platform}:${link.to.userId}`;
+      const before = newest.get(key);
+      if (!before || before.at < link.at) newest.set(key, link);
+    }
+    return [...newest.values()].sort((a, b) => a.at.localeCompare(b.at));
+  } catch {
+    // Written only by encodeLinksSent; an unreadable list shows nothing in motion rather than failing the alert.
+    return [];
+  }
+}
+
+export function encodeLinksSent(links: readonly LinkSent[]): string {
+  return JSON.stringify(links);
 }
 
 export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts): AlertView {
@@ -27,6 +59,9 @@ export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts
   if (requested) steps.reconnectRequested = requested;
   if (reconnected) steps.reconnected = reconnected;
   const resolved = incident.status === 'resolved' && incident.resolvedAt;
+  const path = repairPath(cause, incident, steps, Boolean(resolved));
+  const links = resolved ? [] : decodeLinksSent(incident.linksSent);
+  const next = nextStepOf(path, cause, connection.tenantName, connector, steps, incident.brokenSince);
   const view: AlertView = {
     type: 'alert',
     incidentId: incident.id,
@@ -35,11 +70,15 @@ export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts
     cause,
     headline: CAUSE_WORDING[cause].headline,
     explanation: CAUSE_WORDING[cause].explanation,
-    nextStep: nextStepOf(cause, connection.tenantName, who(connector), steps, resolved ? incident.brokenSince : undefined),
+    nextStep: plainText(next),
+    next,
+    path,
+    inMotion: links.map((l) => IN_MOTION.linkHeld(l.to, l.at, l.expiresAt)),
+    linksSent: links,
     since: incident.brokenSince.toISOString(),
     connectedBy: connector,
     steps,
-    buttons: resolved ? [] : buttonsOf(cause, steps),
+    buttons: resolved ? [] : buttonsOf(path, steps),
   };
   addLifecycle(view, incident, Boolean(resolved));
   if (connection.lastGoodCheckAt) view.lastGoodCheck = connection.lastGoodCheckAt.toISOString();
@@ -55,27 +94,45 @@ export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts
   return view;
 }
 
-function nextStepOf(cause: Cause, tenantName: string, connector: string, steps: AlertView['steps'], syncFrom: Date | undefined): string {
-  if (syncFrom) return NEXT_STEP.resolved(syncFrom.toISOString());
-  if (cause === 'app_credentials_invalid') return NEXT_STEP.operatorFix;
-  if (steps.reconnectRequested && !steps.reconnected) return NEXT_STEP.waitingForReconnect(connector, steps.reconnectRequested.at);
-  if (steps.confirmedInXero) return NEXT_STEP.afterConfirm(connector);
-  if (steps.disconnectedHere) return NEXT_STEP.afterDisconnect(tenantName);
-  // Access and permission problems are fixed by a reconnect as the right user; the full
-  // disconnect ritual is for revoked or removed connections.
-  if (cause === 'access_lost' || cause === 'permission_missing') return NEXT_STEP.reconnectOnly(connector);
-  if (cause === 'encryption_key_changed') return NEXT_STEP.keyChanged(connector);
-  return NEXT_STEP.start(tenantName);
+/**
+ * The way out (DESIGN.md 2.1). One reconnect fixes a removed app, a revoked authorisation, lost
+ * access or a missing permission. The full reset (Disconnect, remove the app in Xero, Reconnect)
+ * is for the unclear case: a cause that says nothing definite, a reconnect that did not hold, or
+ * a reset someone has already begun.
+ */
+export function repairPath(cause: Cause, incident: Pick<IncidentFacts, 'resetAdvised'>, steps: AlertView['steps'], resolved: boolean): RepairPath {
+  if (resolved) return 'resolved';
+  if (cause === 'app_credentials_invalid') return 'operator';
+  // Xero still holds the connection: a reconnect stores fresh tokens under the current key.
+  if (cause === 'encryption_key_changed') return 'reconnect';
+  if (isTransient(cause) || incident.resetAdvised || steps.disconnectedHere || steps.confirmedInXero) return 'full_reset';
+  return 'reconnect';
 }
 
-function buttonsOf(cause: Cause, steps: AlertView['steps']): AlertView['buttons'] {
-  if (cause === 'app_credentials_invalid') return [];
-  // Xero still holds the connection: a reconnect stores fresh tokens under the current key.
-  if (cause === 'encryption_key_changed') return ['reconnect'];
-  const buttons: AlertView['buttons'] = [];
+function nextStepOf(path: RepairPath, cause: Cause, tenantName: string, connector: AlertView['connectedBy'], steps: AlertView['steps'], brokenSince: Date): Phrase {
+  switch (path) {
+    case 'resolved':
+      return NEXT_STEP.resolved(brokenSince.toISOString());
+    case 'operator':
+      return NEXT_STEP.operatorFix;
+    case 'reconnect':
+      if (cause === 'encryption_key_changed') return NEXT_STEP.keyChanged(connector);
+      return NEXT_STEP.byCause[cause as keyof typeof NEXT_STEP.byCause](connector, tenantName);
+    case 'full_reset':
+      if (steps.confirmedInXero) return NEXT_STEP.afterConfirm(connector);
+      if (steps.disconnectedHere) return NEXT_STEP.afterDisconnect(tenantName);
+      return isTransient(cause) ? NEXT_STEP.start(tenantName) : NEXT_STEP.afterFailedReconnect(tenantName);
+  }
+}
+
+function buttonsOf(path: RepairPath, steps: AlertView['steps']): AlertButton[] {
+  if (path === 'operator' || path === 'resolved') return [];
+  if (path === 'reconnect') return ['reconnect', 'sendLink'];
+  const buttons: AlertButton[] = [];
   if (!steps.disconnectedHere) buttons.push('disconnect');
   buttons.push('reconnect');
   if (!steps.confirmedInXero) buttons.push('confirmXero');
+  buttons.push('sendLink');
   return buttons;
 }
 

@@ -43,6 +43,10 @@ export type IncidentFacts = {
   resolutionNote?: string | null;
   resolutionNoteBy?: string | null;
   resolutionNoteAt?: Date | null;
+  /** JSON list of reconnect links sent (src/domain/views/alert.ts); absent in older facts. */
+  linksSent?: string | null;
+  /** The last reconnect did not hold: advise the full reset. */
+  resetAdvised?: boolean;
 };
 
 export function connectorOf(connection: Pick<ConnectionFacts, 'connectedByPlatform' | 'connectedByUserId' | 'connectedByName'>): Person {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CAUSES } from '../causes.ts';
 import { STATES } from '../states.ts';
 import { PLATFORMS } from '../permissions.ts';
+import { phraseSchema } from './phrase.ts';
 
 const iso = z.string();
 export const personSchema = z.object({ platform: z.enum(PLATFORMS), userId: z.string(), name: z.string().optional() });
@@ -12,6 +13,17 @@ export type Person = z.infer<typeof personSchema>;
 
 const stepSchema = z.object({ by: personSchema, at: iso });
 export type StepDone = z.infer<typeof stepSchema>;
+
+/** A reconnect link sent by direct message: to whom, when, until when it works. */
+export const linkSentSchema = z.object({ to: personSchema, at: iso, expiresAt: iso });
+export type LinkSent = z.infer<typeof linkSentSchema>;
+
+export const ALERT_BUTTONS = ['disconnect', 'reconnect', 'confirmXero', 'sendLink'] as const;
+export type AlertButton = (typeof ALERT_BUTTONS)[number];
+
+/** The way out the alert points at (DESIGN.md section 2.1). */
+export const REPAIR_PATHS = ['reconnect', 'full_reset', 'operator', 'resolved'] as const;
+export type RepairPath = (typeof REPAIR_PATHS)[number];
 
 export const alertViewSchema = z.object({
   type: z.literal('alert'),
@@ -23,8 +35,15 @@ export const alertViewSchema = z.object({
   headline: z.string(),
   /** The cause in plain words. */
   explanation: z.string(),
-  /** What to do now, given the steps already done. */
+  /** What to do now, given the cause and the steps already done: plain words (fallback text). */
   nextStep: z.string(),
+  /** The same next step with its people and times kept apart, for the renderers. */
+  next: phraseSchema.optional(),
+  /** Which way out: one reconnect, the full reset, the operator's fix; resolved once done. */
+  path: z.enum(REPAIR_PATHS).default('full_reset'),
+  /** What is already in motion: who holds a reconnect link, since when. */
+  inMotion: z.array(phraseSchema).default([]),
+  linksSent: z.array(linkSentSchema).default([]),
   since: iso,
   connectedBy: personSchema,
   lastGoodCheck: iso.optional(),
@@ -38,7 +57,7 @@ export const alertViewSchema = z.object({
   }),
   resolved: z.object({ at: iso, recoveredAfterMs: z.number(), by: personSchema.optional() }).optional(),
   /** Buttons still worth showing, in order. Empty once resolved. */
-  buttons: z.array(z.enum(['disconnect', 'reconnect', 'confirmXero'])),
+  buttons: z.array(z.enum(ALERT_BUTTONS)),
   /** Who said "I'm on it", and since when. */
   owner: stepSchema.optional(),
   /** Reminders wait until `until`; set only while the snooze lasts. */
@@ -107,8 +126,16 @@ export const errorsViewSchema = z.object({
   title: z.string(),
   rows: z.array(
     z.object({
+      /** The newest of the folded rows. */
       at: iso,
+      /** The oldest of the folded rows, when several identical ones were folded into this one. */
+      from: iso.optional(),
+      count: z.number().int().positive().default(1),
       tenantName: z.string(),
+      /** What went wrong, in plain words ("Xero said the app was removed"). */
+      reason: z.string().default('Unknown problem'),
+      /** The raw detail behind the reason (operation, Xero's status and words), for whoever digs. */
+      detail: z.string().optional(),
       operation: z.string(),
       httpStatus: z.number().optional(),
       xeroError: z.string().optional(),
@@ -126,6 +153,7 @@ export const linkViewSchema = z.object({
   type: z.literal('link'),
   purpose: z.enum(['connect', 'reconnect']),
   text: z.string(),
+  rich: phraseSchema.optional(),
   buttonText: z.string(),
   url: z.string(),
   expiresAt: iso,
@@ -138,6 +166,8 @@ export const textViewSchema = z.object({
   tone: z.enum(['info', 'warning', 'danger', 'good']).default('info'),
   title: z.string().optional(),
   text: z.string(),
+  /** The same text with its people and times kept apart, when it names any. */
+  rich: phraseSchema.optional(),
   /** Lines shown as a list under the text (help, candidates). */
   lines: z.array(z.string()).default([]),
 });

@@ -9,6 +9,11 @@ import { CAUSE_WORDING, SUMMARY } from './wording.ts';
 import { causeOf } from './alert.ts';
 
 export const MAX_SUMMARY_ROWS = 100;
+/**
+ * Rows of a summary that get their own Reconnect button: each takes one Slack block (50 a
+ * message) and about 450 bytes of a Teams card (about 28 KB); the rest say how to act on them.
+ */
+export const SUMMARY_ACTION_ROWS = 30;
 
 export type SummaryMember = { incidentId: string; connectionId: string; tenantName: string; cause: string; resolved: boolean };
 

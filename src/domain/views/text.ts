@@ -1,20 +1,24 @@
 // Plain answers and links.
 import type { LinkView, TextView } from './model.ts';
 import { DM, HELP } from './wording.ts';
+import { plainText, type Phrase } from './phrase.ts';
 
-export function textView(text: string, tone: TextView['tone'] = 'info', lines: string[] = [], title?: string): TextView {
-  return { type: 'text', tone, text, lines, ...(title ? { title } : {}) };
+/** A text answer; a phrase that names people or times keeps them apart for the renderers. */
+export function textView(text: string | Phrase, tone: TextView['tone'] = 'info', lines: string[] = [], title?: string): TextView {
+  const rich = typeof text === 'string' || text.every((part) => typeof part === 'string') ? undefined : text;
+  return { type: 'text', tone, text: plainText(text), ...(rich ? { rich } : {}), lines, ...(title ? { title } : {}) };
 }
 
 export function helpView(intro?: string): TextView {
   return textView(intro ?? HELP.text, intro ? 'warning' : 'info', [...HELP.lines], HELP.title);
 }
 
-export function linkView(purpose: LinkView['purpose'], text: string, url: string, expiresAt: Date | string): LinkView {
+export function linkView(purpose: LinkView['purpose'], text: string | Phrase, url: string, expiresAt: Date | string): LinkView {
   return {
     type: 'link',
     purpose,
-    text,
+    text: plainText(text),
+    ...(typeof text === 'string' ? {} : { rich: text }),
     buttonText: purpose === 'connect' ? DM.buttonConnect : DM.buttonReconnect,
     url,
     expiresAt: typeof expiresAt === 'string' ? new Date(expiresAt).toISOString() : expiresAt.toISOString(),

@@ -1,11 +1,14 @@
 // Every sentence Xero Guard says, in one place, so Slack and Teams say the same thing and a
-// wording change is one edit. Builders in this folder assemble views from these.
+// wording change is one edit. Builders in this folder assemble views from these. Sentences that
+// name people or times are phrases (phrase.ts): each platform shows the person as a mention and
+// the time in the reader's own zone.
 import type { Cause } from '../causes.ts';
 import type { ConnectionState } from '../states.ts';
-import { formatDuration } from '../duration.ts';
 import type { Person } from './model.ts';
 import type { SnoozeChoice } from '../actions.ts';
 
+import { ago$, at$, nameOf, p, person$, utc, type Phrase } from './phrase.ts'
+;
 export const CAUSE_WORDING: Record<Cause, { headline: string; explanation: string }> = {
   token_revoked: {
     headline: 'Xero authorisation expired or revoked',
@@ -36,7 +39,7 @@ export const CAUSE_WORDING: Record<Cause, { headline: string; explanation: strin
   },
   xero_unavailable: {
     headline: 'Xero API unreachable',
-    explanation: 'Xero did not answer (timeouts or server errors). Xero Guard keeps retrying with backoff; nothing to do yet.',
+    explanation: 'Xero did not answer. Xero Guard keeps retrying; nothing to do yet.',
   },
   rate_limited: {
     headline: 'Xero rate limit reached',
@@ -53,50 +56,85 @@ export const STATE_WORDS: Record<ConnectionState, string> = {
   paused: 'paused',
 };
 
+/** A person's name in plain text (logs, fallbacks); chat sentences use phrases and mentions. */
 export function who(person: Person | undefined): string {
-  if (!person) return 'someone';
-  return person.name ?? person.userId;
+  return nameOf(person);
 }
 
-/** "2026-11-23 08:05 UTC": used only inside sentences; view fields stay ISO for the renderers. */
+/** "2026-11-23 08:05 UTC": plain text only; chat sentences show times in the reader's zone. */
 export function when(at: Date | string): string {
-  const d = typeof at === 'string' ? new Date(at) : at;
-  return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return utc(typeof at === 'string' ? at : at.toISOString());
 }
+
+/** "12 minutes", "3 hours 5 minutes": durations as people say them. */
+export function duration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (ms < 60_000) return unit(Math.max(1, Math.round(ms / 1000)), 'second');
+  if (minutes < 60) return unit(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? unit(hours, 'hour') : `${unit(hours, 'hour')} ${unit(minutes % 60, 'minute')}`;
+  return `${unit(Math.floor(hours / 24), 'day')}${hours % 24 ? ` ${unit(hours % 24, 'hour')}` : ''}`;
+}
+
+/** What the alert says about a cause when it is the reason in a list (`/xero errors`). */
+export const CAUSE_REASON: Record<Cause, string> = {
+  token_revoked: 'Xero refused the authorisation: it expired or was revoked',
+  app_disconnected_in_xero: 'Xero no longer lists the organisation: the app was removed in Xero',
+  access_lost: 'Xero refused access to the organisation',
+  permission_missing: 'Xero refused: a permission is missing',
+  app_credentials_invalid: "Xero refused Xero Guard's own app credentials",
+  encryption_key_changed: "Xero Guard could not read the stored tokens: the encryption key changed",
+  xero_unavailable: 'Xero unavailable',
+  rate_limited: 'Xero asked us to slow down',
+};
 
 export const XERO_REMOVAL_PATH = (tenantName: string) =>
   `In Xero: ${tenantName} > Settings > Connected Apps > Disconnect (remove every instance of the app).`;
 
+/** The next step the alert names, by cause and by what was already done (DESIGN.md 2.1). */
 export const NEXT_STEP = {
-  operatorFix: 'An operator must fix the Xero app credentials (XERO_CLIENT_ID, XERO_CLIENT_SECRET). Nothing to do in Xero.',
-  keyChanged: (connector: string) =>
-    `An operator can add the previous key back after the new one (TOKEN_ENCRYPTION_KEY=new:<new key>,old:<previous key>) and restart Xero Guard, or click Reconnect: ${connector} gets a single-use link by direct message. Nothing to do in Xero.`,
-  start: (tenantName: string) =>
-    `Click Disconnect, then remove the app in Xero, then Reconnect. ${XERO_REMOVAL_PATH(tenantName)}`,
-  reconnectOnly: (connector: string) => `Click Reconnect: ${connector} gets a single-use link by direct message.`,
-  afterDisconnect: (tenantName: string) =>
-    `Next: remove the app in Xero too. ${XERO_REMOVAL_PATH(tenantName)} Then click "I disconnected in Xero too".`,
-  afterConfirm: (connector: string) => `Next: click Reconnect. ${connector} gets a single-use link by direct message.`,
-  waitingForReconnect: (connector: string, at: string) =>
-    `Waiting for ${connector} to open the reconnect link sent ${when(at)} (it expires after 30 minutes; click Reconnect for a new one).`,
-  resolved: (syncFrom: string) => `Nothing to do. Host apps should re-sync from ${when(syncFrom)}.`,
+  operatorFix: p`An operator must fix Xero Guard's own Xero app credentials (XERO_CLIENT_ID, XERO_CLIENT_SECRET). Nothing to do in Xero or in the organisation.`,
+  byCause: {
+    app_disconnected_in_xero: (connector: Person, tenantName: string) =>
+      p`${person$(connector)} reconnects with the link in their direct messages: the app is already removed in Xero, so that link alone fixes it. Anyone allowed who has access to ${tenantName} in Xero can click Reconnect instead.`,
+    token_revoked: (connector: Person, tenantName: string) =>
+      p`${person$(connector)} reconnects with the link in their direct messages. Anyone allowed who has access to ${tenantName} in Xero can click Reconnect instead.`,
+    access_lost: (connector: Person, tenantName: string) =>
+      p`Reconnect as a Xero user with the Standard or Adviser role in ${tenantName}. If ${person$(connector)} no longer has that access, an admin hands the reconnect to someone who does with "Send link to…".`,
+    permission_missing: (connector: Person, _tenantName: string) =>
+      p`${person$(connector)} reconnects and approves every permission Xero asks for, the missing one included.`,
+  },
+  /** Stored tokens no key opens: an operator restores the key, or a reconnect stores fresh ones. */
+  keyChanged: (connector: Person) =>
+    p`An operator can add the previous key back after the new one (TOKEN_ENCRYPTION_KEY=new:<new key>,old:<previous key>) and restart Xero Guard, or click Reconnect: ${person$(connector)} gets a single-use link by direct message. Nothing to do in Xero.`,
+  start: (tenantName: string) => p`Click Disconnect, then remove the app in Xero, then Reconnect. ${XERO_REMOVAL_PATH(tenantName)}`,
+  afterFailedReconnect: (tenantName: string) =>
+    p`The last reconnect did not hold, so do the full reset: click Disconnect, then remove the app in Xero, then Reconnect. ${XERO_REMOVAL_PATH(tenantName)}`,
+  afterDisconnect: (tenantName: string) => p`Next: remove the app in Xero too. ${XERO_REMOVAL_PATH(tenantName)} Then click "I disconnected in Xero too".`,
+  afterConfirm: (connector: Person) => p`Next: click Reconnect. ${person$(connector)} gets a single-use link by direct message.`,
+  resolved: (syncFrom: string) => p`Nothing to do. Host apps should re-sync from ${at$(syncFrom)}.`,
+};
+
+/** What is already in motion: who holds a reconnect link. */
+export const IN_MOTION = {
+  linkHeld: (holder: Person, sentAt: string, expiresAt: string) =>
+    p`${person$(holder)} has a reconnect link by direct message (sent ${at$(sentAt)}, ${ago$(sentAt)}; it works once, until ${at$(expiresAt)}).`,
 };
 
 export const THREAD = {
-  disconnected: (by: Person, tenantName: string, detail: string) => `${who(by)} disconnected ${tenantName} here. ${detail}`,
-  confirmed: (by: Person) => `${who(by)} confirmed the app was removed in Xero too.`,
-  reconnectRequested: (by: Person, connector: string) =>
-    `${who(by)} asked for a reconnect: ${connector} has a single-use link by direct message.`,
+  disconnected: (by: Person, tenantName: string, detail: string) => p`${person$(by)} disconnected ${tenantName} here. ${detail}`,
+  confirmed: (by: Person) => p`${person$(by)} confirmed the app was removed in Xero too.`,
+  reconnectRequested: (by: Person, holder: Person) => p`${person$(by)} asked for a reconnect: ${person$(holder)} has a single-use link by direct message.`,
+  linkHandedOver: (by: Person, holder: Person) => p`${person$(by)} sent a reconnect link to ${person$(holder)}.`,
   reconnected: (by: Person | undefined, tenantName: string, after: number, syncFrom: string) =>
-    `${tenantName} reconnected${by ? ` by ${who(by)}` : ''}. It was broken for ${formatDuration(after)}; host apps should re-sync from ${when(syncFrom)}.`,
+    p`${tenantName} reconnected${by ? p` by ${person$(by)}` : ''}. It was broken for ${duration(after)}; host apps should re-sync from ${at$(syncFrom)}.`,
   recovered: (tenantName: string, after: number, syncFrom: string) =>
-    `${tenantName} works again (broken for ${formatDuration(after)}). Host apps should re-sync from ${when(syncFrom)}.`,
-  reminder: (tenantName: string, since: string, count: number) =>
-    `Reminder ${count}: ${tenantName} is still broken (since ${when(since)}).`,
-  unreachable: (person: string) =>
-    `I could not send ${person} a direct message, so I sent the reconnect link to the admins instead.`,
-  unreachableNoAdmins: (person: string) =>
-    `I could not send ${person} a direct message and no admins are configured: an admin can click Reconnect or run /xero reconnect.`,
+    p`${tenantName} works again (broken for ${duration(after)}). Host apps should re-sync from ${at$(syncFrom)}.`,
+  reminder: (tenantName: string, since: string, count: number) => p`Reminder ${count}: ${tenantName} is still broken (since ${at$(since)}, ${ago$(since)}).`,
+  unreachable: (person: Person) => p`I could not send ${person$(person)} a direct message, so I sent the reconnect link to the admins instead.`,
+  unreachableNoAdmins: (person: Person) =>
+    p`I could not send ${person$(person)} a direct message and no admins are configured: an admin can click Reconnect or run /xero reconnect.`,
 };
 
 export const DISCONNECT_DETAIL = {
@@ -107,12 +145,17 @@ export const DISCONNECT_DETAIL = {
 } as const;
 
 export const DM = {
-  reconnect: (tenantName: string, cause: Cause) =>
-    `${tenantName} needs reconnecting: ${CAUSE_WORDING[cause].explanation} Use this single-use link (it expires in 30 minutes).`,
-  reconnectForAdmin: (tenantName: string, connector: string) =>
-    `${connector} could not be reached, so here is a link for you to reconnect ${tenantName}. It is single-use and expires in 30 minutes.`,
+  /** The reconnect link's message carries the real reason: the cause when known, else none invented. */
+  reconnect: (tenantName: string, cause: Cause | undefined) =>
+    cause
+      ? `${tenantName} needs reconnecting. ${CAUSE_WORDING[cause].explanation}${cause === 'app_disconnected_in_xero' ? ' This link alone fixes it: nothing to remove in Xero.' : ''} Use this single-use link (it expires in 30 minutes).`
+      : `${tenantName} needs reconnecting. Use this single-use link (it expires in 30 minutes).`,
+  reconnectForAdmin: (tenantName: string, connector: Person) =>
+    p`${person$(connector)} could not be reached, so here is a link for you to reconnect ${tenantName}. It is single-use and expires in 30 minutes.`,
+  reconnectHandedOver: (tenantName: string, by: Person, cause: Cause | undefined) =>
+    p`${person$(by)} asked you to reconnect ${tenantName} to Xero. ${cause ? `${CAUSE_WORDING[cause].explanation} ` : ''}Sign in as a Xero user with access to ${tenantName} (Standard or Adviser role). The link is single-use and expires in 30 minutes.`,
   reconnectReminder: (tenantName: string, since: string) =>
-    `Reminder: ${tenantName} is still broken since ${when(since)}. Use this new single-use link to reconnect (expires in 30 minutes).`,
+    p`Reminder: ${tenantName} is still broken since ${at$(since)}. Use this new single-use link to reconnect (expires in 30 minutes).`,
   connect: 'Use this single-use link to connect Xero organisations (it expires in 30 minutes).',
   buttonReconnect: 'Reconnect to Xero',
   buttonConnect: 'Connect to Xero',
@@ -130,22 +173,25 @@ export const DM = {
 export const SUMMARY = {
   title: (count: number) => `${count} Xero connection${count === 1 ? '' : 's'} broke`,
   text: (count: number, windowMs: number) =>
-    `${count} connection${count === 1 ? '' : 's'} broke within ${formatDuration(windowMs)} of other alerts; this message grows as more do. Each row says why; fix each with its buttons or /xero reconnect <organisation>.`,
-  more: (count: number) => `…and ${count} more: /xero status lists them all.`,
+    `${count} connection${count === 1 ? '' : 's'} broke within ${duration(windowMs)} of other alerts; this message grows as more do. Each row says why; act on a row with its button, or /xero reconnect <organisation>.`,
+  more: (count: number) => `…and ${count} more: /xero errors and /xero status list them all.`,
+  rest: (count: number) => `${count} more below have no button of their own: reconnect each with /xero reconnect <organisation>.`,
+  working: 'Working again',
+  restored: 'restored',
 };
 
 export const NOTICE = {
   unreachableTitle: 'Xero API unreachable',
   unreachableText: (count: number, sinceMs: number) =>
-    `Xero has not answered for ${formatDuration(sinceMs)} for ${count} organisation${count === 1 ? '' : 's'}. Xero Guard keeps retrying; no one needs to reconnect.`,
+    `Xero has not answered for ${duration(sinceMs)} for ${count} organisation${count === 1 ? '' : 's'}. Xero Guard keeps retrying; no one needs to reconnect.`,
   recoveredTitle: 'Xero API reachable again',
-  recoveredText: (afterMs: number) => `Xero answers again after ${formatDuration(afterMs)}. Checks are back to normal.`,
+  recoveredText: (afterMs: number) => `Xero answers again after ${duration(afterMs)}. Checks are back to normal.`,
 };
 
 export const MOVED = {
   title: 'Alerts moved',
   text: (platform: string, channel: string | undefined, by: Person, reposted: number) =>
-    `${who(by)} moved Xero Guard's ${platform} alerts to ${channel ?? 'another channel'}.${
+    p`${person$(by)} moved Xero Guard's ${platform} alerts to ${channel ?? 'another channel'}.${
       reposted > 0 ? ` The ${reposted} open alert${reposted === 1 ? ' is' : 's are'} re-posted there; the ones here keep being updated.` : ''
     }`,
 };
@@ -154,16 +200,63 @@ const HERE_COMMAND: Record<Person['platform'], string> = { slack: '/xero here', 
 
 export const CONNECTED = {
   title: (tenantName: string) => `Connected: ${tenantName}`,
-  text: (by: Person) => `${who(by)} connected it. Xero Guard now watches it and will alert here if it breaks.`,
+  text: (by: Person) => p`${person$(by)} connected it. Xero Guard now watches it and will alert here if it breaks.`,
   noChannel: (names: readonly string[], platform: Person['platform']) =>
     `Xero Guard watches ${names.join(', ')} now, but no alert channel is chosen yet, so nobody would hear if ${names.length === 1 ? 'it breaks' : 'one breaks'}. Run ${HERE_COMMAND[platform]} in the channel that should get the alerts.`,
   noChannelForAdmin: (by: Person, names: readonly string[], platform: Person['platform']) =>
-    `${who(by)} connected ${names.join(', ')}, but no alert channel is chosen yet, so nobody would hear if ${names.length === 1 ? 'it breaks' : 'one breaks'}. Please run ${HERE_COMMAND[platform]} in the channel that should get the alerts.`,
+    p`${person$(by)} connected ${names.join(', ')}, but no alert channel is chosen yet, so nobody would hear if ${names.length === 1 ? 'it breaks' : 'one breaks'}. Please run ${HERE_COMMAND[platform]} in the channel that should get the alerts.`,
+};
+
+const LABELS_SEND_LINK_NO_ONE = 'Pick a person to send the link to.';
+
+/** The labels of the alert, the buttons and the confirmation, the same on every platform. */
+export const LABELS = {
+  organisation: 'Organisation',
+  brokenSince: 'Broken since',
+  wasBrokenSince: 'Was broken since',
+  connectedBy: 'Connected by',
+  lastGoodCheck: 'Last good check',
+  never: 'never',
+  nextStep: 'Next step',
+  inMotion: 'In motion',
+  steps: 'Steps',
+  was: 'Was',
+  restored: 'connection restored',
+  resolved: (recovered: number) => `Resolved. Time to recover: ${duration(recovered)}.`,
+  resolvedBy: (by: Person, at: string, recovered: number) => p`Resolved by ${person$(by)} ${at$(at)}. Time to recover: ${duration(recovered)}.`,
+  resolvedAt: (at: string, recovered: number) => p`Resolved ${at$(at)}. Time to recover: ${duration(recovered)}.`,
+  stepDone: (label: string, by: Person, at: string) => p`${label}: ${person$(by)}, ${at$(at)}`,
+  stepNotYet: (label: string) => `${label}: not yet`,
+  steps_: {
+    disconnectedHere: 'Disconnected in Xero Guard',
+    confirmedInXero: 'Removed in Xero too',
+    reconnectRequested: 'Reconnect link sent',
+    reconnected: 'Reconnected',
+  },
+  buttons: {
+    disconnect: 'Disconnect',
+    reconnect: 'Reconnect',
+    confirmXero: 'I disconnected in Xero too',
+    sendLink: 'Send link to…',
+  },
+  confirmDisconnect: {
+    title: (tenantName: string) => `Disconnect ${tenantName}?`,
+    text: (tenantName: string) =>
+      `This removes the connection to ${tenantName} on our side and in Xero where the token still works, and erases its tokens. Its settings are kept, and you can reconnect it later.`,
+    confirm: 'Yes, disconnect',
+    deny: 'Cancel',
+  },
+  sendLinkNoOne: LABELS_SEND_LINK_NO_ONE,
+  linkFooter: (expiresAt: string) => p`Single use; expires ${at$(expiresAt)}. Only for you: do not forward it.`,
+  reasonDetail: 'Detail',
+  errorsFolded: (count: number) => `×${count}`,
+  moreRows: (count: number) => `…and ${count} more.`,
+  fallbackError: 'Something went wrong on our side; nothing was changed. Please try again in a minute.',
 };
 
 export const ANSWERS = {
   refusedNotAdmin: 'Only Xero Guard admins may do that.',
-  refusedNotAdminOrConnector: (connector: string) => `Only admins and ${connector} (who connected it) may do that.`,
+  refusedNotAdminOrConnector: (connector: Person) => p`Only admins and ${person$(connector)} (who connected it) may do that.`,
   unknownCommand: (word: string) => `I don't know "${word}". Here is what I understand:`,
   missingOrg: (name: string) => `Which organisation? Try /xero ${name} <organisation>.`,
   unknownOrg: (name: string, known: string[]) =>
@@ -171,15 +264,18 @@ export const ANSWERS = {
   ambiguousOrg: (name: string) => `"${name}" matches several organisations; say which:`,
   badButton: 'That button is out of date or malformed. Run /xero status for the current state.',
   incidentGone: 'This alert no longer matches an open problem (it may be resolved). Run /xero status.',
-  alreadyDone: (what: string, by: Person, at: string) => `Already done: ${what} by ${who(by)} at ${when(at)}.`,
+  alreadyDone: (what: string, by: Person, at: string) => p`Already done: ${what} by ${person$(by)} ${at$(at)}.`,
   disconnected: (tenantName: string, detail: string) => `Disconnected ${tenantName}. ${detail}`,
   alreadyDisconnected: (tenantName: string) => `${tenantName} is already disconnected.`,
   confirmed: (tenantName: string) => `Recorded: the app was removed in Xero for ${tenantName}.`,
   notDisconnectedYet: 'Click Disconnect first: the app should be removed on our side before Xero.',
-  reconnectSent: (connector: string, alsoToYou: boolean) =>
+  reconnectSent: (connector: Person, alsoToYou: boolean) =>
     alsoToYou
-      ? `Sent a single-use reconnect link by direct message to ${connector}, and one to you.`
-      : `Sent a single-use reconnect link to ${connector} by direct message.`,
+      ? p`Sent a single-use reconnect link by direct message to ${person$(connector)}, and one to you.`
+      : p`Sent a single-use reconnect link to ${person$(connector)} by direct message.`,
+  linkHandedOver: (holder: Person) => p`Sent a single-use reconnect link to ${person$(holder)} by direct message.`,
+  sendLinkNoOne: LABELS_SEND_LINK_NO_ONE,
+  sendLinkNotApplicable: 'There is nothing to reconnect here: the connection works or needs the operator.',
   reconnectSentToYou: 'Sent you a single-use reconnect link by direct message.',
   reconnectDisconnectFirst: 'Reconnect works on an organisation that is broken or disconnected.',
   checkOk: (tenantName: string) => `${tenantName}: the check passed, the connection works.`,
@@ -202,9 +298,23 @@ export const ANSWERS = {
   noConnections: 'No Xero organisation is connected yet. An admin can run /xero connect.',
   noErrors: (org?: string) => (org ? `No errors logged for ${org}.` : 'No errors logged.'),
   internal: 'Something went wrong on our side; it is logged. Please try again.',
+  otherWorkspace: 'This Xero Guard is installed for another Slack workspace, so it cannot act on clicks from this one. Nothing was changed.',
 };
 
 export const ERRORS_TITLE = (count: number, org?: string) => `Last ${count} error${count === 1 ? '' : 's'}${org ? ` for ${org}` : ''}`;
+
+export const LISTS = {
+  statusTitle: 'Xero connections',
+  noConnections: 'No organisation is connected yet. Run /xero connect to add one.',
+  noErrors: 'No errors recorded.',
+};
+
+export const STATUS_WORDS = {
+  tokenRefreshed: (ms: number) => `token refreshed ${duration(ms)} ago`,
+  lastGood: 'last good check',
+  neverGood: 'no good check yet',
+  connectedBy: 'connected by',
+};
 
 export const STATUS_SUMMARY = (total: number, counts: Partial<Record<ConnectionState, number>>) => {
   const parts = (Object.entries(counts) as [ConnectionState, number][]).filter(([, n]) => n > 0).map(([s, n]) => `${n} ${STATE_WORDS[s]}`);

@@ -43,7 +43,8 @@ export async function errors(deps: HandlerDeps, org: string | undefined, limit: 
     connectionId = found.value.id;
     name = found.value.tenantName;
   }
-  const rows = await deps.store.connections.recentFailures({ limit, ...(connectionId ? { connectionId } : {}) });
+  // Repeats fold into one line each, so read well past `limit` raw rows to fill `limit` lines.
+  const rows = await deps.store.connections.recentFailures({ limit: Math.min(limit * 20, 1_000), ...(connectionId ? { connectionId } : {}) });
   if (rows.length === 0) return answer(textView(ANSWERS.noErrors(name)));
   return answer(
     toErrorsView(
@@ -57,6 +58,7 @@ export async function errors(deps: HandlerDeps, org: string | undefined, limit: 
         ...(r.operation === NOTE_OPERATION && r.detail ? { note: { text: r.detail, by: actorOf(r) } } : {}),
       })),
       name,
+      limit,
     ),
   );
 }

@@ -14,6 +14,9 @@ const bob = { platform: 'slack' as const, userId: 'U0BOB0001', name: 'bob' };
 function anAlert(overrides: Partial<AlertView> = {}): AlertView {
   return {
     type: 'alert',
+    path: 'full_reset',
+    inMotion: [],
+    linksSent: [],
     incidentId: '5b0f7c1e-0c2a-4c55-9d1e-2b7d1b3f9a10',
     connectionId: 'c0ffee00-0000-4000-8000-000000000001',
     tenantName: 'Demo Company (NZ)',
@@ -83,12 +86,12 @@ describe('Slack alert rendering', () => {
 
     const [actions] = actionsOf(m);
     expect(actions?.elements.map((e) => e.action_id)).toEqual([ACTION_IDS.disconnect, ACTION_IDS.reconnect, ACTION_IDS.confirmXero]);
-    const [disconnect, reconnect, confirm] = actions!.elements;
-    expect(disconnect).toMatchObject({ style: 'danger', text: { text: 'Disconnect' }, confirm: { style: 'danger', confirm: { text: 'Disconnect' }, deny: { text: 'Cancel' } } });
+    const [disconnect, reconnect, confirm] = actions!.elements as ButtonElement[];
+    expect(disconnect).toMatchObject({ style: 'danger', text: { text: 'Disconnect' }, confirm: { style: 'danger', confirm: { text: 'Yes, disconnect' }, deny: { text: 'Cancel' } } });
     expect(reconnect).toMatchObject({ style: 'primary', text: { text: 'Reconnect' } });
     expect(confirm?.text.text).toBe('I disconnected in Xero too');
     expect(confirm?.style).toBeUndefined();
-    for (const b of actions!.elements) {
+    for (const b of actions!.elements as ButtonElement[]) {
       expect(parseButtonValue(b.value)).toEqual({ ok: true, value: { incidentId: anAlert().incidentId, connectionId: anAlert().connectionId } });
     }
     expect(m.attachments?.[0]?.color).toBe('#E01E5A');
@@ -105,8 +108,8 @@ describe('Slack alert rendering', () => {
       }),
     )[0]!;
     const text = allText(after);
-    expect(text).toContain('Disconnected in Xero Guard by <@U0BOB0001>');
-    expect(text).toContain('Disconnected in Xero too by <@U0ALICE01>');
+    expect(text).toContain('Disconnected in Xero Guard: <@U0BOB0001>, <!date^');
+    expect(text).toContain('Removed in Xero too: <@U0ALICE01>, <!date^');
     expect(actionsOf(after)[0]?.elements.map((e) => e.action_id)).toEqual([ACTION_IDS.reconnect]);
     const ids = (m: SlackMessage) => m.blocks.map((b) => b.block_id);
     expect(ids(after).filter((id) => ids(before).includes(id))).toEqual([]);
@@ -123,9 +126,9 @@ describe('Slack alert rendering', () => {
     )[0]!;
     expect(actionsOf(m)).toEqual([]);
     expect(m.attachments?.[0]?.color).toBe('#2EB67D');
-    expect(allText(m)).toContain('Time to recover: *2h 13m*');
-    expect(allText(m)).toContain('Reconnected by <@U0ALICE01>');
-    expect(m.text).toContain('restored after 2h 13m');
+    expect(allText(m)).toContain('Time to recover: 2 hours 13 minutes');
+    expect(allText(m)).toContain('Resolved by <@U0ALICE01> <!date^');
+    expect(m.text).toContain('restored. Resolved. Time to recover: 2 hours 13 minutes');
     expectWithinLimits([m]);
   });
 
@@ -160,7 +163,7 @@ describe('Slack status table', () => {
   it('shows state, since, last good check, who connected and token age on a row', () => {
     const [page] = renderView(aStatus(3));
     const text = allText(page!);
-    expect(text).toContain('🔴 *Organisation 000* · broken 1 Nov 08:00 · good 23 Nov 09:55 · <@U0000000000> · token 3h 20m · `access_lost`');
+    expect(text).toContain('🔴 *Organisation 000* · broken 1 Nov 08:00 · good 23 Nov 09:55 · <@U0000000000> · token refreshed 3 hours 20 minutes ago · Access to the organisation lost');
   });
 
   it('keeps 500 connections with 100-character names inside five pages, saying what was left out', () => {
@@ -236,7 +239,7 @@ describe('Other Slack messages', () => {
       {
         type: 'errors',
         title: 'Last 50 errors',
-        rows: Array.from({ length: 50 }, (_, i) => ({ at: '2026-11-23T10:05:00.000Z', tenantName: `Org ${i} ${'x'.repeat(80)}`, operation: 'refresh', httpStatus: 400, xeroError: 'invalid_grant '.repeat(30), cause: 'token_revoked' as const })),
+        rows: Array.from({ length: 50 }, (_, i) => ({ at: '2026-11-23T10:05:00.000Z', tenantName: `Org ${i} ${'x'.repeat(80)}`, operation: 'refresh', httpStatus: 400, xeroError: 'invalid_grant '.repeat(30), cause: 'token_revoked' as const, count: 1, reason: 'Xero refused the authorisation', detail: `refresh · status 400 · ${'invalid_grant '.repeat(20)}` })),
       },
     ],
     ['no errors', { type: 'errors', title: 'Last errors', rows: [] }],

@@ -70,12 +70,16 @@ async function click(user: TeamsUser, verb: string, data: unknown, cardId: strin
   return answer.body as { statusCode: number; type: string; value: any };
 }
 
-/** Sets the channel, breaks one connection Bob connected, delivers the outbox. */
+/**
+ * Sets the channel, breaks one connection Bob connected, delivers the outbox. The break follows a
+ * reconnect that did not hold, so the card advises the full reset these tests walk through.
+ */
 async function breakDemo() {
   await command(ann, 'here');
   const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
   h.xero.fail(connection.id, 'token_revoked', { httpStatus: 400, xeroError: 'invalid_grant' });
   await checkNowAsScheduler(h, connection.id);
+  await h.store.db.incident.updateMany({ where: { connectionId: connection.id, status: 'open' }, data: { resetAdvised: true } });
   await h.handlers.runMonitorTick();
   await worker.drain();
   const incident = (await h.store.incidents.findOpen(connection.id))!;
@@ -104,7 +108,7 @@ describe('Teams alert lifecycle with the real handlers', () => {
     const card = cardOf(post.body);
     expect(checkCard(card)).toEqual([]);
     expect(texts(card)).toContain('Demo Company (NZ)');
-    expect(card.actions.map((a: any) => a.title)).toEqual(['Disconnect', 'Reconnect', 'I disconnected in Xero too', "I'm on it", 'Snooze reminders']);
+    expect(card.actions.map((a: any) => a.title)).toEqual(['Disconnect', 'Reconnect', 'I disconnected in Xero too', 'Send link to…', "I'm on it", 'Snooze reminders']);
     const [created] = connector.callsOf('createConversation');
     expect(created!.body.members).toEqual([{ id: '29:bob', name: '' }]);
     const dm = connector.callsOf('sendToConversation').find((c) => c.conversationId === connector.personalConversationId('29:bob'))!;
@@ -122,11 +126,12 @@ describe('Teams alert lifecycle with the real handlers', () => {
 
     const confirm = await click(ann, ACTION_IDS.confirmXero, data, alertId);
     expect(confirm.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(confirm.value.body.find((e: any) => e.type === 'FactSet' && e.facts[0].title.startsWith('1.')).facts.filter((f: any) => f.value.startsWith('✅'))).toHaveLength(2);
+    expect(confirm.value.body.filter((e: any) => e.type === 'TextBlock' && e.text.startsWith('✅'))).toHaveLength(2);
 
     const reconnect = await click(ann, ACTION_IDS.reconnect, data, alertId);
     expect(reconnect.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(texts(reconnect.value)).toContain('link sent');
+    expect(texts(reconnect.value)).toContain('Reconnect link sent: Ann Admin');
+    expect(texts(reconnect.value)).toContain('Bob Bookkeeper has a reconnect link by direct message');
 
     await worker.drain();
     const edits = connector.callsOf('updateActivity').filter((c) => c.activityId === alertId);

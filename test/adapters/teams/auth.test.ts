@@ -55,6 +55,9 @@ afterEach(async () => {
 
 const alertView: AlertView = {
   type: 'alert',
+  path: 'full_reset',
+  inMotion: [],
+  linksSent: [],
   incidentId: 'inc-1',
   connectionId: 'con-1',
   tenantName: 'Demo',

@@ -14,6 +14,9 @@ const ann: TeamsUser = { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin'
 
 const alert: AlertView = {
   type: 'alert',
+  path: 'full_reset',
+  inMotion: [],
+  linksSent: [],
   incidentId: 'inc-1',
   connectionId: 'con-1',
   tenantName: 'Demo Company (NZ)',

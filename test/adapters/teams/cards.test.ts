@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/domain/actions.ts';
 import { renderCard, viewActivity } from '../../../src/adapters/teams/cards/render.ts';
 import { sampleCards, sampleViews } from '../../../src/adapters/teams/cards/samples.ts';
-import { cardBytes, escapeMarkdown, formatTime } from '../../../src/adapters/teams/cards/card.ts';
+import { cardBytes, escapeMarkdown, formatTime, utcTime } from '../../../src/adapters/teams/cards/card.ts';
 import { checkCard, MAX_CARD_BYTES } from '../../../scripts/check-teams.ts';
 import { plainText } from '../../../src/adapters/teams/bot.ts';
 import type { AlertView, SummaryView, View } from '../../../src/domain/views/model.ts';
@@ -53,7 +53,7 @@ describe('alert card', () => {
     const card = renderCard(sample('alert: resolved'));
     expect(card.actions).toBeUndefined();
     expect(card.body[0]).toMatchObject({ type: 'Container', style: 'good' });
-    expect(JSON.stringify(card)).toContain('20m after it broke');
+    expect(JSON.stringify(card)).toContain('Time to recover: 20 minutes');
   });
 
   it('shows only the buttons still worth pressing', () => {
@@ -117,7 +117,8 @@ describe('links and messages', () => {
     expect(plainText({ type: 'text', tone: 'danger', text: 'That button is out of date. Run /xero status.', lines: [] })).toBe('That button is out of date. Run "status".');
   });
 
-  it('formats times in UTC, the same for everyone in the channel', () => {
-    expect(formatTime('2026-03-03T09:05:00.000Z')).toBe('3 Mar 2026, 09:05 UTC');
+  it("shows times in each reader's own zone (Teams fills DATE and TIME), and UTC only in plain text", () => {
+    expect(formatTime('2026-03-03T09:05:00.000Z')).toBe('{{DATE(2026-03-03T09:05:00Z, SHORT)}} {{TIME(2026-03-03T09:05:00Z)}}');
+    expect(utcTime('2026-03-03T09:05:00.000Z')).toBe('3 Mar 2026, 09:05 UTC');
   });
 });

@@ -1,77 +1,51 @@
-// The alert card: one per incident, edited in place as steps happen (DESIGN.md sections 1 and 3).
-// The words come from the AlertView; this file only lays them out.
-import { ACTION_IDS, NOTE_MAX_CHARS, SNOOZE_CHOICES, type ButtonAction, type ButtonValue } from '../../../domain/actions.ts';
+// The alert card: one per incident, edited in place as steps happen (DESIGN.md sections 2.1 and 3).
+// The words come from the AlertView and src/domain/views; this file only lays them out. Times sit
+// in TextBlocks (Teams fills DATE/TIME there only), so every reader sees their own zone.
+import { ACTION_IDS, NOTE_MAX_CHARS, SEND_LINK_INPUT, SNOOZE_CHOICES, type ButtonAction, type ButtonValue } from '../../../domain/actions.ts';
 import { LIFECYCLE, LIFECYCLE_ANSWERS } from '../../../domain/views/wording.ts';
-import { formatDuration } from '../../../domain/duration.ts';
-import type { AlertView, Person } from '../../../domain/views/model.ts';
-import {
-  card,
-  escapeMarkdown,
-  facts,
-  formatTime,
-  header,
-  innerCard,
-  localTime,
-  personName,
-  stepDone,
-  text,
-  type Action,
-  type AdaptiveCard,
-  type Element,
-} from './card.ts';
+import type { AlertButton, AlertView, Person } from '../../../domain/views/model.ts';
+import { LABELS } from '../../../domain/views/wording.ts';
+import { plainText } from '../../../domain/views/phrase.ts';
+import { card, escapeMarkdown, formatTime, header, innerCard, localTime, mdPhrase, personName, text, type Action, type AdaptiveCard, type Element } from './card.ts';
+
+const STEP_KEYS = ['disconnectedHere', 'confirmedInXero', 'reconnectRequested', 'reconnected'] as const;
 
 export function alertCard(view: AlertView): AdaptiveCard {
   const resolved = view.resolved;
-  const title = resolved ? `${view.tenantName}: connection restored` : `${view.tenantName}: ${view.headline}`;
+  const title = resolved ? `${view.tenantName}: ${LABELS.restored}` : `${view.tenantName}: ${view.headline}`;
   const subtitle = resolved
-    ? `Resolved ${formatTime(resolved.at)}, ${formatDuration(resolved.recoveredAfterMs)} after it broke${resolved.by ? `, by ${personName(resolved.by)}` : ''}`
+    ? mdPhrase(resolved.by ? LABELS.resolvedBy(resolved.by, resolved.at, resolved.recoveredAfterMs) : LABELS.resolvedAt(resolved.at, resolved.recoveredAfterMs))
     : undefined;
   const body: Element[] = [
     header(title, resolved ? 'good' : 'danger', subtitle),
-    text(view.explanation),
-    facts([
-      ['Organisation', view.tenantName],
-      [resolved ? 'Was broken since' : 'Broken since', formatTime(view.since)],
-      ['Connected by', personName(view.connectedBy)],
-      ['Last good check', formatTime(view.lastGoodCheck)],
-      ['Xero said', xeroSaid(view)],
-    ]),
-    text('Steps', { weight: 'Bolder', spacing: 'Medium' }),
-    facts(stepLines(view)),
+    text(`${resolved ? `**${LABELS.was}:** ` : ''}${escapeMarkdown(view.explanation)}`),
+    field(LABELS.organisation, escapeMarkdown(view.tenantName)),
+    field(resolved ? LABELS.wasBrokenSince : LABELS.brokenSince, formatTime(view.since)!),
+    field(LABELS.connectedBy, escapeMarkdown(personName(view.connectedBy) ?? 'someone')),
+    field(LABELS.lastGoodCheck, view.lastGoodCheck ? formatTime(view.lastGoodCheck)! : LABELS.never),
   ];
-  if (!resolved) body.push(text(`**Next:** ${view.nextStep}`, { spacing: 'Medium' }));
+  if (!resolved && view.inMotion.length > 0) {
+    body.push(text(`**${LABELS.inMotion}**`, { spacing: 'Medium' }));
+    for (const line of view.inMotion) body.push(text(`⏳ ${mdPhrase(line)}`, { spacing: 'Small' }));
+  }
+  const steps = STEP_KEYS.flatMap((key) => {
+    const step = view.steps[key];
+    return step ? [`✅ ${mdPhrase(LABELS.stepDone(LABELS.steps_[key], step.by, step.at))}`] : [];
+  });
+  if (steps.length > 0) {
+    body.push(text(`**${LABELS.steps}**`, { spacing: 'Medium' }));
+    for (const line of steps) body.push(text(line, { spacing: 'Small' }));
+  }
+  if (!resolved && view.nextStep) body.push(text(`**${LABELS.nextStep}:** ${mdPhrase(view.next ?? view.nextStep)}`, { spacing: 'Medium' }));
   body.push(...lifecycleLines(view));
   const actions = [...(resolved ? [] : view.buttons.map((button) => buttonFor(button, view))), ...lifecycleActions(view)];
-  return card(body, actions, `${title}. ${view.explanation}`);
+  const fallback = resolved ? `${title}. ${LABELS.resolved(resolved.recoveredAfterMs)}` : `${title}. ${plainText(view.next ?? view.nextStep)}`;
+  return card(body, actions, fallback);
 }
 
-function xeroSaid(view: AlertView): string | undefined {
-  if (view.httpStatus === undefined && !view.xeroError) return undefined;
-  return [view.httpStatus !== undefined ? `HTTP ${view.httpStatus}` : undefined, view.xeroError].filter(Boolean).join(' · ');
+function field(label: string, value: string): Element {
+  return text(`**${label}:** ${value}`, { spacing: 'Small' });
 }
-
-function stepLines(view: AlertView): [string, string][] {
-  const { disconnectedHere, confirmedInXero, reconnectRequested, reconnected } = view.steps;
-  const reconnect = reconnected
-    ? `✅ ${stepDone(reconnected)}`
-    : reconnectRequested
-      ? `⏳ link sent (${stepDone(reconnectRequested)})`
-      : '⬜ not yet';
-  return [
-    ['1. Disconnect here', disconnectedHere ? `✅ ${stepDone(disconnectedHere)}` : '⬜ not yet'],
-    ['2. Remove the app in Xero', confirmedInXero ? `✅ ${stepDone(confirmedInXero)}` : '⬜ not yet'],
-    ['3. Reconnect', reconnect],
-  ];
-}
-
-const TITLES: Record<ButtonAction, string> = {
-  disconnect: 'Disconnect',
-  reconnect: 'Reconnect',
-  confirmXero: 'I disconnected in Xero too',
-  own: LIFECYCLE.buttonOwn,
-  snooze: LIFECYCLE.buttonSnooze,
-  note: LIFECYCLE.buttonNote,
-};
 
 /** Owner, snooze and note, each a line of its own under the next step. */
 function lifecycleLines(view: AlertView): Element[] {
@@ -113,7 +87,7 @@ function lifecycleActions(view: AlertView): Action[] {
 }
 
 /** Action.Execute data is the button value itself: ids only, checked again by the handler. */
-export function executeAction(button: ButtonAction, value: ButtonValue, title = TITLES[button]): Action {
+export function executeAction(button: Exclude<AlertButton, 'sendLink'> | 'own' | 'snooze' | 'note', value: ButtonValue, title: string = button in LABELS.buttons ? LABELS.buttons[button as keyof typeof LABELS.buttons] : button): Action {
   return {
     type: 'Action.Execute',
     title,
@@ -124,21 +98,43 @@ export function executeAction(button: ButtonAction, value: ButtonValue, title = 
   };
 }
 
-function buttonFor(button: ButtonAction, view: AlertView): Action {
+function buttonFor(button: AlertButton, view: AlertView): Action {
   const value = { incidentId: view.incidentId, connectionId: view.connectionId };
+  if (button === 'sendLink') return sendLinkAction(view, value);
   if (button !== 'disconnect') return executeAction(button, value);
-  // Adaptive Cards have no confirm dialog: Disconnect opens a small card that asks first, as
-  // Slack's confirm dialog does.
+  // Adaptive Cards have no confirm dialog: Disconnect opens a small card that asks first, with the
+  // same words as Slack's confirm dialog.
   return {
     type: 'Action.ShowCard',
-    title: TITLES.disconnect,
+    title: LABELS.buttons.disconnect,
+    card: innerCard(
+      [text(`**${escapeMarkdown(LABELS.confirmDisconnect.title(view.tenantName))}**`), text(escapeMarkdown(LABELS.confirmDisconnect.text(view.tenantName)))],
+      [executeAction('disconnect', value, LABELS.confirmDisconnect.confirm)],
+    ),
+  };
+}
+
+/**
+ * "Send link to…": a people picker (Teams searches the organisation's directory), then the same
+ * Action.Execute as the other buttons; the chosen person's id arrives in the data beside the ids.
+ */
+function sendLinkAction(view: AlertView, value: ButtonValue): Action {
+  return {
+    type: 'Action.ShowCard',
+    title: LABELS.buttons.sendLink,
     card: innerCard(
       [
-        text(
-          `Disconnect **${escapeMarkdown(view.tenantName)}** on our side? Its tokens are erased and the app is removed from Xero where the token still works. Settings are kept.`,
-        ),
+        {
+          type: 'Input.ChoiceSet',
+          id: SEND_LINK_INPUT,
+          placeholder: LABELS.buttons.sendLink,
+          choices: [],
+          'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' },
+          isRequired: true,
+          errorMessage: LABELS.sendLinkNoOne,
+        },
       ],
-      [executeAction('disconnect', value, 'Yes, disconnect')],
+      [{ type: 'Action.Execute', title: LABELS.buttons.sendLink, verb: ACTION_IDS.sendLink, data: { ...value }, style: 'positive' }],
     ),
   };
 }

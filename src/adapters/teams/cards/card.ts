@@ -2,6 +2,7 @@
 // most schema 1.5 (reference/chat-facts.md 5.5), and every card must validate against the official
 // 1.5 schema, so no Teams-only root properties (`msteams`) are used.
 import type { StepDone, Person } from '../../../domain/views/model.ts';
+import { renderPhrase, type Phrase } from '../../../domain/views/phrase.ts';
 
 export const CARD_VERSION = '1.5';
 export const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
@@ -30,11 +31,29 @@ export type Container = {
   separator?: boolean;
   spacing?: TextBlock['spacing'];
 };
-export type ActionSet = { type: 'ActionSet'; actions: Action[] };
+export type ActionSet = { type: 'ActionSet'; actions: Action[]; spacing?: TextBlock['spacing'] };
+/**
+ * A choice set; with `choices.data` Teams turns it into a people picker that searches the
+ * organisation's directory (Data.Query over graph.microsoft.com/users) and returns the chosen
+ * person's Entra object id.
+ */
+export type ChoiceSet = {
+  type: 'Input.ChoiceSet';
+  id: string;
+  placeholder?: string;
+  label?: string;
+  style?: 'compact' | 'expanded';
+  value?: string;
+  choices: { title: string; value: string }[];
+  'choices.data'?: { type: 'Data.Query'; dataset: 'graph.microsoft.com/users' };
+  isRequired?: boolean;
+  errorMessage?: string;
+};
+export type ColumnSet = { type: 'ColumnSet'; columns: { type: 'Column'; width?: 'auto' | 'stretch'; items: Element[]; verticalContentAlignment?: 'Center' }[]; separator?: boolean; spacing?: TextBlock['spacing'] };
 /** Inputs: their values ride along in the Action.Execute data, keyed by `id`. */
 export type InputText = { type: 'Input.Text'; id: string; label?: string; placeholder?: string; isMultiline?: boolean; maxLength?: number; isRequired?: boolean; errorMessage?: string };
-export type InputChoiceSet = { type: 'Input.ChoiceSet'; id: string; label?: string; style?: 'compact' | 'expanded'; value?: string; choices: { title: string; value: string }[]; isRequired?: boolean };
-export type Element = TextBlock | FactSet | Container | ActionSet | InputText | InputChoiceSet;
+export type InputChoiceSet = ChoiceSet;
+export type Element = TextBlock | FactSet | Container | ActionSet | ChoiceSet | ColumnSet | InputText;
 
 export type ExecuteAction = {
   type: 'Action.Execute';
@@ -107,8 +126,8 @@ export function escapeMarkdown(value: string): string {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** "3 Mar 2026, 09:05 UTC": one zone for everyone in the channel, no locale surprises. */
-export function formatTime(iso: string | undefined): string | undefined {
+/** "3 Mar 2026, 09:05 UTC": for plain text only (fallbacks, previews), where no reader's zone is known. */
+export function utcTime(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
@@ -124,13 +143,35 @@ export function localTime(iso: string): string {
   return `{{DATE(${stamp}, SHORT)}} {{TIME(${stamp})}}`;
 }
 
+/**
+ * A time in each reader's own zone: Teams fills DATE() and TIME() in a TextBlock from the
+ * reader's locale and zone. They want RFC 3339 without fractions of a second.
+ */
+export function formatTime(iso: string | undefined): string | undefined {
+  if (!iso) return undefined;
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const rfc = `${date.toISOString().slice(0, 19)}Z`;
+  return `{{DATE(${rfc}, SHORT)}} {{TIME(${rfc})}}`;
+}
+
 export function personName(person: Person | undefined): string | undefined {
   if (!person) return undefined;
   return person.name ?? person.userId;
 }
 
 export function stepDone(step: StepDone): string {
-  return `${personName(step.by)}, ${formatTime(step.at)}`;
+  return `${escapeMarkdown(personName(step.by) ?? 'someone')}, ${formatTime(step.at)}`;
+}
+
+/** A sentence for a TextBlock: words escaped, people by display name, times in the reader's zone. */
+export function mdPhrase(phrase: Phrase | string): string {
+  return renderPhrase(phrase, {
+    text: escapeMarkdown,
+    person: (p) => escapeMarkdown(personName(p) ?? 'someone'),
+    at: (iso) => formatTime(iso) ?? iso,
+    ago: (iso) => formatTime(iso) ?? iso,
+  });
 }
 
 /** Bytes a card takes on the wire: Teams refuses messages of about 28 KB and more. */

@@ -1,38 +1,70 @@
 // Cards that list many things: the summary of a mass break, `status` and `errors`. Each keeps its
 // rows under a byte budget (Teams refuses large messages) and says how many it left out.
-import { formatDuration } from '../../../domain/duration.ts';
+import { ACTION_IDS } from '../../../domain/actions.ts';
+import { CAUSE_WORDING, LABELS, LISTS, STATUS_WORDS, SUMMARY } from '../../../domain/views/wording.ts';
 import type { ConnectionState } from '../../../domain/states.ts';
 import type { ErrorsView, StatusRow, StatusView, SummaryView } from '../../../domain/views/model.ts';
-import { ROWS_BUDGET_BYTES, card, escapeMarkdown, fitRows, formatTime, header, localTime, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
+import { SUMMARY_ACTION_ROWS } from '../../../domain/views/summary.ts';
+import { ROWS_BUDGET_BYTES, card, cardBytes, escapeMarkdown, fitRows, formatTime, header, localTime, personName, text, type AdaptiveCard, type Container, type Element } from './card.ts';
 import { LIFECYCLE } from '../../../domain/views/wording.ts';
 
 /**
- * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named: one short
- * line per organisation, each cause explained once above its first row, resolved ones last.
+ * A summary holds up to 100 organisations (src/domain/views/summary.ts), every one named. The first
+ * broken ones (up to SUMMARY_ACTION_ROWS, within a byte budget) each get a Reconnect button, so
+ * people act per row; the rest are short lines, each cause explained once above its first row, and
+ * the card says how to act on those. Resolved ones come last.
  */
 export function summaryCard(view: SummaryView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
   const allResolved = view.rows.length > 0 && view.rows.every((r) => r.resolved);
-  const ordered = [...view.rows.filter((r) => !r.resolved).sort((a, b) => a.cause.localeCompare(b.cause)), ...view.rows.filter((r) => r.resolved)];
+  const broken = view.rows.filter((r) => !r.resolved).sort((a, b) => a.cause.localeCompare(b.cause));
+  const candidates = broken.slice(0, SUMMARY_ACTION_ROWS);
+  // Rows with a button take at most 40% of the budget, so the short lines of the rest still fit.
+  const actionRows = fitRows(
+    candidates.map((row, i) => ({ row, heading: i === 0 || candidates[i - 1]!.cause !== row.cause ? row.explanation : undefined })),
+    actionRow,
+    Math.floor(budgetBytes * 0.4),
+  );
+  const acted = new Set(candidates.slice(0, actionRows.elements.length).map((r) => r.incidentId));
+  const restBroken = broken.length - acted.size;
+  const rest = view.rows.filter((r) => !acted.has(r.incidentId));
+  const ordered = [...rest.filter((r) => !r.resolved).sort((a, b) => a.cause.localeCompare(b.cause)), ...rest.filter((r) => r.resolved)];
+  const used = actionRows.elements.reduce((n, e) => n + cardBytes(e) + 1, 0);
   const rows = fitRows(
-    ordered.map((row, i) => ({ row, heading: headingBefore(ordered, i) })),
+    // The cause the rows with buttons ended on is already explained above them.
+    ordered.map((row, i) => ({ row, heading: i === 0 && !row.resolved && row.cause === candidates[acted.size - 1]?.cause ? undefined : headingBefore(ordered, i) })),
     ({ row, heading }): Element => {
-      const line = text(`${row.resolved ? '✅' : '🔴'} **${escapeMarkdown(row.tenantName)}**${row.resolved ? ' (restored)' : ''}`, { spacing: 'None' });
+      const line = text(`${row.resolved ? '✅' : '🔴'} **${escapeMarkdown(row.tenantName)}**${row.resolved ? ` (${SUMMARY.restored})` : ''}`, { spacing: 'None' });
       if (!heading) return line;
-      return { type: 'Container', separator: true, items: [text(heading, { isSubtle: true, weight: 'Bolder' }), line] };
+      return { type: 'Container', separator: true, items: [text(escapeMarkdown(heading), { isSubtle: true, weight: 'Bolder' }), line] };
     },
-    budgetBytes,
+    Math.max(0, budgetBytes - used),
   );
   const more = view.more + rows.omitted;
-  const body: Element[] = [header(view.title, allResolved ? 'good' : 'danger'), text(view.text), ...rows.elements];
-  if (more > 0) body.push(text(`…and ${more} more.`, { isSubtle: true }));
+  const body: Element[] = [header(view.title, allResolved ? 'good' : 'danger'), text(view.text), ...actionRows.elements];
+  if (restBroken > 0) body.push(text(SUMMARY.rest(restBroken), { isSubtle: true, spacing: 'Medium' }));
+  body.push(...rows.elements);
+  if (more > 0) body.push(text(SUMMARY.more(more), { isSubtle: true }));
   return card(body, [], `${view.title}. ${view.text}`);
 }
 
-/** The explanation of a cause above its first row, and "Restored" above the first resolved one. */
+/** One broken organisation with its own Reconnect button (the alert's Reconnect, same handler). */
+function actionRow({ row, heading }: { row: SummaryView['rows'][number]; heading: string | undefined }): Element {
+  const line: Element = {
+    type: 'ColumnSet',
+    columns: [
+      { type: 'Column', width: 'stretch', verticalContentAlignment: 'Center', items: [text(`🔴 ${escapeMarkdown(row.tenantName)}`)] },
+      { type: 'Column', width: 'auto', items: [{ type: 'ActionSet', actions: [{ type: 'Action.Execute', title: LABELS.buttons.reconnect, verb: ACTION_IDS.reconnect, data: { incidentId: row.incidentId, connectionId: row.connectionId } }] }] },
+    ],
+  };
+  if (!heading) return line;
+  return { type: 'Container', separator: true, items: [text(escapeMarkdown(heading), { isSubtle: true, weight: 'Bolder' }), line] };
+}
+
+/** The explanation of a cause above its first row, and "Working again" above the first resolved one. */
 function headingBefore(rows: readonly SummaryView['rows'][number][], index: number): string | undefined {
   const row = rows[index]!;
   const previous = rows[index - 1];
-  if (row.resolved) return previous?.resolved ? undefined : 'Restored';
+  if (row.resolved) return previous?.resolved ? undefined : SUMMARY.working;
   return previous && !previous.resolved && previous.cause === row.cause ? undefined : row.explanation;
 }
 
@@ -50,9 +82,9 @@ export function statusCard(view: StatusView, budgetBytes = ROWS_BUDGET_BYTES): A
   const anyTrouble = anyBroken || (view.counts.degraded ?? 0) > 0 || (view.counts.reconnecting ?? 0) > 0;
   const tone = anyBroken ? 'danger' : anyTrouble ? 'warning' : view.rows.length === 0 ? 'info' : 'good';
   const rows = fitRows(view.rows, statusRow, budgetBytes);
-  const body: Element[] = [header('Xero connections', tone, view.summary)];
+  const body: Element[] = [header(LISTS.statusTitle, tone, view.summary)];
   for (const note of view.operatorNotes ?? []) body.push(text(`⚠️ ${escapeMarkdown(note)}`, { color: 'Attention' }));
-  if (view.rows.length === 0) body.push(text('No organisation is connected yet. Send **connect** to the bot to connect one.'));
+  if (view.rows.length === 0) body.push(text(LISTS.noConnections));
   body.push(...rows.elements);
   if (rows.omitted > 0) body.push(text(`…and ${rows.omitted} more (the problems are listed first).`, { isSubtle: true }));
   return card(body, [], view.summary);
@@ -60,9 +92,9 @@ export function statusCard(view: StatusView, budgetBytes = ROWS_BUDGET_BYTES): A
 
 function statusRow(row: StatusRow): Container {
   const details = [
-    row.lastGoodCheck ? `last good check ${formatTime(row.lastGoodCheck)}` : 'no good check yet',
-    `connected by ${escapeMarkdown(personName(row.connectedBy) ?? 'unknown')}`,
-    row.tokenAgeMs !== undefined ? `token ${formatDuration(row.tokenAgeMs)} old` : undefined,
+    row.lastGoodCheck ? `${STATUS_WORDS.lastGood} ${formatTime(row.lastGoodCheck)}` : STATUS_WORDS.neverGood,
+    `${STATUS_WORDS.connectedBy} ${escapeMarkdown(personName(row.connectedBy) ?? 'unknown')}`,
+    row.tokenAgeMs !== undefined ? STATUS_WORDS.tokenRefreshed(row.tokenAgeMs) : undefined,
     row.owner ? LIFECYCLE.statusOwner(escapeMarkdown(personName(row.owner.by) ?? 'someone')) : undefined,
     row.snoozedUntil ? LIFECYCLE.statusSnoozed(localTime(row.snoozedUntil)) : undefined,
   ].filter(Boolean);
@@ -70,38 +102,30 @@ function statusRow(row: StatusRow): Container {
     type: 'Container',
     separator: true,
     items: [
-      text(`${STATE_ICON[row.state]} **${escapeMarkdown(row.tenantName)}**: ${row.state}${row.cause ? ` (${row.cause.replaceAll('_', ' ')})` : ''} since ${formatTime(row.since)}`),
+      text(`${STATE_ICON[row.state]} **${escapeMarkdown(row.tenantName)}**: ${row.state}${row.cause ? ` (${CAUSE_WORDING[row.cause].headline})` : ''} since ${formatTime(row.since)}`),
       text(details.join(' · '), { isSubtle: true, spacing: 'None', size: 'Small' }),
     ],
   };
 }
 
 export function errorsCard(view: ErrorsView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
+  // The reason leads; the raw detail (operation, Xero's status and words) follows, subdued.
   const rows = fitRows(
     view.rows,
-    (row): Element => ({
-      type: 'Container',
-      separator: true,
-      items: [
-        text(`**${escapeMarkdown(row.tenantName)}** · ${escapeMarkdown(row.operation)}${row.httpStatus !== undefined ? ` · HTTP ${row.httpStatus}` : ''}`),
-        text(
-          [
-            formatTime(row.at),
-            row.xeroError ? escapeMarkdown(row.xeroError) : undefined,
-            row.cause ? `cause: ${row.cause}` : undefined,
-            row.note ? `📝 ${LIFECYCLE.noteLine(escapeMarkdown(personName(row.by) ?? 'someone'), escapeMarkdown(row.note))}` : undefined,
-          ]
-            .filter(Boolean)
-            .join(' · '),
-          { isSubtle: true, spacing: 'None', size: 'Small' },
-        ),
-      ],
-    }),
+    (row): Element => {
+      const times = row.from && row.count > 1 ? `${formatTime(row.from)}–${formatTime(row.at)}` : formatTime(row.at);
+      const items: Element[] = [
+        text(`${times} · **${escapeMarkdown(row.tenantName)}** · ${escapeMarkdown(row.reason)}${row.count > 1 ? ` ${LABELS.errorsFolded(row.count)}` : ''}`),
+      ];
+      if (row.note) items.push(text(`📝 ${LIFECYCLE.noteLine(escapeMarkdown(personName(row.by) ?? 'someone'), escapeMarkdown(row.note))}`, { isSubtle: true, spacing: 'None', size: 'Small' }));
+      if (row.detail) items.push(text(`${LABELS.reasonDetail}: ${escapeMarkdown(row.detail)}`, { isSubtle: true, spacing: 'None', size: 'Small' }));
+      return { type: 'Container', separator: true, items };
+    },
     budgetBytes,
   );
   const body: Element[] = [header(view.title, view.rows.length > 0 ? 'warning' : 'good')];
-  if (view.rows.length === 0) body.push(text('No errors recorded.'));
+  if (view.rows.length === 0) body.push(text(LISTS.noErrors));
   body.push(...rows.elements);
-  if (rows.omitted > 0) body.push(text(`…and ${rows.omitted} more.`, { isSubtle: true }));
+  if (rows.omitted > 0) body.push(text(LABELS.moreRows(rows.omitted), { isSubtle: true }));
   return card(body, [], view.title);
 }

@@ -4,7 +4,8 @@ import type { Attachment } from 'botbuilder';
 import type { LinkView, NoticeView, TextView, View } from '../../../domain/views/model.ts';
 import { alertCard } from './alert.ts';
 import { errorsCard, statusCard, summaryCard } from './lists.ts';
-import { CARD_CONTENT_TYPE, card, escapeMarkdown, formatTime, header, text, type AdaptiveCard, type Element } from './card.ts';
+import { CARD_CONTENT_TYPE, card, escapeMarkdown, header, mdPhrase, text, type AdaptiveCard, type Element } from './card.ts';
+import { LABELS } from '../../../domain/views/wording.ts';
 
 export function renderCard(view: View): AdaptiveCard {
   switch (view.type) {
@@ -26,7 +27,7 @@ export function renderCard(view: View): AdaptiveCard {
 }
 
 function noticeCard(view: NoticeView): AdaptiveCard {
-  const body: Element[] = [header(view.title, view.tone), text(view.text)];
+  const body: Element[] = [header(view.title, view.tone), text(escapeMarkdown(view.text))];
   if (view.organisations.length > 0) {
     const shown = view.organisations.slice(0, 50).map(escapeMarkdown);
     const more = view.organisations.length - shown.length;
@@ -37,7 +38,7 @@ function noticeCard(view: NoticeView): AdaptiveCard {
 
 function linkCard(view: LinkView): AdaptiveCard {
   return card(
-    [text(view.text), text(`The link works once and expires ${formatTime(view.expiresAt)}.`, { isSubtle: true, size: 'Small' })],
+    [text(mdPhrase(view.rich ?? view.text)), text(mdPhrase(LABELS.linkFooter(view.expiresAt)), { isSubtle: true, size: 'Small' })],
     [{ type: 'Action.OpenUrl', title: view.buttonText, url: view.url, style: 'positive' }],
     view.text,
   );
@@ -46,8 +47,8 @@ function linkCard(view: LinkView): AdaptiveCard {
 function textCard(view: TextView): AdaptiveCard {
   const body: Element[] = [];
   if (view.title) body.push(header(view.title, view.tone));
-  body.push(text(view.text, view.tone === 'danger' && !view.title ? { color: 'Attention' } : {}));
-  for (const line of view.lines) body.push(text(`• ${line}`, { spacing: 'Small' }));
+  body.push(text(mdPhrase(view.rich ?? view.text), view.tone === 'danger' && !view.title ? { color: 'Attention' } : {}));
+  for (const line of view.lines) body.push(text(`• ${escapeMarkdown(line)}`, { spacing: 'Small' }));
   return card(body, [], view.title ? `${view.title}. ${view.text}` : view.text);
 }
 

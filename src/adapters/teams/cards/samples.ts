@@ -26,12 +26,23 @@ const baseAlert = {
   connectedBy: bob,
   lastGoodCheck: at(-5),
   steps: {},
-  buttons: ['disconnect', 'reconnect', 'confirmXero'],
+  buttons: ['disconnect', 'reconnect', 'confirmXero', 'sendLink'],
+};
+
+const reconnectAlert = {
+  ...baseAlert,
+  cause: 'app_disconnected_in_xero',
+  path: 'reconnect',
+  next: [{ person: bob }, ' reconnects with the link in their direct messages: the app is already removed in Xero.'],
+  inMotion: [[{ person: bob }, ' has a reconnect link by direct message (sent ', { at: at(1) }, ', ', { ago: at(1) }, ').']],
+  linksSent: [{ to: bob, at: at(1), expiresAt: at(31) }],
+  buttons: ['reconnect', 'sendLink'],
 };
 
 export function sampleViews(): { name: string; view: View }[] {
   const raw: { name: string; view: unknown }[] = [
     { name: 'alert: fresh', view: baseAlert },
+    { name: 'alert: reconnect path, a link in motion, send link to…', view: reconnectAlert },
     { name: 'alert: with Xero error, no last good check', view: { ...baseAlert, lastGoodCheck: undefined, httpStatus: 403, xeroError: 'AuthenticationUnsuccessful', cause: 'access_lost' } },
     {
       name: 'alert: every step done but reconnect',
@@ -133,6 +144,10 @@ export function sampleViews(): { name: string; view: View }[] {
           httpStatus: i % 3 ? 403 : undefined,
           xeroError: i % 2 ? 'AuthenticationUnsuccessful' : undefined,
           cause: i % 5 ? 'access_lost' : undefined,
+          reason: 'Xero refused access to the organisation',
+          detail: 'organisation · status 403 · AuthenticationUnsuccessful',
+          count: i % 4 === 0 ? 10 : 1,
+          ...(i % 4 === 0 ? { from: at(-i - 45) } : {}),
         })),
       },
     },
@@ -142,6 +157,7 @@ export function sampleViews(): { name: string; view: View }[] {
     },
     { name: 'link: connect', view: { type: 'link', purpose: 'connect', text: 'Connect an organisation.', buttonText: 'Connect to Xero', url: 'https://guard.example.com/xero/connect?t=def', expiresAt: at(30) } },
     { name: 'text: plain', view: { type: 'text', text: 'Done.' } },
+    { name: 'text: with a person and a time', view: { type: 'text', text: 'Ann Admin confirmed.', rich: [{ person: ann }, ' confirmed at ', { at: at(3) }, '.'] } },
     { name: 'text: refusal', view: { type: 'text', tone: 'danger', text: 'Only admins or the person who connected Demo may disconnect it.' } },
     {
       name: 'text: help',
