@@ -106,7 +106,7 @@ async function alertFor(name = 'Demo Company (NZ)') {
   await checkNowAsScheduler(h, connection.id);
   await h.handlers.runMonitorTick();
   await h.worker.drain();
-  const alert = slack.messages(CHANNEL).find((m) => JSON.stringify(m.blocks ?? []).includes(ACTION_IDS.disconnect))!;
+  const alert = slack.messages(CHANNEL).find((m) => JSON.stringify(m.blocks ?? []).includes(ACTION_IDS.reconnect))!;
   const incident = (await h.store.incidents.findOpen(connection.id))!;
   return { connection, incident, alert, ids: { incidentId: incident.id, connectionId: connection.id } };
 }
