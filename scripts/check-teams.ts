@@ -2,7 +2,7 @@
 //   1. teams/manifest.json, and the manifest `npm run teams:package` would build from it, validate
 //      against the Teams manifest schema (v1.19);
 //   2. the icons are PNGs of the right sizes, the outline one white on transparent;
-//   3. every Adaptive Card the renderer can produce (src/adapters/teams/cards/samples.ts) validates
+//   3. every Adaptive Card the renderer can produce (test/fixtures/card-samples.ts) validates
 //      against the Adaptive Card 1.5 schema, stays at version 1.5 at most and under Teams' size limit.
 // The Teams manifest schema comes from the npm package @microsoft/app-manifest, which publishes
 // Microsoft's schemas; the Adaptive Card schema, which no package publishes, is a copy kept in
@@ -15,7 +15,7 @@ import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { decodePng } from './teams-png.ts';
 import { fillManifest, readManifestTemplate, REPO_ROOT, TEAMS_DIR, type Manifest } from './teams-package.ts';
-import { sampleCards } from '../src/adapters/teams/cards/samples.ts';
+import { sampleCards } from '../test/fixtures/card-samples.ts';
 import { cardBytes } from '../src/adapters/teams/cards/card.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderView } from '../../src/adapters/slack/render.ts';
 import { renderCard } from '../../src/adapters/teams/cards/render.ts';
 import { TEAMS_TEXT } from '../../src/adapters/teams/bot.ts';
-import { sampleViews } from '../../src/adapters/teams/cards/samples.ts';
+import { sampleViews } from '../fixtures/card-samples.ts';
 import { toAlertView } from '../../src/domain/views/alert.ts';
 import { toErrorsView } from '../../src/domain/views/errors.ts';
 import { encodePerson, type ConnectionFacts, type IncidentFacts } from '../../src/domain/views/facts.ts';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/domain/actions.ts';
 import { renderCard, viewActivity } from '../../../src/adapters/teams/cards/render.ts';
-import { sampleCards, sampleViews } from '../../../src/adapters/teams/cards/samples.ts';
+import { sampleCards, sampleViews } from '../../fixtures/card-samples.ts';
 import { cardBytes, escapeMarkdown, formatTime, utcTime } from '../../../src/adapters/teams/cards/card.ts';
 import { checkCard, MAX_CARD_BYTES } from '../../../scripts/check-teams.ts';
 import { plainText } from '../../../src/adapters/teams/bot.ts';
