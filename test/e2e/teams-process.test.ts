@@ -72,8 +72,9 @@ describe('npm start with Teams (TEAMS_ENABLED=true, no app id)', () => {
       'the alert card in the channel',
     );
     expect(checkCard(cardOf(alert.body))).toEqual([]);
-    // A revoked grant: one reconnect fixes it, so Reconnect leads and no reset is offered.
-    expect(cardOf(alert.body).actions.map((a: any) => a.title)).toEqual(['Reconnect', 'Send link to…']);
+    // A revoked grant: one reconnect fixes it, so Reconnect leads and no reset is offered; then
+    // the lifecycle: own it, snooze.
+    expect(cardOf(alert.body).actions.map((a: any) => a.title)).toEqual(['Reconnect', 'Send link to…', "I'm on it", 'Snooze reminders']);
     const data = cardOf(alert.body).actions[0].data;
 
     const answer = await connector.send(botUrl, adaptiveCardInvoke(connector.serviceUrl, ann, ACTION_IDS.reconnect, data, alert.id));

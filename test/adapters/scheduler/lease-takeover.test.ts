@@ -47,7 +47,8 @@ describe.each(DIALECTS)('check leases on %s', (dialect) => {
     const { a, b, stuck } = await replicas(h);
 
     expect((await a.tick()).claimed).toBe(1);
-    expect(stuck.checks).toEqual([connection.id]);
+    // The claimed check runs after the tick returns; wait until A is stuck inside it.
+    await expect.poll(() => stuck.checks).toEqual([connection.id]);
 
     // A dies here: nothing renews its lease. Just before the term ends B finds nothing to take.
     h.clock.advance(LEASE_TERM_MS - 1_000);
