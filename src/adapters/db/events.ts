@@ -118,6 +118,11 @@ export function createEventDeliveries(db: Client) {
       });
       return count === 1;
     },
+    /** Extends this worker's lease while the POST runs; false once the lease is no longer ours. */
+    async renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean> {
+      const { count } = await db.eventDelivery.updateMany({ where: { id, status: 'sending', leaseOwner: owner }, data: { leaseUntil: new Date(now.getTime() + leaseMs) } });
+      return count === 1;
+    },
     async payloadOf(eventId: string): Promise<string | null> {
       const event = await db.event.findUnique({ where: { id: eventId }, select: { payload: true } });
       return event?.payload ?? null;

@@ -9,6 +9,8 @@
 //                lease, with the same webhook-id: the one duplicate Standard Webhooks receivers
 //                are told to expect and drop by id.
 //   3. recorded  status=sent. Crash after → nothing to do.
+import { LEASE_TERM_MS } from '../../domain/leases.ts';
+import { startHeartbeat } from '../../handlers/heartbeat.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client.ts';
@@ -43,8 +45,8 @@ export type WebhookWorkerDeps = {
 
 export type WebhookRunReport = { sent: number; retried: number; dead: number };
 
-/** Longer than any attempt (WEBHOOK_TIMEOUT), so only a dead worker is overtaken. */
-export const WEBHOOK_LEASE_MS = 120_000;
+/** Short and renewed while the POST runs, like every lease: a dead worker's delivery is taken over within one term. */
+export const WEBHOOK_LEASE_MS = LEASE_TERM_MS;
 const KEEP_FINISHED_MS = 7 * 86_400_000;
 const HEALTH_EVERY_MS = 15_000;
 
@@ -95,7 +97,8 @@ export function createWebhookWorker(deps: WebhookWorkerDeps) {
     const payload = await deliveries.payloadOf(row.eventId);
     if (!endpoint || payload === null) return giveUp(row, endpoint ? 'event missing' : 'endpoint no longer configured');
 
-    const answer = await post(endpoint.url, endpoint.signer.headers(row.eventId, deps.clock.now(), payload), payload);
+    const heartbeat = startHeartbeat(() => deliveries.renew(row.id, owner, deps.clock.now(), leaseMs), log);
+    const answer = await post(endpoint.url, endpoint.signer.headers(row.eventId, deps.clock.now(), payload), payload).finally(() => heartbeat.stop());
     await deps.afterStep?.('sent', row);
     if (answer.ok) {
       await deliveries.markSent(row.id, owner, deps.clock.now());
