@@ -76,6 +76,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   registerServiceGauges(metrics, {
     readFigures: (now) => readServiceFigures(database.db, now, CHECK_OVERDUE_AFTER_MS),
     xeroCallsLeft: () => xero.budget.appSpare(),
+    xeroCallsPerDay: () => xero.callRate.perDay(),
     log: logger,
   });
   await reportStoredTokenKeys(xero, logger);

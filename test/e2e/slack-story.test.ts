@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startService, type RunningService } from '../../src/service.ts';
 import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
@@ -75,5 +75,12 @@ describe('Slack, end to end through HTTP (in-process service, nock Xero)', () =>
       logs: () => logs.text(),
       secrets: [BOT_TOKEN, xero.clientSecret],
     });
+  });
+
+  it('counts the calls the story made to Xero, and what one connection costs a day', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+    const connections = /^xero_guard_xero_api_calls_total\{operation="connections"\} (\d+)$/m.exec(text);
+    expect(Number(connections?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^xero_guard_xero_calls_per_connection_per_day (\S+)$/m);
   });
 });

@@ -7,12 +7,18 @@
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { ServiceFigures } from '../db/service-figures.ts';
+import { isWatched, STATES } from '../../domain/states.ts';
+
+/** States the scheduler checks: the ones that cost Xero calls. */
+const WATCHED = STATES.filter(isWatched);
 
 export type ServiceGaugeSources = {
   /** The database figures (src/adapters/db/service-figures.ts), read for the given time. */
   readFigures: (now: Date) => Promise<ServiceFigures>;
   /** Calls the app-wide Xero budget can still take right now. */
   xeroCallsLeft: () => number;
+  /** Calls this replica makes to Xero per day, at the rate of the last 24 hours. */
+  xeroCallsPerDay?: () => number;
   log: Logger;
   now?: () => Date;
   minIntervalMs?: number;
@@ -62,6 +68,16 @@ export function registerServiceGauges(metrics: Metrics, sources: ServiceGaugeSou
     f.oldestPendingAt ? Math.max(0, (now().getTime() - f.oldestPendingAt.getTime()) / 1000) : 0,
   );
   single('checks_overdue', 'Watched connections whose check is more than a minute late', (f) => f.checksOverdue);
+  // Xero bills API egress: what one watched connection costs a day, from this replica's calls
+  // (sum over replicas). NaN while nothing is watched or the database cannot say.
+  if (sources.xeroCallsPerDay) {
+    const perDay = sources.xeroCallsPerDay;
+    metrics.gauge('xero_calls_per_connection_per_day', 'Calls to Xero per watched connection per day, at the rate of the last 24 hours (this replica)', [], async function () {
+      const f = await figures();
+      const watched = f ? WATCHED.reduce((sum, state) => sum + (f.connectionsByState[state] ?? 0), 0) : 0;
+      this.set(watched > 0 ? perDay() / watched : Number.NaN);
+    });
+  }
   metrics.gauge('xero_app_calls_left', "Calls left this minute in the app-wide Xero budget (90% of Xero's limit), as this replica sees it", [], function () {
     this.set(sources.xeroCallsLeft());
   });

@@ -66,7 +66,8 @@ export interface XeroGateway {
   revoke(refreshToken: string): Promise<Result<void, XeroFailure>>;
 }
 
-export function createXeroGateway(settings: XeroSettings, budget: RateBudget): XeroGateway {
+/** `onCall` hears every answer Xero gives (API and identity hosts), for the call metrics. */
+export function createXeroGateway(settings: XeroSettings, budget: RateBudget, onCall?: (operation: string) => void): XeroGateway {
   const hosts: Hosts = { identityUrl: settings.identityUrl, apiUrl: settings.apiUrl };
   const timeoutMs = settings.timeoutMs;
   const maxWait = settings.maxBudgetWaitMs ?? 5_000;
@@ -106,6 +107,7 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget): X
           hosts,
           onResponse: (status, headers) => {
             lastStatus = status;
+            onCall?.(operation);
             if (budgeted) budget.observe(tenantId, headers);
           },
         },

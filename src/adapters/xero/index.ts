@@ -1,5 +1,6 @@
 // The Xero adapter, assembled: XeroPort for the monitor and the buttons, the OAuth routes, link
 // issuing, and the refresher. main.ts builds one per process with createXeroAdapter().
+import { createCallRate, type CallRate } from '../observability/call-rate.ts';
 import { randomUUID } from 'node:crypto';
 import type { Router } from 'express';
 import type { Config } from '../../config.ts';
@@ -52,6 +53,8 @@ export type XeroAdapter = XeroPort & {
   refresher: Refresher;
   gateway: XeroGateway;
   budget: RateBudget;
+  /** Calls this replica made to Xero, as a daily rate. */
+  callRate: CallRate;
   issueLink(input: IssueLinkInput): ReturnType<typeof issueLink>;
   /** The same, in the shape the monitor's handlers take (ports.ts LinkIssuer). */
   linkIssuer: LinkIssuer;
@@ -72,7 +75,12 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     ...(deps.sharedBudget ? { shared: deps.sharedBudget } : {}),
     onSharedError: (error) => log.warn({ err: error }, 'could not reserve Xero calls from the shared budget; will try again'),
   });
-  const gateway = createXeroGateway(deps.settings, budget);
+  const calls = deps.metrics?.counter('xero_api_calls_total', 'Answers received from Xero, by operation (Xero bills API egress)', ['operation']);
+  const callRate = createCallRate();
+  const gateway = createXeroGateway(deps.settings, budget, (operation) => {
+    calls?.inc({ operation });
+    callRate.record();
+  });
   const grants = createGrantStore(deps.db, cipher);
   const links = createLinkStore(deps.db);
   const refreshes = deps.metrics?.counter('xero_refresh_total', 'Grant refresh outcomes', ['outcome', 'reason']);
@@ -116,6 +124,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     refresher,
     gateway,
     budget,
+    callRate,
     newCycle: (): CheckCycle => ({ id: randomUUID() }),
     // A check makes one tenant call and, for the first tenant of its grant in a cycle, one
     // GET /connections: two calls is the most it can cost.

@@ -19,13 +19,14 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function scrapeService(database: TestDatabase, budget = new RateBudget()) {
+async function scrapeService(database: TestDatabase, budget = new RateBudget(), xeroCallsPerDay?: () => number) {
   const logs = captureLogs();
   const metrics = createMetrics();
   const app = createHttpApp({ logger: logs.logger, metrics, health: async () => ({ database: true }) });
   registerServiceGauges(metrics, {
     readFigures: (now) => readServiceFigures(database.db, now, 60_000),
     xeroCallsLeft: () => budget.appSpare(),
+    ...(xeroCallsPerDay ? { xeroCallsPerDay } : {}),
     log: logs.logger,
     now: () => NOW,
     minIntervalMs: 0,
@@ -114,6 +115,21 @@ describe.each(DIALECTS)('service gauges on %s', (dialect) => {
     expect(after.get('xero_guard_outbox_pending_messages')).toBe(0);
     expect(after.get('xero_guard_outbox_oldest_pending_age_seconds')).toBe(0);
     expect(after.get('xero_guard_incidents_open')).toBe(0);
+  });
+});
+
+describe.each(DIALECTS)('Xero calls per connection per day on %s', (dialect) => {
+  it('divides the daily call rate by the connections the scheduler checks (not paused or disconnected ones)', async () => {
+    const database = await createTestDatabase(dialect);
+    cleanups.push(() => database.drop());
+    for (const state of ['connected', 'connected', 'degraded', 'broken', 'paused', 'disconnected']) await aConnection(database.db, state);
+    let perDay = 1_152;
+    const { scrape } = await scrapeService(database, new RateBudget(), () => perDay);
+    expect((await scrape()).get('xero_guard_xero_calls_per_connection_per_day')).toBe(1_152 / 4);
+    perDay = 0;
+    expect((await scrape()).get('xero_guard_xero_calls_per_connection_per_day')).toBe(0);
+    await database.db.connection.updateMany({ data: { state: 'paused' } });
+    expect(Number.isNaN((await scrape()).get('xero_guard_xero_calls_per_connection_per_day'))).toBe(true);
   });
 });
 
