@@ -28,7 +28,7 @@ export function pictureAlert(platform: 'slack' | 'teams'): View {
     nextStep: 'Maya reconnects with the link in her direct messages.',
     path: 'reconnect',
     next: [{ person: maya }, ' reconnects with the link in their direct messages: the app is already removed in Xero.'],
-    inMotion: [[{ person: maya }, ' has a reconnect link by direct message (sent ', { at: at(1) }, ', ', { ago: at(1) }, ').']],
+    inMotion: [[{ person: maya }, ' has a reconnect link by direct message (sent ', { at: at(1) }, { ago: at(1) }, ').']],
     linksSent: [{ to: maya, at: at(1), expiresAt: at(31) }],
     since: at(0),
     connectedBy: maya,

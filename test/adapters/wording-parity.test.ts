@@ -17,9 +17,12 @@ import { CAUSES } from '../../src/domain/causes.ts';
 
 const TIME = '‹time›';
 
-/** A view's sentence as plain words: people by name, times as one placeholder. */
+/**
+ * A view's sentence as plain words: people by name, times as one placeholder, and without the live
+ * "… ago" that only Slack can add after a time (the words are the same; the nicety is Slack's).
+ */
 function words(phrase: Phrase | string): string {
-  return renderPhrase(phrase, { text: (s) => s, person: (p) => p.name ?? p.userId, at: () => TIME, ago: () => TIME });
+  return renderPhrase(phrase, { text: (s) => s, person: (p) => p.name ?? p.userId, at: () => TIME, ago: () => '' });
 }
 
 /** What Slack shows, as plain words: entities decoded, mentions by name, date tokens as the placeholder. */
@@ -35,6 +38,7 @@ function slackWords(view: View, people: Map<string, string>): string {
   walk(text);
   return strings
     .join('\n')
+    .replace(/, <!date\^\d+\^\{ago\}\|[^>]*>/g, '')
     .replace(/<!date\^\d+\^[^|>]+\|[^>]*>/g, TIME)
     .replace(/<@([A-Z0-9]+)>/g, (_m, id: string) => people.get(id) ?? id)
     .replace(/&lt;/g, '<')

@@ -72,7 +72,7 @@ describe('toAlertView: the next step follows the cause and what was done (DESIGN
       ['UADMIN', at(21).toISOString()],
     ]);
     expect(view.inMotion).toHaveLength(2);
-    expect(plainText(view.inMotion[0]!)).toBe('Connie has a reconnect link by direct message (sent 2026-11-23 08:20 UTC, 2026-11-23 08:20 UTC; it works once, until 2026-11-23 08:50 UTC).');
+    expect(plainText(view.inMotion[0]!)).toBe('Connie has a reconnect link by direct message (sent 2026-11-23 08:20 UTC; it works once, until 2026-11-23 08:50 UTC).');
     expect(toAlertView(incident({ linksSent, status: 'resolved', resolvedAt: at(60) }), connection).inMotion).toEqual([]);
   });
 

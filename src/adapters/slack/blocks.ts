@@ -108,8 +108,8 @@ export function slackAgo(iso: string): string {
  * people as mentions, times as date tokens.
  */
 export function mdPhrase(phrase: Phrase | string, max = 2_900): string {
-  const out = renderPhrase(phrase, { text: (s) => escapeMrkdwn(s), person: mention, at: slackDate, ago: slackAgo });
-  return out.length <= max ? out : md(renderPhrase(phrase, { text: (s) => s, person: (p) => p.name ?? p.userId, at: (i) => `${shortUtc(i)} UTC`, ago: (i) => `${shortUtc(i)} UTC` }), max);
+  const out = renderPhrase(phrase, { text: (s) => escapeMrkdwn(s), person: mention, at: slackDate, ago: (i) => `, ${slackAgo(i)}` });
+  return out.length <= max ? out : md(renderPhrase(phrase, { text: (s) => s, person: (p) => p.name ?? p.userId, at: (i) => `${shortUtc(i)} UTC`, ago: () => '' }), max);
 }
 
 /**

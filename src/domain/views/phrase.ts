@@ -14,7 +14,10 @@ export const partSchema = z.union([
   z.object({ person }),
   /** A moment, in the reader's own time zone. */
   z.object({ at: z.string() }),
-  /** A moment as "12 minutes ago" where the platform can keep it current, else as a time. */
+  /**
+   * After a moment already given: ", 12 minutes ago" where the platform keeps that current in each
+   * reader's client (Slack); nothing where it cannot (Teams, plain text), so no time is said twice.
+   */
   z.object({ ago: z.string() }),
 ]);
 export type Part = z.infer<typeof partSchema>;
@@ -97,5 +100,5 @@ export function renderPhrase(phrase: Phrase | string, r: PartRenderer): string {
 
 /** The phrase as plain words: names, UTC times. */
 export function plainText(phrase: Phrase | string): string {
-  return renderPhrase(phrase, { text: (s) => s, person: nameOf, at: utc, ago: utc });
+  return renderPhrase(phrase, { text: (s) => s, person: nameOf, at: utc, ago: () => '' });
 }

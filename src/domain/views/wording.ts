@@ -119,7 +119,7 @@ export const NEXT_STEP = {
 /** What is already in motion: who holds a reconnect link. */
 export const IN_MOTION = {
   linkHeld: (holder: Person, sentAt: string, expiresAt: string) =>
-    p`${person$(holder)} has a reconnect link by direct message (sent ${at$(sentAt)}, ${ago$(sentAt)}; it works once, until ${at$(expiresAt)}).`,
+    p`${person$(holder)} has a reconnect link by direct message (sent ${at$(sentAt)}${ago$(sentAt)}; it works once, until ${at$(expiresAt)}).`,
 };
 
 export const THREAD = {
@@ -131,7 +131,7 @@ export const THREAD = {
     p`${tenantName} reconnected${by ? p` by ${person$(by)}` : ''}. It was broken for ${duration(after)}; host apps should re-sync from ${at$(syncFrom)}.`,
   recovered: (tenantName: string, after: number, syncFrom: string) =>
     p`${tenantName} works again (broken for ${duration(after)}). Host apps should re-sync from ${at$(syncFrom)}.`,
-  reminder: (tenantName: string, since: string, count: number) => p`Reminder ${count}: ${tenantName} is still broken (since ${at$(since)}, ${ago$(since)}).`,
+  reminder: (tenantName: string, since: string, count: number) => p`Reminder ${count}: ${tenantName} is still broken (since ${at$(since)}${ago$(since)}).`,
   unreachable: (person: Person) => p`I could not send ${person$(person)} a direct message, so I sent the reconnect link to the admins instead.`,
   unreachableNoAdmins: (person: Person) =>
     p`I could not send ${person$(person)} a direct message and no admins are configured: an admin can click Reconnect or run /xero reconnect.`,

@@ -170,7 +170,8 @@ export function mdPhrase(phrase: Phrase | string): string {
     text: escapeMarkdown,
     person: (p) => escapeMarkdown(personName(p) ?? 'someone'),
     at: (iso) => formatTime(iso) ?? iso,
-    ago: (iso) => formatTime(iso) ?? iso,
+    // Adaptive Cards have no relative time that stays current; the moment itself is already said.
+    ago: () => '',
   });
 }
 
