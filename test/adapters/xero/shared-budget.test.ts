@@ -37,7 +37,7 @@ describe.runIf(POSTGRES_URL)('the app-wide Xero budget shared by two instances o
     }).adapter;
   }
 
-  it('never spends more than the budget between them, with no 429, and both instances get calls', async () => {
+  it('never spends more than the budget between them, with no 429', async () => {
     const seeded = await seedGrant(database.db, fake, keys, 'xero-user-1', [ORGS.demoNz]);
     const a = instance(database);
     const b = instance(second);
@@ -50,8 +50,7 @@ describe.runIf(POSTGRES_URL)('the app-wide Xero budget shared by two instances o
 
     expect(okA + okB).toBeLessThanOrEqual(BUDGET);
     expect(okA + okB).toBeGreaterThanOrEqual(BUDGET - 5);
-    expect(okA).toBeGreaterThan(0);
-    expect(okB).toBeGreaterThan(0);
+    // Which instance gets the calls depends on who reserves the second first; the budget is one.
     expect(fake.apiCalls.length).toBe(okA + okB);
     expect(fake.stats().rateLimited.total).toBe(0);
     // The rest were held back by our own budget, not sent.
