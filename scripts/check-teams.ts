@@ -67,9 +67,32 @@ function withoutPeoplePicker(value: unknown): unknown {
   return out;
 }
 
+/**
+ * Mentions in a card need `msteams.entities` at its root (Teams documents it; the 1.5 schema has
+ * no such property). It is set aside before validation only when it holds nothing but mentions,
+ * each one's `<at>` text found in the card.
+ */
+function withoutMentions(card: unknown): { card: unknown; problems: string[] } {
+  if (!card || typeof card !== 'object' || !('msteams' in card)) return { card, problems: [] };
+  const { msteams, ...rest } = card as Record<string, unknown>;
+  const problems: string[] = [];
+  const keys = msteams && typeof msteams === 'object' ? Object.keys(msteams) : [];
+  const entities = (msteams as { entities?: unknown }).entities;
+  if (keys.length !== 1 || !Array.isArray(entities) || entities.length === 0) problems.push('/msteams holds something other than mention entities');
+  const body = JSON.stringify(rest);
+  for (const entity of Array.isArray(entities) ? entities : []) {
+    const e = entity as { type?: unknown; text?: unknown; mentioned?: { id?: unknown; name?: unknown } };
+    const shaped = e.type === 'mention' && typeof e.text === 'string' && /^<at>[^<]+<\/at>$/.test(e.text) && typeof e.mentioned?.id === 'string' && typeof e.mentioned?.name === 'string';
+    if (!shaped) problems.push(`/msteams/entities has a malformed mention ${JSON.stringify(entity)}`);
+    else if (!body.includes(JSON.stringify(e.text).slice(1, -1))) problems.push(`/msteams/entities mentions ${String(e.text)}, which no text in the card holds`);
+  }
+  return { card: rest, problems };
+}
+
 export function checkCard(card: unknown): string[] {
   const validate = getValidators().card;
-  const problems = validate(withoutPeoplePicker(card)) ? [] : describe(validate.errors);
+  const mentions = withoutMentions(card);
+  const problems = validate(withoutPeoplePicker(mentions.card)) ? [...mentions.problems] : [...mentions.problems, ...describe(validate.errors)];
   const version = (card as { version?: string }).version ?? '';
   if (!/^1\.[0-5]$/.test(version)) problems.push(`version ${version} is above 1.5, the most Teams renders`);
   const bytes = cardBytes(card);

@@ -55,9 +55,10 @@ function slackText(text: string): string {
     .replace(/[*_]/g, '');
 }
 
-/** Adaptive Card text as Teams shows it: DATE/TIME functions in the reader's zone (UTC here). */
+/** Adaptive Card text as Teams shows it: mentions by name, DATE/TIME in the reader's zone (UTC here). */
 function teamsText(text: string): string {
   return text
+    .replace(/<at>([^<]*)<\/at>/g, '@$1')
     .replace(/\{\{DATE\(([^,)]+)(?:, \w+)?\)\}\} \{\{TIME\(([^)]+)\)\}\}/g, (_m, iso: string) => shortDate(iso))
     .replace(/\{\{DATE\(([^,)]+)(?:, \w+)?\)\}\}/g, (_m, iso: string) => shortDate(iso))
     .replace(/\\\*/g, '*')

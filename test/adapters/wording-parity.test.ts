@@ -46,7 +46,7 @@ function slackWords(view: View, people: Map<string, string>): string {
     .replace(/&amp;/g, '&');
 }
 
-/** What Teams shows, as plain words: Markdown escapes undone, DATE/TIME as the placeholder. */
+/** What Teams shows, as plain words: mentions by name, Markdown escapes undone, DATE/TIME as the placeholder. */
 function teamsWords(view: View): string {
   const strings: string[] = [];
   const walk = (v: unknown) => {
@@ -57,6 +57,7 @@ function teamsWords(view: View): string {
   walk(renderCard(view));
   return strings
     .join('\n')
+    .replace(/<at>([^<]*)<\/at>/g, '$1')
     .replace(/\{\{DATE\([^)]*\)\}\} \{\{TIME\([^)]*\)\}\}/g, TIME)
     .replace(/\\([\\`*_[\]])/g, '$1')
     .replace(/\*\*([a-z]+)\*\*/g, '/xero $1');

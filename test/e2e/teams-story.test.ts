@@ -143,7 +143,7 @@ describe('the Teams story, end to end through HTTP', () => {
     // One reconnect fixes a revoked grant: Reconnect leads, "Send link to…" hands it over, no reset.
     expect(card.actions.map((a: any) => a.title)).toEqual(['Reconnect', 'Send link to…', "I'm on it", 'Snooze reminders']);
     // The card names the next step and who holds a link, with times in the reader's zone.
-    expect(json(card)).toContain('Ann Admin has a reconnect link by direct message (sent {{DATE(');
+    expect(json(card)).toContain('<at>Ann Admin</at> has a reconnect link by direct message (sent {{DATE(');
     expect(json(card)).not.toMatch(/token_revoked|HTTP \d|\/connections/);
     alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
     data = card.actions[0].data;
@@ -158,7 +158,7 @@ describe('the Teams story, end to end through HTTP', () => {
   it('5. Reconnect answers with the updated card (a fresh link, who asked, when)', async () => {
     const dmsBefore = connector.callsOf('sendToConversation').filter((c) => c.conversationId === personal()).length;
     const afterReconnect = await click(ACTION_IDS.reconnect, data, alertId);
-    expect(json(afterReconnect)).toContain('Reconnect link sent: Ann Admin');
+    expect(json(afterReconnect)).toContain('Reconnect link sent: <at>Ann Admin</at>');
     await waitForCall('sendToConversation', (c) => c.conversationId === personal() && connector.callsOf('sendToConversation').filter((d) => d.conversationId === personal()).length > dmsBefore);
     // The posted card is edited too (for everyone, and for clients that missed the click).
     await waitForCall('updateActivity', (c) => c.activityId === alertId);

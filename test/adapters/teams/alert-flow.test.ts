@@ -130,8 +130,8 @@ describe('Teams alert lifecycle with the real handlers', () => {
 
     const reconnect = await click(ann, ACTION_IDS.reconnect, data, alertId);
     expect(reconnect.type).toBe('application/vnd.microsoft.card.adaptive');
-    expect(texts(reconnect.value)).toContain('Reconnect link sent: Ann Admin');
-    expect(texts(reconnect.value)).toContain('Bob Bookkeeper has a reconnect link by direct message');
+    expect(texts(reconnect.value)).toContain('Reconnect link sent: <at>Ann Admin</at>');
+    expect(texts(reconnect.value)).toContain('<at>Bob Bookkeeper</at> has a reconnect link by direct message');
 
     await worker.drain();
     const edits = connector.callsOf('updateActivity').filter((c) => c.activityId === alertId);

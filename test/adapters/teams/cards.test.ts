@@ -20,7 +20,10 @@ describe('every card the Teams adapter can send', () => {
   it('the check rejects what Teams would not render', () => {
     expect(checkCard({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlok', text: 'typo' }] }).length).toBeGreaterThan(0);
     expect(checkCard({ type: 'AdaptiveCard', version: '1.6', body: [] })).toContain('version 1.6 is above 1.5, the most Teams renders');
-    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', msteams: { width: 'Full' }, body: [] }).join()).toContain('additional properties');
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', msteams: { width: 'Full' }, body: [] }).join()).toContain('other than mention entities');
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', other: true, body: [] }).join()).toContain('additional properties');
+    const stray = { type: 'mention', text: '<at>Nobody</at>', mentioned: { id: '29:x', name: 'Nobody' } };
+    expect(checkCard({ type: 'AdaptiveCard', version: '1.5', msteams: { entities: [stray] }, body: [] }).join()).toContain('which no text in the card holds');
     const huge = { type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text: 'x'.repeat(MAX_CARD_BYTES) }] };
     expect(checkCard(huge).join()).toContain('byte budget');
   });
@@ -31,6 +34,15 @@ describe('alert card', () => {
 
   it('shows what broke, since when, who connected it and the next step, with the three buttons', () => {
     expect(renderCard(alert)).toMatchSnapshot();
+  });
+
+  it('names people as Teams mentions: <at> in the text and one entity per person at the card root', () => {
+    const card = renderCard(sample('alert: reconnect path, a link in motion, send link to…'));
+    const json = JSON.stringify(card.body);
+    expect(json).toContain('<at>Bob \\\\*Bookkeeper\\\\*</at>');
+    expect(card.msteams?.entities).toEqual([{ type: 'mention', text: '<at>Bob \\*Bookkeeper\\*</at>', mentioned: { id: '29:bob', name: 'Bob *Bookkeeper*' } }]);
+    expect(json).not.toContain('\u2063');
+    expect(checkCard(card)).toEqual([]);
   });
 
   it('carries the button value as Action.Execute data, and asks before disconnecting', () => {

@@ -91,7 +91,7 @@ describe('Teams: "I\'m on it", take-over, snooze and "What fixed it?"', () => {
     const mine = await click(bob, ACTION_IDS.own, data, alertId);
     expect(mine.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(checkCard(mine.value)).toEqual([]);
-    expect(texts(mine.value)).toMatch(/\*\*Bob Bookkeeper\*\* is on it \(since \{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(/);
+    expect(texts(mine.value)).toMatch(/<at>Bob Bookkeeper<\/at> is on it \(since \{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(/);
     expect(mine.value.actions.map((a: any) => a.title)).toContain('Take over');
 
     const refused = await click(sam, ACTION_IDS.own, data, alertId);
@@ -99,9 +99,9 @@ describe('Teams: "I\'m on it", take-over, snooze and "What fixed it?"', () => {
     expect(refused.value).toContain('Bob Bookkeeper');
 
     const taken = await click(ann, ACTION_IDS.own, data, alertId);
-    expect(texts(taken.value)).toContain('**Ann Admin** is on it');
+    expect(texts(taken.value)).toContain('<at>Ann Admin</at> is on it');
     await worker.drain();
-    expect(texts(postedCard(alertId))).toContain('**Ann Admin** is on it');
+    expect(texts(postedCard(alertId))).toContain('<at>Ann Admin</at> is on it');
     const log = await h.store.db.connectionLog.findMany({ where: { connectionId: incident.connectionId, kind: 'action' }, orderBy: { id: 'asc' } });
     expect(log.map((r) => [r.operation, r.actorId])).toEqual([
       ['own', bob.id],
@@ -180,7 +180,7 @@ describe('Teams: "I\'m on it", take-over, snooze and "What fixed it?"', () => {
     const saved = await click(bob, ACTION_IDS.note, { ...data, note: 'Bob reconnected as the Adviser user.' }, alertId);
     expect(saved.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(checkCard(saved.value)).toEqual([]);
-    expect(texts(saved.value)).toContain('What fixed it, by **Bob Bookkeeper**: Bob reconnected as the Adviser user.');
+    expect(texts(saved.value)).toContain('What fixed it, by <at>Bob Bookkeeper</at>: Bob reconnected as the Adviser user.');
     expect(saved.value.actions ?? []).toEqual([]);
     expect((await h.store.incidents.get(incident.id))!.resolutionNote).toBe('Bob reconnected as the Adviser user.');
     await worker.drain();

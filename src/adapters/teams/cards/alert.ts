@@ -6,7 +6,7 @@ import { LIFECYCLE, LIFECYCLE_ANSWERS } from '../../../domain/views/wording.ts';
 import type { AlertButton, AlertView, Person } from '../../../domain/views/model.ts';
 import { LABELS } from '../../../domain/views/wording.ts';
 import { plainText } from '../../../domain/views/phrase.ts';
-import { card, escapeMarkdown, formatTime, header, innerCard, localTime, mdPhrase, personName, text, type Action, type AdaptiveCard, type Element } from './card.ts';
+import { card, escapeMarkdown, formatTime, header, innerCard, localTime, mdPhrase, mention, text, type Action, type AdaptiveCard, type Element } from './card.ts';
 
 const STEP_KEYS = ['disconnectedHere', 'confirmedInXero', 'reconnectRequested', 'reconnected'] as const;
 
@@ -21,7 +21,7 @@ export function alertCard(view: AlertView): AdaptiveCard {
     text(`${resolved ? `**${LABELS.was}:** ` : ''}${escapeMarkdown(view.explanation)}`),
     field(LABELS.organisation, escapeMarkdown(view.tenantName)),
     field(resolved ? LABELS.wasBrokenSince : LABELS.brokenSince, formatTime(view.since)!),
-    field(LABELS.connectedBy, escapeMarkdown(personName(view.connectedBy) ?? 'someone')),
+    field(LABELS.connectedBy, mention(view.connectedBy)),
     field(LABELS.lastGoodCheck, view.lastGoodCheck ? formatTime(view.lastGoodCheck)! : LABELS.never),
   ];
   if (!resolved && view.inMotion.length > 0) {
@@ -50,7 +50,7 @@ function field(label: string, value: string): Element {
 /** Owner, snooze and note, each a line of its own under the next step. */
 function lifecycleLines(view: AlertView): Element[] {
   const lines: Element[] = [];
-  const name = (p: Person) => `**${escapeMarkdown(personName(p) ?? '')}**`;
+  const name = (p: Person) => mention(p);
   if (view.owner) lines.push(text(`🙋 ${LIFECYCLE.ownerLine(name(view.owner.by), localTime(view.owner.at))}`, { spacing: 'Small' }));
   if (view.snoozed) lines.push(text(`💤 ${LIFECYCLE.snoozedLine(localTime(view.snoozed.until), name(view.snoozed.by))}`, { spacing: 'Small' }));
   if (view.note) lines.push(text(`📝 ${LIFECYCLE.noteLine(name(view.note.by), escapeMarkdown(view.note.text))}`, { spacing: 'Small' }));

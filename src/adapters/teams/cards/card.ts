@@ -1,6 +1,7 @@
 // The few Adaptive Card 1.5 pieces Xero Guard uses, typed, with small builders. Teams renders at
 // most schema 1.5 (reference/chat-facts.md 5.5), and every card must validate against the official
-// 1.5 schema, so no Teams-only root properties (`msteams`) are used.
+// 1.5 schema. The one Teams-only root property is `msteams.entities`, which Teams documents for
+// mentions in cards: without it `<at>Name</at>` is shown as plain text and nobody is notified.
 import type { StepDone, Person } from '../../../domain/views/model.ts';
 import { renderPhrase, type Phrase } from '../../../domain/views/phrase.ts';
 
@@ -66,6 +67,9 @@ export type OpenUrlAction = { type: 'Action.OpenUrl'; title: string; url: string
 export type ShowCardAction = { type: 'Action.ShowCard'; title: string; card: AdaptiveCard; style?: 'default' | 'positive' | 'destructive' };
 export type Action = ExecuteAction | OpenUrlAction | ShowCardAction;
 
+/** A mention as Teams wants it beside a card: `text` is exactly what the TextBlock holds. */
+export type MentionEntity = { type: 'mention'; text: string; mentioned: { id: string; name: string } };
+
 export type AdaptiveCard = {
   type: 'AdaptiveCard';
   $schema?: string;
@@ -73,17 +77,20 @@ export type AdaptiveCard = {
   body: Element[];
   actions?: Action[];
   fallbackText?: string;
+  msteams?: { entities: MentionEntity[] };
 };
 
 export function card(body: Element[], actions: Action[] = [], fallbackText?: string): AdaptiveCard {
-  return {
+  const entities: MentionEntity[] = [];
+  const built: AdaptiveCard = {
     type: 'AdaptiveCard',
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     version: CARD_VERSION,
-    body,
-    ...(actions.length > 0 ? { actions } : {}),
+    body: resolveMentions(body, entities),
+    ...(actions.length > 0 ? { actions: resolveMentions(actions, entities) } : {}),
     ...(fallbackText ? { fallbackText } : {}),
   };
+  return entities.length > 0 ? { ...built, msteams: { entities } } : built;
 }
 
 /** A nested card (inside Action.ShowCard): the schema wants no $schema there, only the version. */
@@ -160,15 +167,45 @@ export function personName(person: Person | undefined): string | undefined {
   return person.name ?? person.userId;
 }
 
-export function stepDone(step: StepDone): string {
-  return `${escapeMarkdown(personName(step.by) ?? 'someone')}, ${formatTime(step.at)}`;
+// A mention is laid out where the person is named, but its entity belongs to the card's root, so
+// the name travels as a marker that `card` swaps for `<at>Name</at>` and records as an entity.
+const MARK = '\u2063';
+const MARKER = new RegExp(`${MARK}([^${MARK}]*)${MARK}`, 'g');
+
+/**
+ * A person in card text: a Teams mention (it notifies them and shows their name as Teams knows
+ * it); someone from elsewhere, or with no name known, by name only.
+ */
+export function mention(person: Person | undefined, fallback = 'someone'): string {
+  if (!person) return fallback;
+  const name = personName(person) ?? fallback;
+  if (person.platform !== 'teams' || !person.name) return escapeMarkdown(name);
+  return `${MARK}${encodeURIComponent(JSON.stringify({ id: person.userId, name }))}${MARK}`;
 }
 
-/** A sentence for a TextBlock: words escaped, people by display name, times in the reader's zone. */
+function resolveMentions<T>(value: T, entities: MentionEntity[]): T {
+  if (typeof value === 'string') {
+    return value.replace(MARKER, (_all, encoded: string) => {
+      const { id, name } = JSON.parse(decodeURIComponent(encoded)) as { id: string; name: string };
+      const tag = `<at>${escapeMarkdown(name)}</at>`;
+      if (!entities.some((e) => e.text === tag && e.mentioned.id === id)) entities.push({ type: 'mention', text: tag, mentioned: { id, name } });
+      return tag;
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveMentions(v, entities)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveMentions(v, entities)])) as T;
+  return value;
+}
+
+export function stepDone(step: StepDone): string {
+  return `${mention(step.by)}, ${formatTime(step.at)}`;
+}
+
+/** A sentence for a TextBlock: words escaped, people as mentions, times in the reader's zone. */
 export function mdPhrase(phrase: Phrase | string): string {
   return renderPhrase(phrase, {
     text: escapeMarkdown,
-    person: (p) => escapeMarkdown(personName(p) ?? 'someone'),
+    person: (p) => mention(p),
     at: (iso) => formatTime(iso) ?? iso,
     // Adaptive Cards have no relative time that stays current; the moment itself is already said.
     ago: () => '',

@@ -77,6 +77,8 @@ const STATE_ICON: Record<ConnectionState, string> = {
   connected: '🟢',
 };
 
+// Lists answer whoever asked; naming people there as mentions would ping each of them at every
+// `status` or `errors`, so lists name people by display name only.
 export function statusCard(view: StatusView, budgetBytes = ROWS_BUDGET_BYTES): AdaptiveCard {
   const anyBroken = (view.counts.broken ?? 0) > 0;
   const anyTrouble = anyBroken || (view.counts.degraded ?? 0) > 0 || (view.counts.reconnecting ?? 0) > 0;
