@@ -184,6 +184,57 @@ describe('Teams alert lifecycle with the real handlers', () => {
     expect(texts(card)).toContain('connection restored');
   });
 
+  it('Send link to… from the people picker hands the reconnect to the picked person: a DM with the real reason, the card says who holds it, the thread says who sent it', async () => {
+    await command(ann, 'here');
+    const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
+    h.xero.fail(connection.id, 'access_lost', { httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
+    await checkNowAsScheduler(h, connection.id);
+    await h.handlers.runMonitorTick();
+    await worker.drain();
+    const incident = (await h.store.incidents.findOpen(connection.id))!;
+    const alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
+    const posted = cardOf(connector.activities.get(alertId)!.body);
+    const sendLink = posted.actions.find((a: any) => a.title === 'Send link to…');
+    expect(sendLink.card.body[0]).toMatchObject({ type: 'Input.ChoiceSet', 'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' } });
+
+    // Teams sends the picked person's Entra object id beside the button's own data.
+    const answer = await click(ann, ACTION_IDS.sendLink, { incidentId: incident.id, connectionId: connection.id, xg_person: 'aad-carol' }, alertId);
+    expect(answer.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(checkCard(answer.value)).toEqual([]);
+    await worker.drain();
+
+    const opened = connector.callsOf('createConversation').find((c) => JSON.stringify(c.body.members).includes('aad-carol'));
+    expect(opened, 'a 1:1 with the picked person').toBeDefined();
+    const dm = connector.callsOf('sendToConversation').find((c) => c.conversationId === connector.personalConversationId('aad-carol'));
+    expect(dm, 'the picked person got the link').toBeDefined();
+    expect(texts(cardOf(dm!.body))).toContain('asked you to reconnect Demo Company (NZ)');
+    expect(texts(cardOf(dm!.body))).toContain('lost access');
+    expect(cardOf(dm!.body).actions[0]).toMatchObject({ type: 'Action.OpenUrl' });
+    const thread = connector.callsOf('sendToConversation').filter((c) => c.conversationId === `${CHANNEL_CONVERSATION};messageid=${alertId}`);
+    expect(texts(thread.map((c) => cardOf(c.body)))).toMatch(/<at>Ann Admin<\/at> sent a reconnect link to /);
+    expect((await h.store.incidents.get(incident.id))!.reconnectRequestedBy).toContain('29:ann');
+  });
+
+  it('Send link to… with nobody picked, or by a stranger, sends nothing and changes nothing', async () => {
+    await command(ann, 'here');
+    const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
+    h.xero.fail(connection.id, 'access_lost', { httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
+    await checkNowAsScheduler(h, connection.id);
+    await h.handlers.runMonitorTick();
+    await worker.drain();
+    const incident = (await h.store.incidents.findOpen(connection.id))!;
+    const alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
+    const conversationsBefore = connector.callsOf('createConversation').length;
+    const stranger = await click(sam, ACTION_IDS.sendLink, { incidentId: incident.id, connectionId: connection.id, xg_person: 'aad-carol' }, alertId);
+    expect(stranger.type).toBe('application/vnd.microsoft.activity.message');
+    expect(stranger.value).toContain('Only');
+    const empty = await click(ann, ACTION_IDS.sendLink, { incidentId: incident.id, connectionId: connection.id, xg_person: '  ' }, alertId);
+    expect(empty.type).toBe('application/vnd.microsoft.activity.message');
+    await worker.drain();
+    expect(connector.callsOf('createConversation').length).toBe(conversationsBefore);
+    expect((await h.store.incidents.get(incident.id))!.reconnectRequestedAt).toBeNull();
+  });
+
   it('says so in the thread and sends the admins the link when the connector blocked the bot', async () => {
     connector.blockUser('29:bob');
     // Ann wrote to the bot before, so her 1:1 can be opened from her stored reference.
