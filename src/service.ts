@@ -13,6 +13,7 @@ import { readServiceFigures } from './adapters/db/service-figures.ts';
 import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
 import { createConnectionLog } from './adapters/db/connection-log.ts';
+import { createXeroConnections } from './adapters/db/xero-repos.ts';
 import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
 import type { ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler } from './handlers/ports.ts';
 import type { SlackSurface } from './adapters/slack/index.ts';
@@ -59,6 +60,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
   const xeroConsentBound: { handler?: ConsentBoundHandler; fresh?: FreshLinkHandler; refused?: ConsentRefusedHandler } = {};
   const xero = createXeroAdapter({
     db: database.db,
+    connections: createXeroConnections(database.db),
     settings: xeroSettingsFrom(config),
     encryptionKeys: config.TOKEN_ENCRYPTION_KEY,
     publicUrl: config.PUBLIC_URL,

@@ -22,7 +22,7 @@ import { sendFreshLink } from './oauth/fresh-link.ts';
 import { onConsentRefused } from './oauth/consent-refused.ts';
 import { onUnreachable, type Unreachable } from './unreachable.ts';
 import { statusView } from './commands/read.ts';
-import { checkConnection, type CheckApplied } from './check-connection.ts';
+import { recordCheck, type CheckApplied } from './record-check.ts';
 import { runMonitorTick, type TickReport } from './monitor-tick.ts';
 import { keepPausedGrantsAlive, type KeepAliveReport } from './keep-grants-alive.ts';
 
@@ -49,7 +49,7 @@ export type Handlers = {
   /** Slack App Home and anything else that shows the status table. */
   statusView(): Promise<StatusView>;
   /** For the scheduler: one check of a connection whose lease `owner` holds. */
-  checkConnection(connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied>;
+  recordCheck(connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied>;
   /** For the scheduler: announcements, reminders and the grouped transient notice. */
   runMonitorTick(): Promise<TickReport>;
   /** For the scheduler: refreshes grants whose connections are all paused, once a day each. */
@@ -77,7 +77,7 @@ export function createHandlers(deps: HandlerDeps): Handlers {
     onConsentRefused: (event) => onConsentRefused(deps, event),
     onUnreachable: (event) => onUnreachable(deps, event),
     statusView: () => statusView(deps),
-    checkConnection: (connectionId, cycle, owner) => checkConnection(deps, connectionId, cycle, owner),
+    recordCheck: (connectionId, cycle, owner) => recordCheck(deps, connectionId, cycle, owner),
     runMonitorTick: () => runMonitorTick(deps),
     keepGrantsAlive: () => keepPausedGrantsAlive(deps),
   };

@@ -106,7 +106,7 @@ export interface XeroPort {
    */
   checkCapacity(): number;
   /** Checks one connection (as the caller just read it) and writes the outcome as a connection log row. */
-  checkConnection(connection: CheckTarget, cycle: CheckCycle): Promise<CheckOutcome>;
+  probeConnection(connection: CheckTarget, cycle: CheckCycle): Promise<CheckOutcome>;
   /** Removes the connection on our side and in Xero as far as the token allows; keeps its settings. */
   disconnect(connectionId: string, actor: ChatActor): Promise<DisconnectOutcome>;
 }

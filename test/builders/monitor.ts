@@ -60,7 +60,7 @@ export class ScriptedXero implements XeroPort {
   }
   /** Runs while Xero "answers": for what other handlers do in the meantime. */
   whileChecking?: (target: CheckTarget) => Promise<void>;
-  async checkConnection(target: CheckTarget, _cycle?: CheckCycle): Promise<CheckOutcome> {
+  async probeConnection(target: CheckTarget, _cycle?: CheckCycle): Promise<CheckOutcome> {
     const connectionId = target.id;
     this.checks.push(connectionId);
     await this.whileChecking?.(target);
@@ -241,7 +241,7 @@ export async function checkNowAsScheduler(h: MonitorHarness, connectionId: strin
   const owner = `test:${Math.random()}`;
   const claimed = await h.store.connections.claim(connectionId, owner, h.clock.now(), 60_000, false);
   if (!claimed) throw new Error(`could not claim ${connectionId}`);
-  return h.handlers.checkConnection(connectionId, h.xero.newCycle(), owner);
+  return h.handlers.recordCheck(connectionId, h.xero.newCycle(), owner);
 }
 
 export const slackContext = { platform: 'slack' as const, channelId: 'C-ALERTS', responseUrl: 'http://127.0.0.1:1/respond' };

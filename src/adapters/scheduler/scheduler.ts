@@ -18,7 +18,7 @@ import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
 export type SchedulerDeps = {
   store: DbMonitorStore;
   xero: Pick<XeroPort, 'newCycle' | 'checkCapacity'>;
-  handlers: Pick<Handlers, 'checkConnection' | 'runMonitorTick' | 'keepGrantsAlive'>;
+  handlers: Pick<Handlers, 'recordCheck' | 'runMonitorTick' | 'keepGrantsAlive'>;
   clock: Clock;
   log: Logger;
   checkIntervalMs: number;
@@ -80,7 +80,7 @@ export function createScheduler(deps: SchedulerDeps) {
       if (claimed.length > 0) held.set(claimOwner, new Set(claimed));
       for (const id of claimed) {
         const check = deps.handlers
-          .checkConnection(id, cycle, claimOwner)
+          .recordCheck(id, cycle, claimOwner)
           .then((applied) => {
             if (applied.decision === 'open_incident') breakSeen = true;
           })

@@ -8,10 +8,11 @@ import type { ChatActor } from '../../domain/permissions.ts';
 import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
 import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
 import type { Db } from '../db/client.ts';
+import type { XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { EventRouting } from '../db/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { createChecker } from './check-connection.ts';
+import { createProber } from './probe-connection.ts';
 import { disconnectConnection } from './disconnect.ts';
 import { createXeroGateway, type XeroGateway, type XeroSettings } from './gateway.ts';
 import { createGrantStore } from './grant-store.ts';
@@ -24,6 +25,8 @@ import { createTokenCipher, type EncryptionKey } from './token-cipher.ts';
 
 export type XeroAdapterDeps = {
   db: Db;
+  /** The connections as Xero knows them (src/adapters/db/xero-repos.ts). */
+  connections: XeroConnectionsRepo;
   settings: XeroSettings;
   encryptionKeys: readonly EncryptionKey[];
   publicUrl: string;
@@ -47,8 +50,8 @@ export type XeroAdapterDeps = {
 };
 
 export type XeroAdapter = XeroPort & {
-  /** The port's check; tests and tools may pass just the connection's id. */
-  checkConnection(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome>;
+  /** The port's probe; tests and tools may pass just the connection's id. */
+  probeConnection(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome>;
   router: Router;
   refresher: Refresher;
   gateway: XeroGateway;
@@ -95,8 +98,8 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     retryDelayMs: deps.refreshRetryDelayMs,
     onOutcome: (outcome, reason) => refreshes?.inc({ outcome, reason }),
   });
-  const checker = createChecker({
-    db: deps.db,
+  const prober = createProber({
+    connections: deps.connections,
     gateway,
     refresher,
     connectionLog: deps.connectionLog,
@@ -129,7 +132,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     // A check makes one tenant call and, for the first tenant of its grant in a cycle, one
     // GET /connections: two calls is the most it can cost.
     checkCapacity: () => Math.floor(budget.appSpare() / CALLS_PER_CHECK),
-    checkConnection: (target: CheckTarget | string, cycle: CheckCycle) => checker.check(target, cycle),
+    probeConnection: (target: CheckTarget | string, cycle: CheckCycle) => prober.probeConnection(target, cycle),
     disconnect: (connectionId: string, actor: ChatActor) =>
       disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
     issueLink: issue,

@@ -9,7 +9,7 @@ import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, fail, organisationFor } from '../common.ts';
 import { LEASE_TERM_MS } from '../../domain/leases.ts';
-import { checkConnection, newOwner } from '../check-connection.ts';
+import { recordCheck, newOwner } from '../record-check.ts';
 import { startHeartbeat } from '../heartbeat.ts';
 import { runMonitorTick } from '../monitor-tick.ts';
 
@@ -27,9 +27,9 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
   }
   await deps.store.connections.log({ connectionId: connection.id, tenantId: connection.tenantId, kind: 'action', operation: 'check_now', outcome: 'info', actor, at: now });
   const heartbeat = startHeartbeat(() => deps.store.connections.renew([connection.id], owner, deps.clock.now(), LEASE_TERM_MS), deps.log);
-  let applied: Awaited<ReturnType<typeof checkConnection>>;
+  let applied: Awaited<ReturnType<typeof recordCheck>>;
   try {
-    applied = await checkConnection(deps, connection.id, deps.xero.newCycle(), owner);
+    applied = await recordCheck(deps, connection.id, deps.xero.newCycle(), owner);
   } finally {
     await heartbeat.stop();
   }

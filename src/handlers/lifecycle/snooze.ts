@@ -1,6 +1,6 @@
 // Snooze: reminders of an open incident wait until the chosen time (1 hour, 4 hours, until 9:00
 // tomorrow in the clicker's own time zone, or a day). The next reminder is moved to the snooze's
-// end, so it comes when the snooze runs out; a new cause ends it at once (check-connection.ts).
+// end, so it comes when the snooze runs out; a new cause ends it at once (record-check.ts).
 import type { SnoozeChoice } from '../../domain/actions.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import { snoozeEnd } from '../../domain/snooze.ts';

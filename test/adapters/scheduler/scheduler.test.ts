@@ -35,8 +35,8 @@ describe('check scheduler', () => {
 
   async function run(harness: MonitorHarness, seconds: number, schedulers: ReturnType<typeof createScheduler>[]) {
     const checkedAt: { id: string; at: number }[] = [];
-    const original = harness.xero.checkConnection.bind(harness.xero);
-    harness.xero.checkConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
+    const original = harness.xero.probeConnection.bind(harness.xero);
+    harness.xero.probeConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
       checkedAt.push({ id: target.id, at: harness.clock.now().getTime() });
       return original(target, cycle);
     };
@@ -96,8 +96,8 @@ describe('check scheduler', () => {
     const grantOf = new Map<string, string>();
     for (let i = 0; i < 12; i += 1) grantOf.set((await aConnection(h.store, { grantId: grants[i % 3]!.id, nextCheckAt: T0 })).id, grants[i % 3]!.id);
     const cycles = new Map<string, Set<string>>();
-    const original = h.xero.checkConnection.bind(h.xero);
-    h.xero.checkConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
+    const original = h.xero.probeConnection.bind(h.xero);
+    h.xero.probeConnection = async (target: CheckTarget, cycle?: CheckCycle) => {
       const grant = grantOf.get(target.id)!;
       cycles.set(grant, (cycles.get(grant) ?? new Set()).add(cycle!.id));
       return original(target);

@@ -118,7 +118,7 @@ describe('OAuth consent over HTTP', () => {
     const connection = await database.db.connection.findFirstOrThrow();
     expect(connection).toMatchObject({ tenantId: ORGS.demoNz.tenantId, grantId: grant.id, state: 'connected', connectedByUserId: 'U_ADA', xeroUserId: 'xero-user-1' });
     expect(harness.bound).toEqual([expect.objectContaining({ purpose: 'connect', actor: ADA, connections: [expect.objectContaining({ id: connection.id, created: true })] })]);
-    expect((await harness.adapter.checkConnection(connection.id, harness.adapter.newCycle())).ok).toBe(true);
+    expect((await harness.adapter.probeConnection(connection.id, harness.adapter.newCycle())).ok).toBe(true);
 
     // The link did its job: its page now offers a fresh one instead.
     const after = await get(link);

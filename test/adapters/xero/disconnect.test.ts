@@ -56,7 +56,7 @@ describe('disconnect', () => {
     expect(fake.connectionsOf('user-1').map((c) => c.tenantId)).toEqual([ORGS.acme.tenantId]);
     expect((await database.db.grant.findUniqueOrThrow({ where: { id: seeded.grantId } })).refreshTokenEnc).not.toBeNull();
     // Acme still works on the shared grant.
-    expect((await adapter.checkConnection(seeded.connectionIds[1]!, adapter.newCycle())).ok).toBe(true);
+    expect((await adapter.probeConnection(seeded.connectionIds[1]!, adapter.newCycle())).ok).toBe(true);
   });
 
   it('only erases locally when the token is already dead, and says so', async () => {

@@ -5,6 +5,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { Db } from '../../../src/adapters/db/client.ts';
 import { createConnectionLog } from '../../../src/adapters/db/connection-log.ts';
+import { createXeroConnections } from '../../../src/adapters/db/xero-repos.ts';
 import { createLogger } from '../../../src/adapters/observability/logger.ts';
 import { createXeroAdapter, type XeroAdapter, type XeroAdapterDeps } from '../../../src/adapters/xero/index.ts';
 import { createTokenCipher, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
@@ -32,6 +33,7 @@ export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], over
   const bound: ConsentBound[] = [];
   const adapter = createXeroAdapter({
     db,
+    connections: createXeroConnections(db),
     encryptionKeys: keys,
     publicUrl: PUBLIC_URL,
     connectionLog: createConnectionLog(db),

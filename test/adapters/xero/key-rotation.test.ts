@@ -42,20 +42,20 @@ describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
     expect(await keyIdsOf(seeded.grantId)).toEqual([keyIdOf(k1.key), keyIdOf(k1.key), null]);
 
     const rotated = buildAdapter(database.db, fake, [{ ...k2, label: 'new' }, { ...k1, label: 'old' }]).adapter;
-    expect(await rotated.checkConnection(seeded.connectionIds[0]!, rotated.newCycle())).toMatchObject({ ok: true });
+    expect(await rotated.probeConnection(seeded.connectionIds[0]!, rotated.newCycle())).toMatchObject({ ok: true });
     expect(fake.tokenCalls).toHaveLength(0);
     expect(await rotated.storedTokens.survey()).toEqual({ grants: 1, unreadable: 0, unreadableOrganisations: 0, underOlderKeys: 1 });
 
     await database.db.grant.update({ where: { id: seeded.grantId }, data: { accessTokenExpiresAt: expired() } });
-    expect(await rotated.checkConnection(seeded.connectionIds[0]!, rotated.newCycle())).toMatchObject({ ok: true });
+    expect(await rotated.probeConnection(seeded.connectionIds[0]!, rotated.newCycle())).toMatchObject({ ok: true });
     expect(fake.tokenCalls).toHaveLength(1);
     expect(await keyIdsOf(seeded.grantId)).toEqual([keyIdOf(k2.key), keyIdOf(k2.key), keyIdOf(k2.key)]);
     expect(await rotated.storedTokens.survey()).toMatchObject({ unreadable: 0, underOlderKeys: 0 });
 
     const k2Alone = buildAdapter(database.db, fake, [k2]).adapter;
-    expect(await k2Alone.checkConnection(seeded.connectionIds[0]!, k2Alone.newCycle())).toMatchObject({ ok: true });
+    expect(await k2Alone.probeConnection(seeded.connectionIds[0]!, k2Alone.newCycle())).toMatchObject({ ok: true });
     await database.db.grant.update({ where: { id: seeded.grantId }, data: { accessTokenExpiresAt: expired() } });
-    expect(await k2Alone.checkConnection(seeded.connectionIds[0]!, k2Alone.newCycle())).toMatchObject({ ok: true });
+    expect(await k2Alone.probeConnection(seeded.connectionIds[0]!, k2Alone.newCycle())).toMatchObject({ ok: true });
     expect(fake.tokenCalls).toHaveLength(2);
   });
 
@@ -67,7 +67,7 @@ describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
     });
     // The old recipe, new:<K2>,old:<K1>, where K1 used to be the bare key labelled "k1".
     const { adapter } = buildAdapter(database.db, fake, [{ ...k2, label: 'new' }, { ...k1, label: 'old' }]);
-    expect(await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle())).toMatchObject({ ok: true });
+    expect(await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle())).toMatchObject({ ok: true });
     expect(fake.tokenCalls.map((c) => c.refreshToken)).toEqual([seeded.refreshToken]);
     expect(await keyIdsOf(seeded.grantId)).toEqual([keyIdOf(k2.key), keyIdOf(k2.key), keyIdOf(k2.key)]);
   });
@@ -77,13 +77,13 @@ describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
     const kept = await seedGrant(database.db, fake, [k2], 'user-2', [ORGS.acme]);
     const { adapter, logs } = buildAdapter(database.db, fake, [k2]);
 
-    const outcome = await adapter.checkConnection(lost.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(lost.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toEqual({ ok: false, connectionId: lost.connectionIds[0], cause: 'encryption_key_changed', operation: 'refresh', httpStatus: undefined, xeroError: undefined, retryAfterMs: undefined });
     expect(fake.tokenCalls).toHaveLength(0);
     expect(fake.apiCalls).toHaveLength(0);
     const row = await database.db.connectionLog.findFirstOrThrow({ where: { connectionId: lost.connectionIds[0]! } });
     expect(row).toMatchObject({ outcome: 'failure', cause: 'encryption_key_changed', httpStatus: null, xeroError: null });
-    expect(await adapter.checkConnection(kept.connectionIds[0]!, adapter.newCycle())).toMatchObject({ ok: true });
+    expect(await adapter.probeConnection(kept.connectionIds[0]!, adapter.newCycle())).toMatchObject({ ok: true });
 
     expect(await adapter.storedTokens.survey()).toEqual({ grants: 2, unreadable: 1, unreadableOrganisations: 2, underOlderKeys: 0 });
     // Disconnecting it still cleans up our side, without blaming Xero.
@@ -127,7 +127,7 @@ describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
       expect(k2Alone.decrypt(row.accessTokenEnc!)).toEqual({ ok: true, value: g.accessToken });
     }
     const alone = buildAdapter(database.db, fake, [k2]).adapter;
-    expect(await alone.checkConnection(legacy.connectionIds[0]!, alone.newCycle())).toMatchObject({ ok: true });
+    expect(await alone.probeConnection(legacy.connectionIds[0]!, alone.newCycle())).toMatchObject({ ok: true });
     expect(fake.tokenCalls.map((c) => c.refreshToken)).toEqual([legacy.refreshToken]);
   });
 

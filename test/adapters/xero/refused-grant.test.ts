@@ -47,7 +47,7 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     fake.revokeAllTokens('xero-user-1');
     const [nz, acme] = seeded.connectionIds as [string, string];
 
-    const first = await harness.adapter.checkConnection(nz, harness.adapter.newCycle());
+    const first = await harness.adapter.probeConnection(nz, harness.adapter.newCycle());
     expect(first).toMatchObject({ ok: false, cause: 'token_revoked', operation: 'refresh', httpStatus: 400, xeroError: 'invalid_grant' });
     expect(fake.tokenCalls).toHaveLength(1);
     const grant = await database.db.grant.findUniqueOrThrow({ where: { id: seeded.grantId } });
@@ -57,7 +57,7 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     const calls = xeroCalls();
     for (let i = 0; i < 3; i += 1) {
       for (const id of [nz, acme]) {
-        const again = await harness.adapter.checkConnection(id, harness.adapter.newCycle());
+        const again = await harness.adapter.probeConnection(id, harness.adapter.newCycle());
         expect(again).toMatchObject({ ok: false, cause: 'token_revoked', operation: 'refresh' });
       }
     }
@@ -76,8 +76,8 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     expect((await database.db.grant.findUniqueOrThrow({ where: { id: seeded.grantId } })).refusedAt).toBeNull();
 
     const before = xeroCalls();
-    expect((await harness.adapter.checkConnection(nz, harness.adapter.newCycle())).ok).toBe(true);
-    expect((await harness.adapter.checkConnection(acme, harness.adapter.newCycle())).ok).toBe(true);
+    expect((await harness.adapter.probeConnection(nz, harness.adapter.newCycle())).ok).toBe(true);
+    expect((await harness.adapter.probeConnection(acme, harness.adapter.newCycle())).ok).toBe(true);
     expect(xeroCalls()).toBeGreaterThan(before);
   });
 

@@ -81,17 +81,17 @@ describe('the HTTP fake of Xero', () => {
     expect(refreshed.ok).toBe(true);
     expect(xero.fake.tokenCalls.map((c) => c.grantType)).toEqual(['authorization_code', 'refresh_token']);
 
-    expect(await harness.adapter.checkConnection(nz!.id, harness.adapter.newCycle())).toMatchObject({ ok: true });
-    expect(await harness.adapter.checkConnection(acme!.id, harness.adapter.newCycle())).toMatchObject({ ok: true });
+    expect(await harness.adapter.probeConnection(nz!.id, harness.adapter.newCycle())).toMatchObject({ ok: true });
+    expect(await harness.adapter.probeConnection(acme!.id, harness.adapter.newCycle())).toMatchObject({ ok: true });
 
     // Disconnected in Xero (Connected Apps): gone from /connections.
     await control('remove-tenant', { tenantId: ACME.tenantId });
-    const gone = await harness.adapter.checkConnection(acme!.id, harness.adapter.newCycle());
+    const gone = await harness.adapter.probeConnection(acme!.id, harness.adapter.newCycle());
     expect(gone).toMatchObject({ ok: false, operation: 'connections' });
 
     // Still listed but the organisation refuses: 403 AuthenticationUnsuccessful.
     await control('forbid-tenant', { tenantId: NZ.tenantId });
-    const forbidden = await harness.adapter.checkConnection(nz!.id, harness.adapter.newCycle());
+    const forbidden = await harness.adapter.probeConnection(nz!.id, harness.adapter.newCycle());
     expect(forbidden).toMatchObject({ ok: false, httpStatus: 403, xeroError: expect.stringContaining('AuthenticationUnsuccessful') });
     await control('forbid-tenant', { tenantId: NZ.tenantId, forbidden: false });
 

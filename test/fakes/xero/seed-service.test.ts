@@ -48,7 +48,7 @@ describe.each(DIALECTS)('seeding the fake and the service database on %s', (dial
     // The real adapter checks seeded connections against the HTTP fake.
     const { adapter } = buildAdapter(database.db, xero.fake as never, keys, { settings: { identityUrl: xero.url, apiUrl: xero.url, timeoutMs: 3_000 } });
     const cycle = adapter.newCycle();
-    for (const t of sample.tenants) expect(await adapter.checkConnection(seeded.connectionIds.get(t.tenantId)!, cycle)).toMatchObject({ ok: true });
+    for (const t of sample.tenants) expect(await adapter.probeConnection(seeded.connectionIds.get(t.tenantId)!, cycle)).toMatchObject({ ok: true });
     expect(xero.fake.stats().byRoute).toMatchObject({ connections: 1, organisation: sample.tenants.length });
   });
 });

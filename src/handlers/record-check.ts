@@ -1,5 +1,6 @@
-// One check of one connection, start to end: ask Xero (the adapter writes the check's log row),
-// let the domain decide, then apply the decision in one transaction (state, incident, log). The
+// One check of one connection, start to end, and what it leaves behind: the Xero adapter probes
+// (src/adapters/xero/probe-connection.ts, which writes the probe's log row), the domain decides
+// (decideAfterCheck), and this records the decision in one transaction (state, incident, log). The
 // caller holds the connection's check lease; this releases it with the next check time.
 import { randomUUID } from 'node:crypto';
 import { decideAfterCheck, type AfterCheck } from '../domain/alerts.ts';
@@ -20,7 +21,7 @@ export type CheckApplied = { outcome: CheckOutcome; decision: AfterCheck['kind']
 /** A reconnect followed by a new break within this time did not hold. */
 export const RECONNECT_HOLD_MS = 24 * 3_600_000;
 
-export async function checkConnection(deps: HandlerDeps, connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied> {
+export async function recordCheck(deps: HandlerDeps, connectionId: string, cycle: CheckCycle, owner: string): Promise<CheckApplied> {
   // Read once, before Xero is asked: what changes while Xero answers is a state change by another
   // handler (a pause, a disconnect, a reconnect), and every write below is guarded by the state read
   // here (releaseIf), so that change wins. The rest of the row only changes under our lease.
@@ -33,7 +34,7 @@ export async function checkConnection(deps: HandlerDeps, connectionId: string, c
   }
   let outcome: CheckOutcome;
   try {
-    outcome = await deps.xero.checkConnection(connection, cycle);
+    outcome = await deps.xero.probeConnection(connection, cycle);
   } catch (error) {
     // The adapter returns failures as values; a throw is a bug there. Treat it as passing trouble
     // so the connection is retried with backoff rather than left leased until the lease expires.

@@ -5,7 +5,7 @@ import { buildAdapter, leaked, newKeys, seedGrant } from './harness.ts';
 
 const expired = () => new Date(Date.now() - 1_000);
 
-describe('checkConnection', () => {
+describe('probeConnection', () => {
   let database: TestDatabase;
   let fake: FakeXero;
   const keys = newKeys();
@@ -25,7 +25,7 @@ describe('checkConnection', () => {
   it('says ok for a connected tenant and writes an ok log row', async () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toEqual({ ok: true, connectionId: seeded.connectionIds[0], tenantName: 'Demo Company (NZ)' });
     const rows = await logRows(seeded.connectionIds[0]!);
     expect(rows).toHaveLength(1);
@@ -36,7 +36,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz, ORGS.demoAu, ORGS.acme], { accessExpiresAt: expired() });
     const { adapter } = buildAdapter(database.db, fake, keys);
     const cycle = adapter.newCycle();
-    const outcomes = await Promise.all(seeded.connectionIds.map((id) => adapter.checkConnection(id, cycle)));
+    const outcomes = await Promise.all(seeded.connectionIds.map((id) => adapter.probeConnection(id, cycle)));
     expect(outcomes.every((o) => o.ok)).toBe(true);
     expect(fake.apiCalls.filter((c) => c.route === 'connections')).toHaveLength(1);
     expect(fake.apiCalls.filter((c) => c.route === 'organisation').map((c) => c.tenantId).sort()).toEqual(
@@ -44,7 +44,7 @@ describe('checkConnection', () => {
     );
     expect(fake.tokenCalls).toHaveLength(1);
     // A new cycle lists again.
-    await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(fake.apiCalls.filter((c) => c.route === 'connections')).toHaveLength(2);
   });
 
@@ -53,8 +53,8 @@ describe('checkConnection', () => {
     fake.removeInXero(ORGS.demoNz.tenantId);
     const { adapter } = buildAdapter(database.db, fake, keys);
     const cycle = adapter.newCycle();
-    const gone = await adapter.checkConnection(seeded.connectionIds[0]!, cycle);
-    const still = await adapter.checkConnection(seeded.connectionIds[1]!, cycle);
+    const gone = await adapter.probeConnection(seeded.connectionIds[0]!, cycle);
+    const still = await adapter.probeConnection(seeded.connectionIds[1]!, cycle);
     expect(gone).toMatchObject({ ok: false, cause: 'app_disconnected_in_xero', operation: 'connections' });
     expect(still.ok).toBe(true);
     expect((await logRows(seeded.connectionIds[0]!))[0]).toMatchObject({ outcome: 'failure', cause: 'app_disconnected_in_xero', operation: 'connections' });
@@ -64,7 +64,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('organisation', { status: 403, body: { Type: null, Title: 'Forbidden', Status: 403, Detail: 'AuthenticationUnsuccessful', Instance: 'x', Extensions: {} } });
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'access_lost', operation: 'organisation', httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
     expect((await logRows(seeded.connectionIds[0]!))[0]).toMatchObject({ httpStatus: 403, xeroError: 'AuthenticationUnsuccessful', cause: 'access_lost' });
   });
@@ -73,7 +73,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.organisationStatus.set(ORGS.demoNz.tenantId, 'SUSPENDED');
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'access_lost', operation: 'organisation' });
   });
 
@@ -85,7 +85,7 @@ describe('checkConnection', () => {
       headers: { 'www-authenticate': 'Bearer error="insufficient_scope"' },
     });
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'permission_missing', httpStatus: 401 });
   });
 
@@ -93,7 +93,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('organisation', { status: 401, body: { Type: null, Title: 'Unauthorized', Status: 401, Detail: 'TokenExpired: token expired at 09/24/2021 08:23:47', Instance: 'x', Extensions: {} } });
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome.ok).toBe(true);
     expect(fake.tokenCalls).toHaveLength(1);
   });
@@ -102,7 +102,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz], { accessExpiresAt: expired() });
     fake.revokeAllTokens('user-1');
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'token_revoked', operation: 'refresh', httpStatus: 400, xeroError: 'invalid_grant' });
     expect(fake.apiCalls).toHaveLength(0);
   });
@@ -111,13 +111,13 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('organisation', { status: 429, body: {}, headers: { 'retry-after': '30', 'x-rate-limit-problem': 'minute', 'x-minlimit-remaining': '0', 'x-daylimit-remaining': '4000' } });
     const { adapter, logs } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'rate_limited', operation: 'organisation', httpStatus: 429, retryAfterMs: 30_000 });
     expect(adapter.budget.snapshot(ORGS.demoNz.tenantId).blockedForMs).toBeGreaterThan(25_000);
     // While paused, the next check does not call Xero for that tenant at all.
     const probes = () => fake.apiCalls.filter((c) => c.route === 'organisation').length;
     const before = probes();
-    const again = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const again = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(again).toMatchObject({ ok: false, cause: 'rate_limited' });
     expect(probes()).toBe(before);
     const row = (await logRows(seeded.connectionIds[0]!))[0]!;
@@ -130,7 +130,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('connections', { status: 429, body: {}, headers: { 'retry-after': '1', 'x-rate-limit-problem': 'appminute' } });
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome.ok).toBe(true);
     expect(fake.apiCalls.filter((c) => c.route === 'connections')).toHaveLength(2);
   });
@@ -143,7 +143,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('organisation', fault);
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'xero_unavailable', operation: 'organisation' });
     expect(outcome.ok === false && outcome.httpStatus).toBe(status);
   });
@@ -152,7 +152,7 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     fake.fail('connections', { status: 200, rawBody: '[{"id":' });
     const { adapter } = buildAdapter(database.db, fake, keys);
-    const outcome = await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     expect(outcome).toMatchObject({ ok: false, cause: 'xero_unavailable', operation: 'connections', xeroError: 'malformed response' });
   });
 
@@ -160,9 +160,9 @@ describe('checkConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz], { accessExpiresAt: expired() });
     fake.fail('token', { status: 400, body: { error: 'invalid_client' } });
     const { adapter, logs } = buildAdapter(database.db, fake, keys);
-    await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     fake.fail('organisation', { status: 403, body: { Detail: 'AuthenticationUnsuccessful' } });
-    await adapter.checkConnection(seeded.connectionIds[0]!, adapter.newCycle());
+    await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
     const rows = JSON.stringify(await database.db.connectionLog.findMany());
     const secrets = [seeded.accessToken, seeded.refreshToken, fake.clientSecret, fake.basicCredential()];
     expect(leaked(logs, secrets)).toEqual([]);

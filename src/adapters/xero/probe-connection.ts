@@ -1,17 +1,19 @@
-// One connection's health (DESIGN.md section 1.2): a fresh token for its grant, GET /connections
-// (shared by every tenant of the grant within one check cycle; it costs no tenant quota), then one
-// tenant probe, GET /api.xro/2.0/Organisation. Every outcome becomes a connection log row.
+// Probes one connection at Xero (DESIGN.md section 1.2): a fresh token for its grant, GET
+// /connections (shared by every tenant of the grant within one check cycle; it costs no tenant
+// quota), then one tenant probe, GET /api.xro/2.0/Organisation. Every outcome becomes a connection
+// log row. What the outcome means for the connection is decided and recorded by the handlers
+// (src/handlers/record-check.ts).
 import { classifyXeroSignal } from '../../domain/causes.ts';
 import { ok, type Result } from '../../domain/result.ts';
 import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter } from '../../handlers/ports.ts';
-import type { Db } from '../db/client.ts';
+import type { XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { XeroFailure } from './failure.ts';
 import type { XeroConnection, XeroGateway } from './gateway.ts';
 import type { Refresher } from './refresh-grant.ts';
 
-export type CheckDeps = {
-  db: Db;
+export type ProbeDeps = {
+  connections: XeroConnectionsRepo;
   gateway: Pick<XeroGateway, 'connections' | 'organisation'>;
   refresher: Refresher;
   connectionLog: ConnectionLogWriter;
@@ -25,7 +27,7 @@ type CycleMemo = {
   listings: Map<string, Promise<Result<XeroConnection[], XeroFailure>>>;
 };
 
-export function createChecker(deps: CheckDeps) {
+export function createProber(deps: ProbeDeps) {
   const memos = new WeakMap<CheckCycle, CycleMemo>();
   const memo = (cycle: CheckCycle): CycleMemo => {
     let m = memos.get(cycle);
@@ -68,11 +70,11 @@ export function createChecker(deps: CheckDeps) {
     return l;
   }
 
-  /** Checks `target` as the caller read it (the monitor has), or reads it first when given an id. */
-  async function check(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome> {
-    const connection = typeof target === 'string' ? await deps.db.connection.findUnique({ where: { id: target } }) : target;
-    // The monitor only schedules existing rows: a missing one is a bug upstream.
-    if (!connection) throw new Error(`checkConnection: no connection ${String(target)}`);
+  /** Probes `target` as the caller read it (the scheduler has), or reads it first when given an id. */
+  async function probeConnection(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome> {
+    const connection = typeof target === 'string' ? await deps.connections.target(target) : target;
+    // The scheduler only claims existing rows: a missing one is a bug upstream.
+    if (!connection) throw new Error(`probeConnection: no connection ${String(target)}`);
     const connectionId = connection.id;
     const log = deps.log.child({ connectionId, tenantId: connection.tenantId, checkId: cycle.id });
     // Which limit a 429 hit goes into the log row's detail (CheckOutcome has no field for it).
@@ -131,10 +133,7 @@ export function createChecker(deps: CheckDeps) {
     }
     // Xero is the source of truth for its own ids and the organisation's name.
     if (entry.id !== connection.xeroConnectionId || (entry.tenantName && entry.tenantName !== connection.tenantName)) {
-      await deps.db.connection.update({
-        where: { id: connection.id },
-        data: { xeroConnectionId: entry.id, ...(entry.tenantName ? { tenantName: entry.tenantName } : {}) },
-      });
+      await deps.connections.recordXeroIdentity(connection.id, { xeroConnectionId: entry.id, ...(entry.tenantName ? { tenantName: entry.tenantName } : {}) });
     }
 
     const t = await token(cycle, grantId);
@@ -153,5 +152,5 @@ export function createChecker(deps: CheckDeps) {
     return { ok: true, connectionId: connection.id, tenantName: org.value.name ?? entry.tenantName ?? connection.tenantName };
   }
 
-  return { check };
+  return { probeConnection };
 }
