@@ -53,6 +53,23 @@ export function parseButtonValue(raw: unknown): { ok: true; value: ButtonValue }
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: 'button value is malformed' };
 }
 
+/** A click as the handlers take it: which button, and the ids (and choice or note) it carried. */
+export type ButtonClick = { action: ButtonAction; value: ButtonValue };
+export type UnreadableClick = { reason: 'unknown_action' | 'malformed_value'; detail: string };
+
+/**
+ * Reads a click once, for both platforms: the button's id (Slack action_id, Teams Action.Execute
+ * verb) and its payload (Slack button value, Teams action data). The adapters call this and nothing
+ * else; the handlers receive the parsed click and never read raw payloads.
+ */
+export function parseButtonClick(actionId: string, rawValue: unknown): { ok: true; value: ButtonClick } | { ok: false; error: UnreadableClick } {
+  const action = buttonActionOf(actionId);
+  if (!action) return { ok: false, error: { reason: 'unknown_action', detail: actionId.slice(0, 40) } };
+  const value = parseButtonValue(rawValue);
+  if (!value.ok) return { ok: false, error: { reason: 'malformed_value', detail: value.reason } };
+  return { ok: true, value: { action, value: value.value } };
+}
+
 /** Teams: the id of the person picker input whose value comes back in the Action.Execute data. */
 export const SEND_LINK_INPUT = 'xg_person';
 

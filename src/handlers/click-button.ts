@@ -1,11 +1,9 @@
 // The alert buttons: Disconnect, Reconnect, "I disconnected in Xero too", "Send link to…" (a person
 // picker), and "I'm on it", Snooze and "What fixed it?". The payload carries ids (and a snooze choice or a note); everything else is re-read.
-import { ACTION_IDS, buttonActionOf, parseButtonValue, type ButtonAction, type ButtonValue } from '../domain/actions.ts';
+import type { ButtonAction, ButtonClick, ButtonValue } from '../domain/actions.ts';
 import type { ChatActor } from '../domain/permissions.ts';
-import { ANSWERS } from '../domain/views/wording.ts';
 import type { HandlerDeps } from './deps.ts';
-import type { CommandContext, HandlerResult } from './types.ts';
-import { fail } from './common.ts';
+import type { ChosenPerson, CommandContext, HandlerResult } from './types.ts';
 import { subjectOfButton, type Subject } from './commands/target.ts';
 import { disconnect } from './commands/disconnect.ts';
 import { reconnect, sendLink } from './commands/reconnect.ts';
@@ -32,22 +30,14 @@ const ON_LIFECYCLE: Record<Exclude<ButtonAction, RepairAction>, (deps: HandlerDe
   snooze: (deps, actor, subject, { value, context }) => snooze(deps, actor, subject, value.snooze, context.timeZone),
   note: (deps, actor, subject, { value }) => addNote(deps, actor, subject, value.note),
 };
-/** The person picked in "Send link to…": a user id of the clicker's own platform. */
-export type ChosenPerson = { userId: string; name?: string };
+export type { ChosenPerson } from './types.ts';
 
-/** Accepts the action's name ("disconnect") or its platform id ("xg_disconnect"). */
-export function resolveAction(action: string): ButtonAction | undefined {
-  if (action in ACTION_IDS) return action as ButtonAction;
-  return buttonActionOf(action);
-}
-
-export async function clickButton(deps: HandlerDeps, actor: ChatActor, action: string, rawValue: unknown, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult> {
-  const which = resolveAction(action);
-  const value = parseButtonValue(rawValue);
-  if (!which || !value.ok) return fail('bad_request', ANSWERS.badButton, which ? value.ok ? undefined : value.reason : 'unknown_action');
-  const subject = await subjectOfButton(deps, value.value.incidentId, value.value.connectionId);
+/** The click arrives read (parseButtonClick, src/domain/actions.ts): ids only; everything else is re-read. */
+export async function clickButton(deps: HandlerDeps, actor: ChatActor, click: ButtonClick, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult> {
+  const { action: which, value } = click;
+  const subject = await subjectOfButton(deps, value.incidentId, value.connectionId);
   if (!subject.ok) return subject;
-  if (which === 'own' || which === 'snooze' || which === 'note') return ON_LIFECYCLE[which](deps, actor, subject.value, { value: value.value, context });
+  if (which === 'own' || which === 'snooze' || which === 'note') return ON_LIFECYCLE[which](deps, actor, subject.value, { value, context });
   const person = chosen?.userId ? { platform: actor.platform, userId: chosen.userId.slice(0, 128), ...(chosen.name ? { name: chosen.name.slice(0, 200) } : {}) } : undefined;
   return ON_SUBJECT[which](deps, actor, subject.value, person);
 }

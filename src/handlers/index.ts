@@ -2,21 +2,20 @@
 //
 //   const handlers = createHandlers(deps);
 //   await handlers.runCommand(actor, 'errors Demo 5', { platform: 'slack', channelId, responseUrl });
-//   await handlers.clickButton(actor, 'xg_disconnect', rawValue, context);
+//   await handlers.clickButton(actor, parseButtonClick('xg_disconnect', rawValue), context);
 //
 // Every answer is a Result: `value.reply` is shown only to the asker (Slack ephemeral / Teams
 // private), `value.message` is the alert or summary as it reads now (Teams may return it as the
 // invoke response); `error.reply` explains a refusal privately. Channel posts, edits, thread
-// replies and DMs are never returned: they go through the outbox.
-import type { ChatActor } from '../domain/permissions.ts';
+// replies and DMs are never returned: they go through the outbox. The chat-facing part is the
+// contract in types.ts (ChatHandlers), which both chat adapters import.
 import type { StatusView } from '../domain/views/model.ts';
 import type { CheckCycle, ConsentBound, ConsentRefused, FreshLinkRequest } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
-import type { CommandContext, HandlerResult } from './types.ts';
-import { fail, singleFlight } from './common.ts';
-import { ANSWERS } from '../domain/views/wording.ts';
+import type { ChatHandlers, CommandContext, HandlerResult } from './types.ts';
+import { singleFlight } from './common.ts';
 import { runCommand } from './run-command.ts';
-import { clickButton, type ChosenPerson } from './click-button.ts';
+import { clickButton } from './click-button.ts';
 import { onConsentBound } from './consent-bound.ts';
 import { sendFreshLink } from './oauth/fresh-link.ts';
 import { onConsentRefused } from './oauth/consent-refused.ts';
@@ -28,16 +27,13 @@ import { keepPausedGrantsAlive, type KeepAliveReport } from './keep-grants-alive
 
 export type { HandlerDeps, MonitorSettings } from './deps.ts';
 export { settingsFromConfig } from './deps.ts';
-export type { CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
+export type { ChatHandlers, ChosenPerson, CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
 export type { Unreachable } from './unreachable.ts';
 export type { TickReport } from './monitor-tick.ts';
 export type { KeepAliveReport } from './keep-grants-alive.ts';
 
-export type Handlers = {
-  /** The whole /xero language: status, errors [org] [n], connect, reconnect|disconnect|check|pause|resume <org>, here, help. */
-  runCommand(actor: ChatActor, text: string, context: CommandContext): Promise<HandlerResult>;
-  /** Alert buttons: action is 'disconnect' | 'reconnect' | 'confirmXero' or its ACTION_IDS value; rawValue the button's value. */
-  clickButton(actor: ChatActor, action: string, rawValue: unknown, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult>;
+/** runCommand: status, errors [org] [n], connect, reconnect|disconnect|check|pause|resume <org>, here, help. */
+export type Handlers = Omit<ChatHandlers, 'statusView'> & {
   /** For /xero/callback (deps.onConsentBound): resolves incidents, queues "Connected: <org>". */
   onConsentBound(result: ConsentBound): Promise<void>;
   /** For a used or expired link's page: a fresh link by DM to the same person. */
@@ -59,19 +55,14 @@ export type Handlers = {
 export function createHandlers(deps: HandlerDeps): Handlers {
   // A double click reaches us as two requests at once: run them one after the other per subject,
   // so the second re-reads what the first did (the database compare-and-sets cover other replicas).
+  // A throw is not caught here: the chat pipeline (src/adapters/chat/pipeline.ts) logs it with the
+  // request's id and answers the asker, the same way on both platforms.
   const oneAtATime = singleFlight();
-  const guarded = async (what: string, key: string, work: () => Promise<HandlerResult>): Promise<HandlerResult> => {
-    try {
-      return await oneAtATime(key, work);
-    } catch (error) {
-      deps.log.error({ err: error, what }, 'handler failed');
-      return fail('internal', ANSWERS.internal, 'exception');
-    }
-  };
+  // The request's own logger replaces the handlers' for its duration, so their lines carry its id.
+  const scoped = (context: CommandContext): HandlerDeps => (context.log ? { ...deps, log: context.log } : deps);
   return {
-    runCommand: (actor, text, context) => guarded('command', `command:${text.trim().toLowerCase()}`, () => runCommand(deps, actor, text, context)),
-    clickButton: (actor, action, rawValue, context, chosen) =>
-      guarded('button', `button:${typeof rawValue === 'string' ? rawValue : JSON.stringify(rawValue)}`, () => clickButton(deps, actor, action, rawValue, context, chosen)),
+    runCommand: (actor, text, context) => oneAtATime(`command:${text.trim().toLowerCase()}`, () => runCommand(scoped(context), actor, text, context)),
+    clickButton: (actor, click, context, chosen) => oneAtATime(`button:${JSON.stringify(click.value)}`, () => clickButton(scoped(context), actor, click, context, chosen)),
     onConsentBound: (result) => onConsentBound(deps, result),
     sendFreshLink: (request) => sendFreshLink(deps, request),
     onConsentRefused: (event) => onConsentRefused(deps, event),

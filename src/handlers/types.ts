@@ -1,6 +1,10 @@
-// The shapes every chat-facing handler shares: where a command came from, what it answers, and
-// why it refused. Adapters (Slack, Teams) translate their payloads into these and render the views.
-import type { Platform } from '../domain/permissions.ts';
+// The contract between the chat adapters and the handlers, declared once: where a command or click
+// came from, what the handlers answer and why they refuse, and the handlers' chat-facing functions.
+// Slack and Teams both translate their payloads into these and render the views that come back
+// (src/adapters/chat/pipeline.ts runs every call).
+import type { Logger } from 'pino';
+import type { ButtonClick } from '../domain/actions.ts';
+import type { ChatActor, Platform } from '../domain/permissions.ts';
 import type { Result } from '../domain/result.ts';
 import type { TextView, View } from '../domain/views/model.ts';
 
@@ -23,8 +27,16 @@ export type CommandContext = {
   timeZone?: string;
   /** True in a direct (1:1) conversation with the bot. */
   isDirect?: boolean;
-  /** Platform retry marker (Slack X-Slack-Retry-Num, Teams activity id): handlers are idempotent anyway. */
+  /**
+   * The request's identity, the same on a platform retry of it (Slack trigger or click, Teams
+   * activity id). The chat pipeline always sets it; handlers are idempotent anyway.
+   */
   requestId?: string;
+  /**
+   * The request's own logger (bound to platform and requestId): the handlers log through it, so
+   * every line a request causes carries its id. Without it they log through their deps.
+   */
+  log?: Logger;
 };
 
 export type HandlerAnswer = {
@@ -45,3 +57,19 @@ export type HandlerFailureCode = 'not_permitted' | 'not_found' | 'bad_request' |
 export type HandlerFailure = { code: HandlerFailureCode; reason?: string; reply: TextView };
 
 export type HandlerResult = Result<HandlerAnswer, HandlerFailure>;
+
+/** The person picked in "Send link to…": a user id of the clicker's own platform. */
+export type ChosenPerson = { userId: string; name?: string };
+
+/** What a chat adapter calls: a request's actor, input and context in, a result with views out. */
+export type ChatHandlers = {
+  /** The whole /xero language (Slack slash command text, Teams message text). */
+  runCommand(actor: ChatActor, text: string, context: CommandContext): Promise<HandlerResult>;
+  /** An alert button, read once by parseButtonClick (src/domain/actions.ts); `chosen`: "Send link to…". */
+  clickButton(actor: ChatActor, click: ButtonClick, context: CommandContext, chosen?: ChosenPerson): Promise<HandlerResult>;
+  /** The status table (Slack App Home); without it the adapter runs the `status` command. */
+  statusView?(): Promise<View>;
+};
+
+/** One handler call as the chat pipeline runs it: the request's context in, the result out. */
+export type HandlerCall = (context: CommandContext) => Promise<HandlerResult>;

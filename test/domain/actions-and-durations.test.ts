@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_IDS, buttonActionOf, encodeButtonValue, parseButtonValue } from '../../src/domain/actions.ts';
+import { ACTION_IDS, buttonActionOf, encodeButtonValue, parseButtonClick, parseButtonValue } from '../../src/domain/actions.ts';
 import { formatDuration, parseDuration } from '../../src/domain/duration.ts';
 
 describe('button values', () => {
@@ -15,6 +15,23 @@ describe('button values', () => {
   it('maps action ids back to actions', () => {
     expect(buttonActionOf(ACTION_IDS.confirmXero)).toBe('confirmXero');
     expect(buttonActionOf('xg_unknown')).toBeUndefined();
+  });
+});
+
+describe('a click, read once', () => {
+  it.each([
+    ['a Slack button value (a JSON string)', ACTION_IDS.disconnect, encodeButtonValue({ incidentId: 'i-1', connectionId: 'c-1' }), { action: 'disconnect', value: { incidentId: 'i-1', connectionId: 'c-1' } }],
+    ['Teams action data (an object, with the picker input beside the ids)', ACTION_IDS.sendLink, { incidentId: 'i-1', connectionId: 'c-1', xg_person: 'aad-1' }, { action: 'sendLink', value: { incidentId: 'i-1', connectionId: 'c-1' } }],
+    ['a snooze choice', ACTION_IDS.snooze, { incidentId: 'i-1', connectionId: 'c-1', snooze: '4h' }, { action: 'snooze', value: { incidentId: 'i-1', connectionId: 'c-1', snooze: '4h' } }],
+  ])('reads %s', (_name, actionId, raw, click) => {
+    expect(parseButtonClick(actionId, raw)).toEqual({ ok: true, value: click });
+  });
+
+  it('names why a click cannot be read', () => {
+    expect(parseButtonClick('xg_drop_tables', {})).toEqual({ ok: false, error: { reason: 'unknown_action', detail: 'xg_drop_tables' } });
+    expect(parseButtonClick('disconnect', encodeButtonValue({ incidentId: 'i', connectionId: 'c' }))).toMatchObject({ ok: false, error: { reason: 'unknown_action' } });
+    expect(parseButtonClick(ACTION_IDS.reconnect, '{not json')).toMatchObject({ ok: false, error: { reason: 'malformed_value' } });
+    expect(parseButtonClick(ACTION_IDS.snooze, { incidentId: 'i', connectionId: 'c', snooze: 'forever' })).toMatchObject({ ok: false, error: { reason: 'malformed_value' } });
   });
 });
 

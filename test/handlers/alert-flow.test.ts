@@ -5,6 +5,8 @@ import { DIALECTS } from '../support/databases.ts';
 import { ACTION_IDS, encodeButtonValue } from '../../src/domain/actions.ts';
 import type { AlertView } from '../../src/domain/views/model.ts';
 import { ADMIN, CONNECTOR, STRANGER, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
+import { aClick } from '../builders/click.ts';
+import { captureLogs } from '../support/log-capture.ts';
 
 describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
   let h: MonitorHarness;
@@ -68,10 +70,18 @@ describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
     expect(await h.store.db.outbox.count()).toBe(before);
   });
 
+  it("logs a click's decisions on the request's own logger, so each line carries the request id", async () => {
+    const { connection, incident } = await breakOne();
+    const logs = captureLogs('info');
+    const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
+    await h.handlers.clickButton(STRANGER, aClick('disconnect', value), { ...slackContext, requestId: 'U0STRANGE:1700.1', log: logs.logger.child({ requestId: 'U0STRANGE:1700.1' }) });
+    expect(logs.lines().find((l) => l.msg === 'action refused')).toMatchObject({ requestId: 'U0STRANGE:1700.1', userId: STRANGER.userId, reason: 'not_admin_or_connector' });
+  });
+
   it('refuses a click from a non-admin who did not connect the org, privately, changing nothing', async () => {
     const { connection, incident } = await breakOne();
     const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
-    const result = await h.handlers.clickButton(STRANGER, ACTION_IDS.disconnect, value, slackContext);
+    const result = await h.handlers.clickButton(STRANGER, aClick('disconnect', value), slackContext);
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error.code).toBe('not_permitted');
@@ -84,19 +94,19 @@ describe.each(DIALECTS)('alert flow (%s)', (dialect) => {
     const { connection, incident } = await breakOne();
     const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
     const [first, second] = await Promise.all([
-      h.handlers.clickButton(ADMIN, 'disconnect', value, slackContext),
-      h.handlers.clickButton(ADMIN, 'disconnect', value, slackContext),
+      h.handlers.clickButton(ADMIN, aClick('disconnect', value), slackContext),
+      h.handlers.clickButton(ADMIN, aClick('disconnect', value), slackContext),
     ]);
     expect(first.ok && second.ok).toBe(true);
     expect(h.xero.disconnects).toHaveLength(1);
     expect((await h.store.connections.get(connection.id))!.state).toBe('disconnected');
 
     h.clock.advance(60_000);
-    await h.handlers.clickButton(CONNECTOR, 'confirmXero', value, slackContext);
-    await h.handlers.clickButton(CONNECTOR, 'confirmXero', value, slackContext);
+    await h.handlers.clickButton(CONNECTOR, aClick('confirmXero', value), slackContext);
+    await h.handlers.clickButton(CONNECTOR, aClick('confirmXero', value), slackContext);
     h.clock.advance(60_000);
-    const reconnect = await h.handlers.clickButton(ADMIN, 'reconnect', value, slackContext);
-    await h.handlers.clickButton(ADMIN, 'reconnect', value, slackContext);
+    const reconnect = await h.handlers.clickButton(ADMIN, aClick('reconnect', value), slackContext);
+    await h.handlers.clickButton(ADMIN, aClick('reconnect', value), slackContext);
     expect(reconnect.ok).toBe(true);
     await h.worker.drain();
 

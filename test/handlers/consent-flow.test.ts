@@ -7,6 +7,7 @@ import { encodeButtonValue } from '../../src/domain/actions.ts';
 import type { ChatActor } from '../../src/domain/permissions.ts';
 import type { TextView } from '../../src/domain/views/model.ts';
 import { aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
+import { aClick } from '../builders/click.ts';
 
 const PEOPLE = {
   slack: { connector: { platform: 'slack', userId: 'U_CONNIE', name: 'Connie Connector' }, admin: { platform: 'slack', userId: 'U_ADMIN', name: 'Ada Admin' } },
@@ -93,15 +94,15 @@ describe.each(['slack', 'teams'] as const)('consent in chat (%s)', (platform) =>
     await anAlertChannel(h.store, platform);
     const { connection, incident } = await breakOne('Demo Company (NZ)');
     const value = encodeButtonValue({ incidentId: incident.id, connectionId: connection.id });
-    expect((await h.handlers.clickButton(connector, 'reconnect', value, context)).ok).toBe(true);
+    expect((await h.handlers.clickButton(connector, aClick('reconnect', value), context)).ok).toBe(true);
     h.clock.advance(10_000);
-    const again = await h.handlers.clickButton(connector, 'reconnect', value, context);
+    const again = await h.handlers.clickButton(connector, aClick('reconnect', value), context);
     expect(again.ok && (again.value.reply as TextView).text).toContain('Already done');
     const issued = h.links.issued.length;
     // The link from the first click was used (or expired): no "Already done" for this person.
     for (const link of h.links.issued) h.links.dead.add(link.url);
     h.clock.advance(10_000);
-    const third = await h.handlers.clickButton(connector, 'reconnect', value, context);
+    const third = await h.handlers.clickButton(connector, aClick('reconnect', value), context);
     expect(third.ok && (third.value.reply as TextView).text).not.toContain('Already done');
     expect(h.links.issued.length).toBe(issued + 1);
   });

@@ -6,6 +6,7 @@ import { DIALECTS } from '../support/databases.ts';
 import { ACTION_IDS, encodeButtonValue } from '../../src/domain/actions.ts';
 import type { AlertView, NoticeView, TextView } from '../../src/domain/views/model.ts';
 import { ADMIN, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, slackContext, type MonitorHarness } from '../builders/monitor.ts';
+import { aClick } from '../builders/click.ts';
 
 const NEW = { ...slackContext, channelId: 'C-NEW', channelName: 'xero-alerts' };
 
@@ -53,7 +54,7 @@ describe.each(DIALECTS)('/xero here (%s)', (dialect) => {
 
     // A click on the new copy edits both copies and replies in both threads.
     const value = encodeButtonValue({ incidentId: open.incident.id, connectionId: open.connection.id });
-    expect((await h.handlers.clickButton(ADMIN, ACTION_IDS.disconnect, value, NEW)).ok).toBe(true);
+    expect((await h.handlers.clickButton(ADMIN, aClick('disconnect', value), NEW)).ok).toBe(true);
     await h.worker.drain();
     const original = h.slack.posts('C-ALERTS').find((p) => (p.view as AlertView).incidentId === open.incident.id)!;
     for (const message of [original, copy!]) {

@@ -9,6 +9,7 @@ import type { AlertView, NoticeView, SummaryView } from '../../src/domain/views/
 import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xero.ts';
 import { buildAdapter, newKeys, seedGrant } from '../adapters/xero/harness.ts';
 import { anAlertChannel, createMonitorHarness, silentLog, type MonitorHarness } from '../builders/monitor.ts';
+import { aClick } from '../builders/click.ts';
 
 const CONNECTOR = 'U_ADA';
 const ADMIN = { platform: 'slack' as const, userId: 'U_ADMIN', name: 'Admin' };
@@ -113,7 +114,7 @@ describe('engine scenarios (real Xero adapter, nock)', () => {
     expect(alert.view).toMatchObject({ cause: 'app_disconnected_in_xero', headline: 'App removed in Xero' });
     const incident = (await e.h.store.db.incident.findFirst())!;
     const value = JSON.stringify({ incidentId: incident.id, connectionId: org!.id });
-    const clicked = await e.h.handlers.clickButton(ADMIN, 'disconnect', value, { platform: 'slack', channelId: 'C-ALERTS' });
+    const clicked = await e.h.handlers.clickButton(ADMIN, aClick('disconnect', value), { platform: 'slack', channelId: 'C-ALERTS' });
     expect(clicked.ok).toBe(true);
     await e.h.worker.drain();
     const current = e.h.slack.current(alert) as AlertView;

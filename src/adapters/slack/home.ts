@@ -1,7 +1,7 @@
 // The App Home tab: the status table, published when a user opens the tab and again (for everyone
 // who opened it lately) when a connection's state changes, so it never shows a stale story.
 import type { Logger } from 'pino';
-import type { SlackHandlers } from './handlers-port.ts';
+import type { ChatHandlers } from '../../handlers/types.ts';
 import { renderHomeView } from './render.ts';
 import type { SlackSender } from './sender.ts';
 
@@ -17,7 +17,7 @@ export type HomeTabs = {
 const VIEWER_TTL_MS = 7 * 24 * 3_600_000;
 
 export function createHomeTabs(deps: {
-  handlers: SlackHandlers;
+  handlers: ChatHandlers;
   sender: Pick<SlackSender, 'publishHome'>;
   logger: Logger;
   now?: () => Date;

@@ -5,7 +5,6 @@
 //   await slack.start();   // auth.test; opens the WebSocket in Socket Mode
 //   await slack.stop();    // on shutdown, before the database closes
 export { createSlackSurface, type SlackSurface, type SlackSurfaceOptions } from './surface.ts';
-export type { SlackHandlers, SlackRequestContext, SlackHandlerResult } from './handlers-port.ts';
 export type { SlackSender } from './sender.ts';
 export { renderView, renderHomeView } from './render.ts';
 export { checkMessage, checkHome, LIMITS } from './limits.ts';

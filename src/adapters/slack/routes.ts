@@ -3,15 +3,16 @@
 // its private answer goes back through response_url. Alerts themselves are edited by the outbox.
 import type { Logger } from 'pino';
 import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, UsersSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { ACTION_IDS, NOTE_MAX_CHARS, buttonActionOf, encodeButtonValue, parseButtonValue, parseSendLinkBlockId } from '../../domain/actions.ts';
+import { ACTION_IDS, NOTE_MAX_CHARS, parseSendLinkBlockId } from '../../domain/actions.ts';
+import { readClick } from '../chat/click.ts';
 import { ANSWERS, LABELS, LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
 import { textView } from '../../domain/views/text.ts';
 import { NOTE_BLOCK_ID, NOTE_CALLBACK_ID, NOTE_INPUT_ID, noteModal, readNoteContext } from './note-modal.ts';
 import type { SlackPeople } from './people.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
-import type { View } from '../../domain/views/model.ts';
+import type { TextView, View } from '../../domain/views/model.ts';
 import { SLASH_COMMAND } from './app-facts.ts';
-import type { SlackHandlers, SlackHandlerResult, SlackRequestContext } from './handlers-port.ts';
+import type { ChatHandlers, HandlerResult, CommandContext } from '../../handlers/types.ts';
 import type { HomeTabs } from './home.ts';
 import { LINK_ACTION_ID } from './render.ts';
 import { requestKey } from './request-key.ts';
@@ -20,7 +21,7 @@ import type { RecentKeys } from '../http/recent-keys.ts';
 import type { SlackSender } from './sender.ts';
 
 export type RouteDeps = {
-  handlers: SlackHandlers;
+  handlers: ChatHandlers;
   sender: SlackSender;
   homes: HomeTabs;
   seen: RecentKeys;
@@ -39,7 +40,7 @@ export type RouteDeps = {
 
 const BUTTON_IDS = new RegExp(`^(${Object.values(ACTION_IDS).filter((id) => id !== ACTION_IDS.sendLink).join('|')})$`);
 
-const FALLBACK_ERROR: View = textView(LABELS.fallbackError, 'danger');
+const FALLBACK_ERROR: TextView = textView(LABELS.fallbackError, 'danger');
 
 /** The workspace a command or click comes from. */
 function teamOf(body: unknown): string | undefined {
@@ -95,12 +96,12 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
 
   app.action<BlockAction<SlackButtonAction | StaticSelectAction>>({ type: 'block_actions', action_id: BUTTON_IDS }, async ({ ack, body, action }) => {
     await ack();
-    const button = buttonActionOf(action.action_id);
-    if (!button) return;
     const value = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name || body.user.username ? { name: body.user.name ?? body.user.username } : {}) };
+    const read = readClick(action.action_id, value, (click, context) => deps.handlers.clickButton(actor, click, context));
+    const button = read.click?.action ?? 'unknown';
     const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
-    const context: SlackRequestContext = {
+    const context: CommandContext = {
       platform: 'slack',
       ...(channelId ? { channelId } : {}),
       ...(body.channel?.name ? { channelName: body.channel.name } : {}),
@@ -108,18 +109,17 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       isDirect: channelId?.startsWith('D') ?? false,
       requestId: `${body.user.id}:${action.action_ts}`,
     };
-    if (button === 'note') {
+    if (read.click?.action === 'note') {
       // The modal must open within 3 s of the click (the trigger_id expires): at once, nothing else first.
-      const ids = parseButtonValue(value);
-      if (ids.ok && deps.people) await deps.track(deps.people.openModal(body.trigger_id, noteModal({ ...ids.value, ...(channelId ? { channelId } : {}) })));
-      deps.count?.('click', ids.ok ? 'note_modal' : 'bad_request');
+      if (deps.people) await deps.track(deps.people.openModal(body.trigger_id, noteModal({ ...read.click.value, ...(channelId ? { channelId } : {}) })));
+      deps.count?.('click', 'note_modal');
       return;
     }
     await deps.track(
       deps.afterAck(async () => {
         // "Until tomorrow 9:00" is the clicker's morning: Slack knows their time zone.
         const timeZone = button === 'snooze' ? await deps.people?.timeZoneOf(actor.userId) : undefined;
-        const result = await run(log, deps, () => deps.handlers.clickButton(actor, button, value, { ...context, ...(timeZone ? { timeZone } : {}) }), { kind: 'click', action: button, userId: actor.userId });
+        const result = await run(log, deps, () => read.invoke({ ...context, ...(timeZone ? { timeZone } : {}) }), { kind: 'click', action: button, userId: actor.userId });
         await answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! });
       }),
     );
@@ -138,10 +138,10 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     if (!context) return;
     const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name ? { name: body.user.name } : {}) };
     const requestId = `${body.user.id}:${view.id}`;
-    const where: SlackRequestContext = { platform: 'slack', ...(context.channelId ? { channelId: context.channelId } : {}), requestId };
+    const where: CommandContext = { platform: 'slack', ...(context.channelId ? { channelId: context.channelId } : {}), requestId };
     await deps.track(
       deps.afterAck(() =>
-        run(log, deps, () => deps.handlers.clickButton(actor, 'note', { incidentId: context.incidentId, connectionId: context.connectionId, note }, where), { kind: 'click', action: 'note', userId: actor.userId }).then((result) =>
+        run(log, deps, () => readClick(ACTION_IDS.note, { incidentId: context.incidentId, connectionId: context.connectionId, note }, (click, ctx) => deps.handlers.clickButton(actor, click, ctx)).invoke(where), { kind: 'click', action: 'note', userId: actor.userId }).then((result) =>
           answerPrivately(deps, log, replyOf(result), { ...(context.channelId ? { channelId: context.channelId } : {}), userId: actor.userId, requestId }),
         ),
       ),
@@ -154,18 +154,18 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor: ChatActor = { platform: 'slack', userId: body.user.id, ...(body.user.name || body.user.username ? { name: body.user.name ?? body.user.username } : {}) };
     const channelId = body.channel?.id ?? (body.container as { channel_id?: string } | undefined)?.channel_id;
     const ids = parseSendLinkBlockId(action.block_id);
-    const context: SlackRequestContext = {
+    const context: CommandContext = {
       platform: 'slack',
       ...(channelId ? { channelId } : {}),
       ...(body.response_url ? { responseUrl: body.response_url } : {}),
       isDirect: channelId?.startsWith('D') ?? false,
       requestId: `${body.user.id}:${action.action_ts}`,
     };
-    const value = ids ? encodeButtonValue(ids) : action.block_id;
     const chosen = action.selected_user ? { userId: action.selected_user } : undefined;
+    const read = readClick(ACTION_IDS.sendLink, ids ?? action.block_id, (click, ctx) => deps.handlers.clickButton(actor, click, ctx, chosen));
     await deps.track(
       deps.afterAck(() =>
-        run(log, deps, () => deps.handlers.clickButton(actor, 'sendLink', value, context, chosen), { kind: 'click', action: 'sendLink', userId: actor.userId }).then((result) =>
+        run(log, deps, () => read.invoke(context), { kind: 'click', action: 'sendLink', userId: actor.userId }).then((result) =>
           answerPrivately(deps, log, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId: context.requestId! }),
         ),
       ),
@@ -188,7 +188,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
   });
 }
 
-function commandContext(command: SlashCommand): SlackRequestContext {
+function commandContext(command: SlashCommand): CommandContext {
   return {
     platform: 'slack',
     channelId: command.channel_id,
@@ -201,7 +201,7 @@ function commandContext(command: SlashCommand): SlackRequestContext {
 }
 
 /** Runs a handler, turning a thrown bug into a logged failure with a plain apology. */
-async function run(log: Logger, deps: Pick<RouteDeps, 'count'>, work: () => Promise<SlackHandlerResult>, meta: { kind: string } & Record<string, unknown>): Promise<SlackHandlerResult> {
+async function run(log: Logger, deps: Pick<RouteDeps, 'count'>, work: () => Promise<HandlerResult>, meta: { kind: string } & Record<string, unknown>): Promise<HandlerResult> {
   const started = Date.now();
   try {
     const result = await work();
@@ -216,7 +216,7 @@ async function run(log: Logger, deps: Pick<RouteDeps, 'count'>, work: () => Prom
   }
 }
 
-function replyOf(result: SlackHandlerResult): View | undefined {
+function replyOf(result: HandlerResult): View | undefined {
   return result.ok ? result.value.reply : result.error.reply;
 }
 

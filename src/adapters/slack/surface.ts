@@ -9,7 +9,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { Delivery } from '../../handlers/ports.ts';
 import { EVENTS_PATH } from './app-facts.ts';
 import { boltLogger } from './bolt-logger.ts';
-import type { SlackHandlers } from './handlers-port.ts';
+import type { ChatHandlers } from '../../handlers/types.ts';
 import { createHomeTabs } from './home.ts';
 import { shapeGuard } from './shape-guard.ts';
 import { timestampGuard } from './request-guard.ts';
@@ -22,7 +22,7 @@ import { createSocketConnection, type SocketConnection } from './socket-connecti
 
 export type SlackSurfaceOptions = {
   config: Pick<Config, 'SLACK_BOT_TOKEN' | 'SLACK_SIGNING_SECRET' | 'SLACK_APP_TOKEN' | 'SLACK_API_URL'>;
-  handlers: SlackHandlers;
+  handlers: ChatHandlers;
   logger: Logger;
   /** The service's express app; required for HTTP mode (the route is mounted at once). */
   app?: Express;

@@ -7,8 +7,9 @@
 // Decisions (permissions, state) stay in the handlers.
 import { ActivityHandler, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { buttonActionOf, SEND_LINK_INPUT } from '../../domain/actions.ts';
-import { LABELS } from '../../domain/views/wording.ts';
+import { SEND_LINK_INPUT } from '../../domain/actions.ts';
+import { readClick } from '../chat/click.ts';
+import { ANSWERS, LABELS } from '../../domain/views/wording.ts';
 import { plainText as plainPhrase } from '../../domain/views/phrase.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
@@ -19,7 +20,7 @@ import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
 import { createRecentKeys } from '../http/recent-keys.ts';
 import type { AfterAck } from '../http/after-ack.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
-import type { TeamsHandlerResult, TeamsHandlers } from './ports.ts';
+import type { HandlerResult, ChatHandlers } from '../../handlers/types.ts';
 import type { TeamsReferences } from './references.ts';
 import type { TeamsSender } from './sender.ts';
 
@@ -27,7 +28,7 @@ import type { TeamsSender } from './sender.ts';
 export type TeamsBotMetrics = { handled(kind: 'command' | 'click' | 'install', outcome: string, seconds: number): void };
 
 export type TeamsBotDeps = {
-  handlers: TeamsHandlers;
+  handlers: ChatHandlers;
   metrics?: TeamsBotMetrics;
   sender: TeamsSender;
   references: TeamsReferences;
@@ -47,7 +48,7 @@ export const TEAMS_TEXT = {
   linkSentByDm: 'I sent you the link in a direct message.',
   cannotDm: "I can't send you a direct message. Open a chat with Xero Guard (Apps › Xero Guard › Open) and try again.",
   working: 'Working on it: the card updates when it is done.',
-  unknownButton: 'This button is not one Xero Guard knows. It may come from an older version of the card.',
+  unknownButton: ANSWERS.unknownButton,
   failed: LABELS.fallbackError,
 } as const;
 
@@ -161,16 +162,15 @@ export class TeamsBot extends ActivityHandler {
     await this.remember(actor, activity);
     const verb = invoke.action?.verb ?? '';
     const buttonContext = commandContextOf(activity);
-    let work: Promise<TeamsHandlerResult>;
+    let work: Promise<HandlerResult>;
     if (verb === USE_CHANNEL_VERB) work = this.deps.handlers.runCommand(actor, 'here', buttonContext);
     else {
-      const action = buttonActionOf(verb);
-      if (!action) return messageResponse(TEAMS_TEXT.unknownButton);
       // "Send link to…": the people picker's value (the chosen person's Entra object id) arrives in
       // the data beside the ids.
-      const picked = action === 'sendLink' ? (invoke.action.data as Record<string, unknown> | undefined)?.[SEND_LINK_INPUT] : undefined;
+      const data = invoke.action?.data as Record<string, unknown> | undefined;
+      const picked = data?.[SEND_LINK_INPUT];
       const chosen = typeof picked === 'string' && picked.trim() ? { userId: picked.trim() } : undefined;
-      work = this.deps.handlers.clickButton(actor, action, invoke.action.data, buttonContext, chosen);
+      work = readClick(verb, data, (click, context) => this.deps.handlers.clickButton(actor, click, context, click.action === 'sendLink' ? chosen : undefined)).invoke(buttonContext);
     }
     const settled = await withinBudget(work, this.deps.invokeBudgetMs);
     if (!settled.done) {
@@ -185,7 +185,7 @@ export class TeamsBot extends ActivityHandler {
     return this.afterClick(settled.result, actor, activity, verb === USE_CHANNEL_VERB);
   }
 
-  private async afterClick(result: TeamsHandlerResult, actor: ChatActor, activity: Activity, replaceWithReply = false): Promise<AdaptiveCardInvokeResponse> {
+  private async afterClick(result: HandlerResult, actor: ChatActor, activity: Activity, replaceWithReply = false): Promise<AdaptiveCardInvokeResponse> {
     if (!result.ok) {
       this.log.info({ requestId: activity.id, code: result.error.code, reason: result.error.reason }, 'teams click refused');
       // Refusals change nothing and are told to the clicker only, in the invoke answer.

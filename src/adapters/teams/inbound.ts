@@ -2,21 +2,8 @@
 import type { Activity } from 'botbuilder';
 import { TurnContext } from 'botbuilder';
 import type { ChatActor } from '../../domain/permissions.ts';
+import type { CommandContext } from '../../handlers/types.ts';
 import { baseConversationId, referenceOf, tenantOf } from './references.ts';
-
-/** Where a command or click came from, in the handlers' terms (src/handlers/types.ts CommandContext). */
-export type TeamsCommandContext = {
-  platform: 'teams';
-  channelId?: string;
-  channelName?: string;
-  conversationReference?: string;
-  tenantId?: string;
-  serviceUrl?: string;
-  isDirect?: boolean;
-  requestId?: string;
-  /** The sender's IANA time zone, as the Teams client reports it. */
-  timeZone?: string;
-};
 
 /**
  * The 29: id is the one Bot Framework addresses people by (a 1:1 chat is opened with it); the
@@ -53,7 +40,8 @@ export function isPersonal(activity: Partial<Activity>): boolean {
   return activity.conversation?.conversationType === 'personal';
 }
 
-export function commandContextOf(activity: Partial<Activity>): TeamsCommandContext {
+/** Where a command or click came from, in the handlers' terms. */
+export function commandContextOf(activity: Partial<Activity>): CommandContext {
   const channelData = (activity.channelData ?? {}) as { channel?: { name?: string }; team?: { name?: string } };
   const conversationId = activity.conversation?.id ? baseConversationId(activity.conversation.id) : undefined;
   const channelName = channelData.channel?.name ?? activity.conversation?.name ?? (channelData.team?.name ? `${channelData.team.name} (General)` : undefined);

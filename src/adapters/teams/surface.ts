@@ -12,7 +12,7 @@ import type { Db } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { TeamsBot, type TeamsBotMetrics } from './bot.ts';
 import { createConnectorClients } from './connector.ts';
-import type { TeamsHandlers } from './ports.ts';
+import type { ChatHandlers } from '../../handlers/types.ts';
 import { createTeamsReferences } from './references.ts';
 import { createTeamsSender, type TeamsSender } from './sender.ts';
 
@@ -20,7 +20,7 @@ export const TEAMS_PATH = '/api/messages';
 
 export type TeamsSurfaceDeps = {
   config: Pick<Config, 'MicrosoftAppId' | 'MicrosoftAppPassword' | 'MicrosoftAppTenantId' | 'MicrosoftAppType'>;
-  handlers: TeamsHandlers;
+  handlers: ChatHandlers;
   logger: Logger;
   app: Express;
   db: Db;

@@ -263,6 +263,7 @@ export const ANSWERS = {
     known.length === 0 ? `No organisation matches "${name}": none is connected yet (/xero connect).` : `No organisation matches "${name}". Connected: ${known.join(', ')}.`,
   ambiguousOrg: (name: string) => `"${name}" matches several organisations; say which:`,
   badButton: 'That button is out of date or malformed. Run /xero status for the current state.',
+  unknownButton: 'This button is not one Xero Guard knows. It may come from an older version of the card.',
   incidentGone: 'This alert no longer matches an open problem (it may be resolved). Run /xero status.',
   alreadyDone: (what: string, by: Person, at: string) => p`Already done: ${what} by ${person$(by)} ${at$(at)}.`,
   disconnected: (tenantName: string, detail: string) => `Disconnected ${tenantName}. ${detail}`,

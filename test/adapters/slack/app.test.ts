@@ -8,8 +8,8 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS, encodeButtonValue, type ButtonAction } from '../../../src/domain/actions.ts';
 import type { ChatActor } from '../../../src/domain/permissions.ts';
-import type { View } from '../../../src/domain/views/model.ts';
-import type { SlackHandlerResult, SlackHandlers, SlackRequestContext } from '../../../src/adapters/slack/handlers-port.ts';
+import type { TextView } from '../../../src/domain/views/model.ts';
+import type { HandlerResult, ChatHandlers, CommandContext } from '../../../src/handlers/types.ts';
 import { createSlackSurface, type SlackSurface } from '../../../src/adapters/slack/surface.ts';
 import { LINK_ACTION_ID } from '../../../src/adapters/slack/render.ts';
 import { createMetrics } from '../../../src/adapters/observability/metrics.ts';
@@ -27,25 +27,22 @@ import {
 
 const SECRET = 'test-signing-secret';
 
-// Compile-time check (tsc): the monitor's real handlers fit the slice the Slack adapter uses.
-export const realHandlersFit = (h: import('../../../src/handlers/index.ts').Handlers): SlackHandlers => h;
+type Call = { kind: 'command' | 'click'; actor: ChatActor; input: string; action?: ButtonAction; context: CommandContext };
 
-type Call = { kind: 'command' | 'click'; actor: ChatActor; input: string; action?: ButtonAction; context: SlackRequestContext };
-
-const text = (t: string, tone: 'info' | 'warning' = 'info'): View => ({ type: 'text', tone, text: t, lines: [] });
+const text = (t: string, tone: 'info' | 'warning' = 'info'): TextView => ({ type: 'text', tone, text: t, lines: [] });
 
 /** Records what the adapter passed in; answers with whatever the test sets. */
 function recordingHandlers() {
   const calls: Call[] = [];
-  let answer: (call: Call) => Promise<SlackHandlerResult> = async (call) => ({ ok: true, value: { reply: text(`you said ${call.input}`), queued: false } });
-  const handlers: SlackHandlers = {
+  let answer: (call: Call) => Promise<HandlerResult> = async (call) => ({ ok: true, value: { reply: text(`you said ${call.input}`), queued: false } });
+  const handlers: ChatHandlers = {
     async runCommand(actor, input, context) {
       const call: Call = { kind: 'command', actor, input, context };
       calls.push(call);
       return answer(call);
     },
-    async clickButton(actor, action, rawValue, context) {
-      const call: Call = { kind: 'click', actor, input: String(rawValue), action, context };
+    async clickButton(actor, click, context) {
+      const call: Call = { kind: 'click', actor, input: JSON.stringify(click.value), action: click.action, context };
       calls.push(call);
       return answer(call);
     },

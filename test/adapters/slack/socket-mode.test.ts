@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_IDS, encodeButtonValue } from '../../../src/domain/actions.ts';
-import type { SlackHandlers } from '../../../src/adapters/slack/handlers-port.ts';
+import type { ChatHandlers } from '../../../src/handlers/types.ts';
 import { createSlackSurface, type SlackSurface } from '../../../src/adapters/slack/surface.ts';
 import { blockActionsPayload, startFakeSlack, type FakeSlack } from '../../fakes/slack-api.ts';
 import { loadConfig } from '../../../src/config.ts';
@@ -19,13 +19,13 @@ let slack: FakeSlack;
 let surface: SlackSurface;
 const seen: string[] = [];
 
-const handlers: SlackHandlers = {
+const handlers: ChatHandlers = {
   async runCommand(actor, text) {
     seen.push(`command ${actor.userId} ${text}`);
     return { ok: true, value: { reply: { type: 'text', tone: 'info', text: `status for ${actor.userId}`, lines: [] }, queued: false } };
   },
-  async clickButton(actor, action) {
-    seen.push(`click ${actor.userId} ${action}`);
+  async clickButton(actor, click) {
+    seen.push(`click ${actor.userId} ${click.action}`);
     return { ok: true, value: { queued: true } };
   },
   async statusView() {

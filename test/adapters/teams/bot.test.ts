@@ -169,7 +169,7 @@ describe('clicks (Action.Execute)', () => {
     expect(answer.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     expect(checkCard(answer.body.value)).toEqual([]);
     expect(answer.body.value.actions.map((a: any) => a.verb)).toEqual([ACTION_IDS.reconnect, ACTION_IDS.confirmXero]);
-    expect(h.handlers.calls[0]).toMatchObject({ kind: 'click', action: 'disconnect', rawValue: data, actor: { userId: '29:ann' }, context: { channelId: CHANNEL_CONVERSATION } });
+    expect(h.handlers.calls[0]).toMatchObject({ kind: 'click', action: 'disconnect', value: data, actor: { userId: '29:ann' }, context: { channelId: CHANNEL_CONVERSATION } });
     // The invoke answer is the update: no extra connector call was needed.
     expect(h.connector.calls).toHaveLength(0);
   });

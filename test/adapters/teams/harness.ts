@@ -5,25 +5,24 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import type { ButtonAction } from '../../../src/domain/actions.ts';
+import type { ButtonAction, ButtonValue } from '../../../src/domain/actions.ts';
 import type { ChatActor } from '../../../src/domain/permissions.ts';
 import { createTeamsSurface, type TeamsSurface } from '../../../src/adapters/teams/surface.ts';
 import type { Metrics } from '../../../src/adapters/observability/metrics.ts';
 import type { Dialect } from '../../../src/adapters/db/client.ts';
-import type { TeamsCommandContext } from '../../../src/adapters/teams/inbound.ts';
-import type { TeamsHandlerResult, TeamsHandlers } from '../../../src/adapters/teams/ports.ts';
+import type { ChatHandlers, CommandContext, HandlerResult } from '../../../src/handlers/types.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { captureLogs, type CapturedLogs } from '../../support/log-capture.ts';
 import { startFakeBotConnector, type FakeBotConnector } from '../../fakes/bot-connector.ts';
 
 export type HandlerCall =
-  | { kind: 'command'; actor: ChatActor; text: string; context: TeamsCommandContext }
-  | { kind: 'click'; actor: ChatActor; action: ButtonAction; rawValue: unknown; context: TeamsCommandContext };
+  | { kind: 'command'; actor: ChatActor; text: string; context: CommandContext }
+  | { kind: 'click'; actor: ChatActor; action: ButtonAction; value: ButtonValue; chosen?: { userId: string }; context: CommandContext };
 
-export type StandInHandlers = TeamsHandlers & {
+export type StandInHandlers = ChatHandlers & {
   calls: HandlerCall[];
   /** What the next calls answer; the default answers every command with a text view. */
-  answer: (call: HandlerCall) => Promise<TeamsHandlerResult> | TeamsHandlerResult;
+  answer: (call: HandlerCall) => Promise<HandlerResult> | HandlerResult;
 };
 
 export function standInHandlers(): StandInHandlers {
@@ -35,8 +34,8 @@ export function standInHandlers(): StandInHandlers {
       handlers.calls.push(call);
       return handlers.answer(call);
     },
-    async clickButton(actor, action, rawValue, context) {
-      const call: HandlerCall = { kind: 'click', actor, action, rawValue, context };
+    async clickButton(actor, click, context, chosen) {
+      const call: HandlerCall = { kind: 'click', actor, action: click.action, value: click.value, ...(chosen ? { chosen } : {}), context };
       handlers.calls.push(call);
       return handlers.answer(call);
     },
