@@ -31,6 +31,8 @@ export type Fault = {
   hang?: boolean;
   /** Do the real work (rotate the token, count the call) and then answer late or wrongly. */
   thenProcess?: boolean;
+  /** Only calls for this tenant (xero-tenant-id) fail; others are answered as usual. */
+  tenantId?: string;
 };
 
 export type Limits = { enforce: boolean; minute: number; day: number; concurrent: number; appMinute: number };
@@ -370,7 +372,7 @@ export class XeroFakeCore {
   }
 
   private async answer(route: Route, req: FakeRequest, url: URL, tenantId: string | undefined): Promise<FakeResponse> {
-    const fault = this.takeFault(route);
+    const fault = this.takeFault(route, tenantId);
     const latency = this.latencyOf(route);
     if (fault && !fault.thenProcess) {
       await pause(latency + (fault.delayMs ?? 0), req.signal);
@@ -386,10 +388,12 @@ export class XeroFakeCore {
     return answer;
   }
 
-  private takeFault(route: Route): Fault | undefined {
-    const queued = this.faults.get(route)?.shift();
-    if (queued) return queued;
+  private takeFault(route: Route, tenantId: string | undefined): Fault | undefined {
+    const queue = this.faults.get(route) ?? [];
+    const index = queue.findIndex((f) => !f.tenantId || f.tenantId === tenantId);
+    if (index >= 0) return queue.splice(index, 1)[0];
     const rate = this.faultRates.get(route);
+    if (rate?.fault.tenantId && rate.fault.tenantId !== tenantId) return undefined;
     return rate && Math.random() < rate.probability ? rate.fault : undefined;
   }
 
