@@ -130,6 +130,9 @@ async function teamsChat(): Promise<Chat & { base: { url: string } }> {
     'aad-ann': { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin' },
     'aad-bob': { id: '29:bob', aadObjectId: 'aad-bob', name: 'Bob Bookkeeper' },
   } as const;
+  // Both are members of the team, so a people-picker pick can be named.
+  connector.addMember(users['aad-ann']);
+  connector.addMember(users['aad-bob']);
   const cardOf = (body: any) => body?.attachments?.[0]?.content;
   const personal = (user: string) => [connector.personalConversationId(user), connector.personalConversationId(users[user as keyof typeof users]?.id ?? user), messageActivity(connector.serviceUrl, users[user as keyof typeof users] ?? users['aad-ann'], '').conversation.id];
   const inDm = (user: string) => connector.calls.filter((c) => c.operation !== 'createConversation' && personal(user).includes(c.conversationId ?? ''));

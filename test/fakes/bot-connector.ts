@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ConnectorOperation = 'createConversation' | 'sendToConversation' | 'replyToActivity' | 'updateActivity';
+export type ConnectorOperation = 'createConversation' | 'sendToConversation' | 'replyToActivity' | 'updateActivity' | 'getMember';
 
 /** One call the bot made, in order. */
 export type ConnectorCall = {
@@ -61,6 +61,8 @@ export type FakeBotConnector = {
   fail(fault: Fault): void;
   /** Every createConversation naming this user, and every send into their 1:1, answers 403. */
   blockUser(userId: string): void;
+  /** A member of the team and its chats: GET .../members/{id} answers them by Teams id or Entra object id. */
+  addMember(user: TeamsUser): void;
   /** Resolves when the number of calls of that kind reaches `count`. */
   waitFor(operation: ConnectorOperation, count?: number, timeoutMs?: number): Promise<ConnectorCall[]>;
   /** Plays Teams: POSTs an inbound activity to the bot. */
@@ -73,6 +75,7 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
   const activities = new Map<string, StoredActivity>();
   const faults: (Fault & { left: number })[] = [];
   const blocked = new Set<string>();
+  const members: TeamsUser[] = [];
   const waiters: (() => void)[] = [];
   let nextId = 1;
 
@@ -101,6 +104,17 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
 
   function route(method: string, url: string, body: any, authorization: string | undefined): Answer {
     const path = decodeURIComponent(new URL(url, 'http://fake').pathname);
+    const member = /^\/v3\/conversations\/([^/]+)\/members\/([^/]+)$/.exec(path);
+    if (member && method === 'GET') {
+      const call: ConnectorCall = { operation: 'getMember', method, path, conversationId: member[1], authorization, body, status: 0 };
+      calls.push(call);
+      const found = members.find((m) => m.id === member[2] || m.aadObjectId === member[2]);
+      const answer: Answer = found
+        ? { status: 200, body: { id: found.id, name: found.name, aadObjectId: found.aadObjectId, userPrincipalName: `${found.name.split(' ')[0]!.toLowerCase()}@example.com`, tenantId: TENANT_ID } }
+        : { status: 404, body: { error: { code: 'MemberNotFoundInConversation', message: 'The member was not found in the conversation.' } } };
+      call.status = answer.status;
+      return answer;
+    }
     const match = /^\/v3\/conversations(?:\/(.+?)\/activities(?:\/([^/]+))?)?\/?$/.exec(path);
     if (!match) return { status: 404, body: { error: { code: 'NotFound', message: `no route ${method} ${path}` } } };
     const [, conversationId, activityId] = match;
@@ -152,6 +166,8 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
         activities.set(id, { id, conversationId, replyToId: call.activityId, body: call.body, updates: 0 });
         return { status: 201, body: { id } };
       }
+      case 'getMember':
+        return { status: 405, body: { error: { code: 'MethodNotAllowed', message: 'members are read with GET' } } };
       case 'updateActivity': {
         const existing = activities.get(call.activityId!);
         if (!existing) return { status: 404, body: { error: { code: 'ActivityNotFound', message: 'Unknown activity' } } };
@@ -176,6 +192,9 @@ export async function startFakeBotConnector(): Promise<FakeBotConnector> {
     },
     blockUser(userId) {
       blocked.add(userId);
+    },
+    addMember(user) {
+      members.push(user);
     },
     async waitFor(operation, count = 1, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

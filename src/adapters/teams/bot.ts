@@ -7,7 +7,7 @@
 // Decisions (permissions, state) stay in the handlers.
 import { ActivityHandler, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
-import { SEND_LINK_INPUT } from '../../domain/actions.ts';
+import { ACTION_IDS, SEND_LINK_INPUT } from '../../domain/actions.ts';
 import { readClick } from '../chat/click.ts';
 import { ANSWERS, LABELS } from '../../domain/views/wording.ts';
 import { plainText as plainPhrase } from '../../domain/views/phrase.ts';
@@ -21,6 +21,7 @@ import { createRecentKeys } from '../http/recent-keys.ts';
 import type { AfterAck } from '../http/after-ack.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
 import type { HandlerResult, ChatHandlers } from '../../handlers/types.ts';
+import { pickedPerson } from './members.ts';
 import type { TeamsReferences } from './references.ts';
 import type { TeamsSender } from './sender.ts';
 
@@ -168,8 +169,8 @@ export class TeamsBot extends ActivityHandler {
       // "Send link to…": the people picker's value (the chosen person's Entra object id) arrives in
       // the data beside the ids.
       const data = invoke.action?.data as Record<string, unknown> | undefined;
-      const picked = data?.[SEND_LINK_INPUT];
-      const chosen = typeof picked === 'string' && picked.trim() ? { userId: picked.trim() } : undefined;
+      const picked = verb === ACTION_IDS.sendLink ? data?.[SEND_LINK_INPUT] : undefined;
+      const chosen = typeof picked === 'string' && picked.trim() ? await pickedPerson(context, picked.trim(), log) : undefined;
       work = readClick(verb, data, (click, context) => this.deps.handlers.clickButton(actor, click, context, click.action === 'sendLink' ? chosen : undefined)).invoke(buttonContext);
     }
     const settled = await withinBudget(work, this.deps.invokeBudgetMs);
