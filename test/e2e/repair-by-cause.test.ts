@@ -276,10 +276,14 @@ describe.each([
     expect(alert.content()).not.toMatch(INTERNAL);
     const link = await newDmLink(chat.ann, links);
     expect(chat.dmText(chat.ann)).toContain('removed the app');
+    const postsAtAlert = chat.posts();
     expect(await consent(link, 'xero-removed', [target])).toContain(target.tenantName);
     await resolved(alert);
+    // Quiet: the alert is edited and its thread gets one reply; the channel gets no new post.
     await until(() => chat.thread(alert).some((r) => /reconnected/i.test(r)), 'a thread reply');
+    await new Promise((r) => setTimeout(r, 1_500));
     expect(chat.thread(alert).filter((r) => /reconnected/i.test(r))).toHaveLength(1);
+    expect(chat.posts()).toBe(postsAtAlert);
   });
 
   it('authorisation revoked: one reconnect from the DM link fixes it', async () => {
