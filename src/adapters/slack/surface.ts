@@ -15,8 +15,8 @@ import { shapeGuard } from './shape-guard.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
 import { createSlackPeople } from './people.ts';
-import { createRecentKeys } from '../http/recent-keys.ts';
-import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
+import type { AfterAck } from '../http/after-ack.ts';
+import { createChatPipeline } from '../chat/pipeline.ts';
 import { createSlackClient, createSlackSender, type SlackSender } from './sender.ts';
 import { createSocketConnection, type SocketConnection } from './socket-connection.ts';
 
@@ -29,10 +29,12 @@ export type SlackSurfaceOptions = {
   now?: () => Date;
   /** App Home refresh debounce after a state change (tests shorten it). */
   homeDebounceMs?: number;
-  /** Counts requests and deliveries by outcome (xero_guard_slack_*). */
-  metrics?: Pick<Metrics, 'counter'>;
+  /** Counts requests (xero_guard_chat_*, as Teams does) and deliveries (xero_guard_slack_*) by outcome. */
+  metrics?: Pick<Metrics, 'counter' | 'histogram'>;
   /** Shared with Teams by the service: one bound on post-ack work per process. */
   afterAck?: AfterAck;
+  /** How long a handler may take before the asker gets the fallback answer (default HANDLER_TIMEOUT_MS). */
+  handlerTimeoutMs?: number;
   /** Socket Mode: first pause before retrying an unreachable Slack; doubles up to a minute (tests shorten it). */
   socketRetryMs?: number;
 };
@@ -45,6 +47,8 @@ export type SlackSurface = {
   start(): Promise<void>;
   /** Stops taking requests and waits (up to 10 s) for work already acknowledged. */
   stop(): Promise<void>;
+  /** Resolves when the work acknowledged so far has finished (tests). */
+  idle(): Promise<void>;
 };
 
 /** Views whose delivery means a connection's state changed: the App Home table follows them. */
@@ -72,7 +76,6 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   const handlers = options.handlers;
   const homes = createHomeTabs({ handlers, sender: baseSender, logger, ...(options.now ? { now: options.now } : {}), debounceMs: options.homeDebounceMs ?? 2_000 });
   const deliveries = options.metrics?.counter('slack_deliveries_total', 'Slack deliveries by kind and outcome', ['kind', 'outcome']);
-  const requests = options.metrics?.counter('slack_requests_total', 'Slack commands, clicks and events by outcome', ['kind', 'outcome']);
   const sender: SlackSender = {
     platform: 'slack',
     publishHome: baseSender.publishHome,
@@ -100,12 +103,13 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     return identity;
   };
 
-  const inflight = new Set<Promise<unknown>>();
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inflight.add(work);
-    void work.finally(() => inflight.delete(work)).catch(() => undefined); // failures surface in the awaiting route
-    return work;
-  };
+  const pipeline = createChatPipeline({
+    platform: 'slack',
+    logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.afterAck ? { afterAck: options.afterAck } : {}),
+    ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
+  });
 
   let receiver: Receiver;
   let socketReceiver: SocketModeReceiver | undefined;
@@ -125,7 +129,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   } else {
     const router = express.Router();
     router.post(EVENTS_PATH, timestampGuard({ onRefused: (reason) => log.warn({ reason }, 'slack request refused: timestamp') }));
-    router.post(EVENTS_PATH, ...shapeGuard({ signingSecret: config.SLACK_SIGNING_SECRET!, onRefused: (problem) => log.warn({ problem }, 'slack request refused: malformed body') }));
+    router.post(EVENTS_PATH, ...shapeGuard({ signingSecret: config.SLACK_SIGNING_SECRET!, onRefused: (problem) => pipeline.malformed(problem) }));
     receiver = new ExpressReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET!,
       endpoints: EVENTS_PATH,
@@ -147,7 +151,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     // Bolt's conversation store keeps per-conversation state we never read; it costs ~6% of an ack.
     convoStore: false,
   });
-  registerRoutes(bolt, { handlers, sender, homes, seen: createRecentKeys(), logger, track, people: createSlackPeople(client, logger), installedTeam: async () => (await whoAmI()).teamId || undefined, afterAck: options.afterAck ?? createAfterAck(), count: (kind, outcome) => requests?.inc({ kind, outcome }) });
+  registerRoutes(bolt, { handlers, sender, homes, pipeline, people: createSlackPeople(client, logger), installedTeam: async () => (await whoAmI()).teamId || undefined });
 
   const socket: SocketConnection | undefined = socketReceiver
     ? createSocketConnection({
@@ -182,8 +186,8 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     async stop() {
       homes.stop();
       await socket?.stop();
-      const pending = Promise.allSettled([...inflight]);
-      await Promise.race([pending, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+      await pipeline.idle(10_000);
     },
+    idle: () => pipeline.idle(),
   };
 }

@@ -190,8 +190,8 @@ describe('Slack HTTP endpoint', () => {
     await postSigned(url, body, FORM, { secret: SECRET, headers: { 'x-slack-retry-num': '1' } });
     await slack.waitFor((c) => c.method === 'response_url');
     const text = await metrics.registry.metrics();
-    expect(text).toMatch(/xero_guard_slack_requests_total\{kind="click",outcome="handled"\} [1-9]/);
-    expect(text).toMatch(/xero_guard_slack_requests_total\{kind="action",outcome="retry_ignored"\} [1-9]/);
+    expect(text).toMatch(/xero_guard_chat_requests_total\{platform="slack",kind="click",outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/xero_guard_chat_requests_total\{platform="slack",kind="click",outcome="duplicate"\} [1-9]/);
     expect(text).toMatch(/xero_guard_slack_deliveries_total\{kind="ephemeral",outcome="ok"\} [1-9]/);
   });
 
