@@ -2,16 +2,10 @@
 // WEBHOOK_ENDPOINTS pointing at a real receiver on 127.0.0.1 that verifies every signature with its
 // own HMAC. Connect, break, disconnect, reconnect through Xero's consent: the host app hears each
 // change, and the reconnect tells it who reconnected and from when to re-sync.
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startService, type RunningService } from '../../src/service.ts';
-import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
-import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
-import { freePort } from '../support/service-process.ts';
+import { ORGS } from '../adapters/xero/fake-xero.ts';
+import { startInProcessService, type InProcessService } from '../support/in-process-service.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { aWebhookSecret, WebhookReceiver } from '../fakes/webhook-receiver.ts';
 import { runSlackStory, STORY } from './slack-story.steps.ts';
@@ -21,45 +15,26 @@ const XERO_USER = 'b7f3a1c2-0000-4000-8000-00000000e7e7';
 const SECRET = aWebhookSecret();
 
 let slack: FakeSlack;
-let xero: FakeXero;
-let service: RunningService;
-let logs: CapturedLogs;
+let world: InProcessService;
 let receiver: WebhookReceiver;
 
 beforeAll(async () => {
-  interceptXeroOnly();
-  xero = await FakeXero.start();
-  xero.user(XERO_USER, 'Alice Admin', 'alice@example.com');
   slack = await startFakeSlack();
   receiver = await WebhookReceiver.start([SECRET]);
-  const port = await freePort();
-  const dir = mkdtempSync(path.join(tmpdir(), 'xg-events-story-'));
-  const loaded = loadConfig({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DATABASE_URL: `file:${path.join(dir, 'data', 'guard.db')}`,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    XERO_CLIENT_ID: xero.clientId,
-    XERO_CLIENT_SECRET: xero.clientSecret,
+  world = await startInProcessService({
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: STORY.secret,
     SLACK_API_URL: slack.apiUrl,
     SLACK_ADMIN_USER_IDS: STORY.alice,
-    CHECK_INTERVAL: '2s',
-    GROUP_WINDOW: '1s',
-    LOG_LEVEL: 'debug',
     WEBHOOK_ENDPOINTS: JSON.stringify([{ name: 'host-app', url: receiver.url, secrets: [SECRET] }]),
   });
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  logs = captureLogs('debug');
-  service = await startService(loaded.config, { logger: logs.logger });
+  world.xero.user(XERO_USER, 'Alice Admin', 'alice@example.com');
 });
 
 afterAll(async () => {
-  await service?.stop();
+  await world?.stop();
   await slack?.close();
   await receiver?.close();
-  resetNock();
 });
 
 async function eventually<T>(read: () => T, done: (value: T) => boolean, ms = 15_000): Promise<T> {
@@ -74,22 +49,22 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean, ms = 15
 describe('events for the host app, end to end (in-process service, nock Xero, real receiver)', () => {
   it('connect, break, reconnect by the DM link: connected, broken, restored, signed and in order', async () => {
     await runSlackStory({
-      base: `http://127.0.0.1:${service.port}`,
+      base: world.base,
       slack,
       async consent(consentPage) {
-        const code = xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
+        const code = world.xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
         const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
         return fetch(redirect, { redirect: 'manual' });
       },
       breakInXero() {
-        xero.removeInXero(ORGS.demoNz.tenantId);
-        xero.revokeAllTokens(XERO_USER);
+        world.xero.removeInXero(ORGS.demoNz.tenantId);
+        world.xero.revokeAllTokens(XERO_USER);
       },
       cause: 'app_disconnected_in_xero',
       reason: 'Someone removed the app under Connected Apps in Xero',
       nextStep: 'the app is already removed in Xero, so that link alone fixes it',
-      logs: () => logs.text(),
-      secrets: [BOT_TOKEN, xero.clientSecret, SECRET],
+      logs: () => world.logs.text(),
+      secrets: [BOT_TOKEN, world.xero.clientSecret, SECRET],
     });
     const events = await eventually(
       () => receiver.unique(),
@@ -111,6 +86,6 @@ describe('events for the host app, end to end (in-process service, nock Xero, re
       incident: { id: incidentId },
     });
     expect(restored!.data.recoveredAfterSeconds).toEqual(expect.any(Number));
-    expect(logs.text()).not.toContain(SECRET);
+    expect(world.logs.text()).not.toContain(SECRET);
   });
 });

@@ -2,16 +2,10 @@
 // builds it, nock Xero, the fake Slack Web API and the fake Bot Connector): three organisations of
 // one connector break together; the connector's direct message holds one link for all of them;
 // one consent that ticks the three reconnects each, and every alert and the summary resolve.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startService, type RunningService } from '../../src/service.ts';
-import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
-import { captureLogs } from '../support/log-capture.ts';
-import { freePort } from '../support/service-process.ts';
+import { ORGS } from '../adapters/xero/fake-xero.ts';
+import { startInProcessService, until, type InProcessService } from '../support/in-process-service.ts';
 import { continueToXero } from '../support/link-pages.ts';
 import { FORM, postSigned, slashCommandBody, startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { messageActivity, startFakeBotConnector, type FakeBotConnector, type TeamsUser } from '../fakes/bot-connector.ts';
@@ -25,55 +19,23 @@ const namesAll = (text: string, verb: string) => {
 };
 const LINK = /(http:\/\/127\.0\.0\.1:\d+\/xero\/connect\?t=[A-Za-z0-9_-]+)/g;
 
-type World = { service: RunningService; base: string; fake: FakeXero; dir: string };
+type World = InProcessService;
 
 async function startWorld(env: Record<string, string>): Promise<World> {
-  interceptXeroOnly();
-  const fake = await FakeXero.start();
-  fake.user(XERO_USER, 'Ann Admin', 'ann@example.com');
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const dir = mkdtempSync(path.join(tmpdir(), 'xg-many-'));
-  const loaded = loadConfig({
-    PORT: String(port),
-    PUBLIC_URL: base,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    XERO_CLIENT_ID: fake.clientId,
-    XERO_CLIENT_SECRET: fake.clientSecret,
-    DATABASE_URL: `file:${path.join(dir, 'data', 'guard.db')}`,
-    CHECK_INTERVAL: '2s',
-    GROUP_WINDOW: '20s',
-    ...env,
-  });
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  const service = await startService(loaded.config, { logger: captureLogs('info').logger });
-  return { service, base, fake, dir };
-}
-
-async function stopWorld(world: World | undefined) {
-  await world?.service.stop();
-  resetNock();
-  if (world) rmSync(world.dir, { recursive: true, force: true });
+  // A wide grouping window: the three breaks of one check cycle land in one summary.
+  const world = await startInProcessService({ GROUP_WINDOW: '20s', ...env }, { logLevel: 'info' });
+  world.xero.user(XERO_USER, 'Ann Admin', 'ann@example.com');
+  return world;
 }
 
 /** Walks a link through Xero ticking `orgs`; returns the result page. */
 async function consent(world: World, link: string, orgs: typeof THREE): Promise<string> {
   const consentUrl = await continueToXero(link);
-  const code = world.fake.approve(consentUrl, XERO_USER, orgs);
+  const code = world.xero.approve(consentUrl, XERO_USER, orgs);
   const res = await fetch(`${world.base}/xero/callback?code=${code}&state=${consentUrl.searchParams.get('state')}`);
   const html = await res.text();
   expect(res.status, html).toBe(200);
   return html;
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** After the break: every incident announced, and the newest DM link is for all three. */
@@ -107,7 +69,7 @@ describe('Slack: one consent repairs three organisations', () => {
     world = await startWorld({ SLACK_BOT_TOKEN: `xoxb-${randomBytes(4).toString('hex')}`, SLACK_SIGNING_SECRET: secret, SLACK_API_URL: slack.apiUrl, SLACK_ADMIN_USER_IDS: ann });
   });
   afterAll(async () => {
-    await stopWorld(world);
+    await world?.stop();
     await slack?.close();
   });
 
@@ -124,7 +86,7 @@ describe('Slack: one consent repairs three organisations', () => {
     const connectLink = JSON.stringify(connect.args).match(LINK)![0];
     expect(namesAll(await consent(world, connectLink, THREE), 'Connected:')).toBe(true);
 
-    world.fake.revokeGrant(XERO_USER);
+    world.xero.revokeGrant(XERO_USER);
     const dmLinks = () => slack.calls('chat.postMessage').concat(slack.calls('chat.update')).filter((c) => String(c.args.channel).startsWith('D')).flatMap((c) => JSON.stringify(c.args).match(LINK) ?? []);
     const link = await linkForAllThree(world, dmLinks);
     const updatesBefore = slack.calls('chat.update').length;
@@ -148,7 +110,7 @@ describe('Teams: one consent repairs three organisations', () => {
     world = await startWorld({ TEAMS_ENABLED: 'true', TEAMS_ADMIN_USER_IDS: 'aad-ann' });
   });
   afterAll(async () => {
-    await stopWorld(world);
+    await world?.stop();
     await connector?.close();
   });
 
@@ -164,7 +126,7 @@ describe('Teams: one consent repairs three organisations', () => {
     const connectLink = JSON.stringify(reply.body).match(LINK)![0];
     expect(namesAll(await consent(world, connectLink, THREE), 'Connected:')).toBe(true);
 
-    world.fake.revokeGrant(XERO_USER);
+    world.xero.revokeGrant(XERO_USER);
     const personal = connector.personalConversationId(ann.id);
     const dmLinks = () => connector.calls.filter((c) => c.conversationId === personal || c.operation === 'createConversation').flatMap((c) => JSON.stringify(c.body ?? {}).match(LINK) ?? []);
     const link = await linkForAllThree(world, dmLinks);

@@ -3,18 +3,12 @@
 // Framework activities, a browser's visits to the link pages and to Xero), with Xero faked by nock.
 // Each story breaks an organisation the way Xero would, checks that the alert names the next step
 // and offers the buttons that fit, then repairs it the way the alert says and sees it turn green.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startService, type RunningService } from '../../src/service.ts';
 import { ACTION_IDS, SEND_LINK_INPUT } from '../../src/domain/actions.ts';
 import { checkCard } from '../../scripts/check-teams.ts';
-import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xero.ts';
-import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
-import { freePort } from '../support/service-process.ts';
+import type { FakeXero } from '../adapters/xero/fake-xero.ts';
+import { startInProcessService, until, type InProcessService } from '../support/in-process-service.ts';
 import { continueToXero } from '../support/link-pages.ts';
 import { FORM, blockActionsBody, blockActionsPayload, postSigned, slashCommandBody, startFakeSlack } from '../fakes/slack-api.ts';
 import { adaptiveCardInvoke, CHANNEL_CONVERSATION, messageActivity, startFakeBotConnector } from '../fakes/bot-connector.ts';
@@ -24,16 +18,6 @@ const org = (n: number, name: string): Org => ({ tenantId: `00000000-0000-4000-8
 
 const LINK = /http:\/\/127\.0\.0\.1:\d+\/xero\/connect\?t=[A-Za-z0-9_-]+/g;
 const INTERNAL = /app_disconnected_in_xero|token_revoked|access_lost|permission_missing|app_credentials_invalid|invalid_grant|invalid_client|HTTP \d{3}|GET \/|\/connections/;
-
-async function until<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** One alert as the channel sees it: its id and, at any moment, its latest content. */
 type Alert = { id: string; content(): string; buttons(): string[] };
@@ -196,43 +180,23 @@ describe.each([
   ['Teams', teamsChat],
 ] as const)('%s: the repair for each cause', (_name, makeChat) => {
   let chat: Awaited<ReturnType<typeof makeChat>>;
+  let world: InProcessService;
   let xero: FakeXero;
-  let service: RunningService;
-  let logs: CapturedLogs;
-  let dir: string;
   let base: string;
 
   beforeAll(async () => {
     chat = await makeChat();
-    interceptXeroOnly();
-    xero = await FakeXero.start();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    chat.base.url = base;
-    dir = mkdtempSync(path.join(tmpdir(), 'xg-causes-'));
-    const loaded = loadConfig({
-      PORT: String(port),
-      PUBLIC_URL: base,
-      DATABASE_URL: `file:${path.join(dir, 'data', 'guard.db')}`,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      XERO_CLIENT_ID: xero.clientId,
-      XERO_CLIENT_SECRET: xero.clientSecret,
-      CHECK_INTERVAL: '2s',
-      GROUP_WINDOW: '1s',
-      LOG_LEVEL: 'debug',
-      ...chat.env(),
+    world = await startInProcessService((origin) => {
+      chat.base.url = origin;
+      return chat.env();
     });
-    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-    logs = captureLogs('debug');
-    service = await startService(loaded.config, { logger: logs.logger });
+    ({ xero, base } = world);
     expect(await chat.say('here', 'channel')).toMatch(/alerts/i);
   });
 
   afterAll(async () => {
-    await service?.stop();
+    await world?.stop();
     await chat?.close();
-    resetNock();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   /** The browser at Xero: continue from the link page, tick `orgs` as `xeroUser`, come back. */
@@ -390,7 +354,7 @@ describe.each([
   }, 90_000);
 
   it('no secret reached a log line', () => {
-    const text = logs.text();
+    const text = world.logs.text();
     expect(text).not.toContain(xero.clientSecret);
     expect(text).not.toMatch(/connect\?t=[A-Za-z0-9_-]{20,}/);
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);

@@ -2,20 +2,13 @@
 // `npm start` builds it: SQLite file, handlers, outbox worker, scheduler, Xero adapter, Teams
 // surface) in front of the fake Bot Connector (Teams), with Xero faked by nock (FakeXero).
 // Ann, a Teams admin, makes the channel the alert channel, connects Demo Company (NZ), Xero revokes
-// the grant, a scheduled check finds it, the alert card arrives, Ann clicks Disconnect, "I disconnected in
-// Xero too" and Reconnect, follows the link in her direct message, and the card turns green.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+// the grant, a scheduled check finds it, the alert card arrives naming the one next step, Ann clicks
+// Reconnect, follows the link in her direct message, and the card turns green.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { startService, type RunningService } from '../../src/service.ts';
 import { ACTION_IDS } from '../../src/domain/actions.ts';
 import { checkCard } from '../../scripts/check-teams.ts';
-import { freePort } from '../support/service-process.ts';
-import { captureLogs, type CapturedLogs } from '../support/log-capture.ts';
-import { FakeXero, interceptXeroOnly, ORGS, resetNock } from '../adapters/xero/fake-xero.ts';
+import { startInProcessService, type InProcessService } from '../support/in-process-service.ts';
+import { ORGS } from '../adapters/xero/fake-xero.ts';
 import { continueToXero } from '../support/link-pages.ts';
 import {
   adaptiveCardInvoke,
@@ -31,46 +24,24 @@ const ann: TeamsUser = { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin'
 const cardOf = (body: any) => body?.attachments?.[0]?.content;
 const json = (value: unknown) => JSON.stringify(value);
 
-let fake: FakeXero;
 let connector: FakeBotConnector;
-let service: RunningService;
-let logs: CapturedLogs;
+let world: InProcessService;
 let base: string;
-let dir: string;
 
 beforeAll(async () => {
-  interceptXeroOnly();
-  fake = await FakeXero.start();
   connector = await startFakeBotConnector();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dir = mkdtempSync(path.join(tmpdir(), 'xg-teams-e2e-'));
-  const loaded = loadConfig({
-    PORT: String(port),
-    PUBLIC_URL: base,
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    XERO_CLIENT_ID: fake.clientId,
-    XERO_CLIENT_SECRET: fake.clientSecret,
-    DATABASE_URL: `file:${path.join(dir, 'data', 'guard.db')}`,
+  world = await startInProcessService({
     // Teams without an app id: anonymous requests, as the Emulator and the Agents Playground send.
     TEAMS_ENABLED: 'true',
     // Admins listed by Entra object id, as an operator copies it from the Entra admin centre.
     TEAMS_ADMIN_USER_IDS: 'aad-ann',
-    // Checks every 2 s, so the revocation is found by the scheduler within the test.
-    CHECK_INTERVAL: '2s',
-    GROUP_WINDOW: '1s',
-    LOG_LEVEL: 'debug',
   });
-  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
-  logs = captureLogs('debug');
-  service = await startService(loaded.config, { logger: logs.logger });
+  base = world.base;
 });
 
 afterAll(async () => {
-  await service?.stop();
+  await world?.stop();
   await connector?.close();
-  resetNock();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const botUrl = () => `${base}/api/messages`;
@@ -94,7 +65,7 @@ async function click(verb: string, data: unknown, cardId: string) {
 async function consentThrough(link: string): Promise<string> {
   const consentUrl = await continueToXero(link);
   const state = consentUrl.searchParams.get('state')!;
-  const code = fake.approve(consentUrl, 'xero-ann', [ORGS.demoNz]);
+  const code = world.xero.approve(consentUrl, 'xero-ann', [ORGS.demoNz]);
   const callback = await fetch(`${base}/xero/callback?code=${code}&scope=openid&state=${state}`);
   const page = await callback.text();
   expect(callback.status, page).toBe(200);
@@ -123,7 +94,7 @@ describe('the Teams story, end to end through HTTP', () => {
   });
 
   it('2. `connect` in the 1:1 chat answers with a single-use link; consenting connects Demo Company (NZ)', async () => {
-    fake.user('xero-ann', 'Ann Admin', 'ann@example.com');
+    world.xero.user('xero-ann', 'Ann Admin', 'ann@example.com');
     const reply = await say('connect', { scope: 'personal' });
     expect(reply.conversationId).toBe(personal());
     const link = cardOf(reply.body).actions[0].url as string;
@@ -135,7 +106,7 @@ describe('the Teams story, end to end through HTTP', () => {
   });
 
   it('3. Xero revokes the grant; the next scheduled check finds it and the alert card arrives in the channel', async () => {
-    fake.revokeGrant('xero-ann');
+    world.xero.revokeGrant('xero-ann');
     const [post] = await waitForCall('sendToConversation', (c) => inChannel(c) && Boolean(cardOf(c.body)?.actions), 30_000);
     const card = cardOf(post!.body);
     expect(checkCard(card)).toEqual([]);
@@ -179,7 +150,7 @@ describe('the Teams story, end to end through HTTP', () => {
   it('7. the status command shows it connected again, and no token or link ever reached a log line', async () => {
     const reply = await say('status', { scope: 'channel' });
     expect(json(cardOf(reply.body))).toMatch(/Demo Company \(NZ\).{0,40}connected/);
-    const text = logs.text();
+    const text = world.logs.text();
     expect(text).not.toMatch(/connect\?t=[A-Za-z0-9_-]{20,}/);
     expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./);
   });
