@@ -8,7 +8,7 @@ import { ORGS } from '../adapters/xero/fake-xero.ts';
 import { startInProcessService, type InProcessService } from '../support/in-process-service.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
 import { aWebhookSecret, WebhookReceiver } from '../fakes/webhook-receiver.ts';
-import { runSlackStory, STORY } from './slack-story.steps.ts';
+import { removedAppWorld, runSlackStory, STORY } from './slack-story.steps.ts';
 
 const BOT_TOKEN = `xoxb-story-${randomBytes(6).toString('hex')}`;
 const XERO_USER = 'b7f3a1c2-0000-4000-8000-00000000e7e7';
@@ -48,24 +48,7 @@ async function eventually<T>(read: () => T, done: (value: T) => boolean, ms = 15
 
 describe('events for the host app, end to end (in-process service, nock Xero, real receiver)', () => {
   it('connect, break, reconnect by the DM link: connected, broken, restored, signed and in order', async () => {
-    await runSlackStory({
-      base: world.base,
-      slack,
-      async consent(consentPage) {
-        const code = world.xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
-        const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
-        return fetch(redirect, { redirect: 'manual' });
-      },
-      breakInXero() {
-        world.xero.removeInXero(ORGS.demoNz.tenantId);
-        world.xero.revokeAllTokens(XERO_USER);
-      },
-      cause: 'app_disconnected_in_xero',
-      reason: 'Someone removed the app under Connected Apps in Xero',
-      nextStep: 'the app is already removed in Xero, so that link alone fixes it',
-      logs: () => world.logs.text(),
-      secrets: [BOT_TOKEN, world.xero.clientSecret, SECRET],
-    });
+    await runSlackStory(removedAppWorld(world, slack, XERO_USER, [BOT_TOKEN, SECRET]));
     const events = await eventually(
       () => receiver.unique(),
       (list) => list.some((e) => e.type === 'connection.restored'),

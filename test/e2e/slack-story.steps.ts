@@ -4,6 +4,8 @@
 import { expect } from 'vitest';
 import { ACTION_IDS } from '../../src/domain/actions.ts';
 import { continueToXero } from '../support/link-pages.ts';
+import type { InProcessService } from '../support/in-process-service.ts';
+import { ORGS } from '../adapters/xero/fake-xero.ts';
 import { FORM, blockActionsBody, blockActionsPayload, postSigned, slashCommandBody, type FakeSlack, type SlackCall, type StoredMessage } from '../fakes/slack-api.ts';
 
 export const STORY = {
@@ -32,6 +34,31 @@ export type StoryWorld = {
   logs(): string;
   secrets: string[];
 };
+
+/**
+ * The story's world for the in-process service: the removed-app break, consent by `xeroUser` to
+ * Demo Company (NZ) through nock Xero, and the secrets that must never show.
+ */
+export function removedAppWorld(world: InProcessService, slack: FakeSlack, xeroUser: string, secrets: string[]): StoryWorld {
+  return {
+    base: world.base,
+    slack,
+    async consent(consentPage) {
+      const code = world.xero.approve(consentPage, xeroUser, [ORGS.demoNz]);
+      const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
+      return fetch(redirect, { redirect: 'manual' });
+    },
+    breakInXero() {
+      world.xero.removeInXero(ORGS.demoNz.tenantId);
+      world.xero.revokeAllTokens(xeroUser);
+    },
+    cause: 'app_disconnected_in_xero',
+    reason: 'Someone removed the app under Connected Apps in Xero',
+    nextStep: 'the app is already removed in Xero, so that link alone fixes it',
+    logs: () => world.logs.text(),
+    secrets: [...secrets, world.xero.clientSecret],
+  };
+}
 
 const text = (m: { blocks?: unknown[]; text?: string; attachments?: unknown[] } | undefined) => JSON.stringify([m?.text, m?.blocks, m?.attachments]);
 

@@ -3,10 +3,9 @@
 // API on 127.0.0.1. The same story runs against a child process in slack-story-process.test.ts.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORGS } from '../adapters/xero/fake-xero.ts';
 import { startInProcessService, type InProcessService } from '../support/in-process-service.ts';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-api.ts';
-import { runSlackStory, STORY } from './slack-story.steps.ts';
+import { removedAppWorld, runSlackStory, STORY } from './slack-story.steps.ts';
 
 const BOT_TOKEN = `xoxb-story-${randomBytes(6).toString('hex')}`;
 const XERO_USER = 'b7f3a1c2-0000-4000-8000-00000000a11c';
@@ -27,24 +26,7 @@ afterAll(async () => {
 
 describe('Slack, end to end through HTTP (in-process service, nock Xero)', () => {
   it("connect; the app is removed in Xero; the alert names the link already in the connector's DMs; following it turns the alert green", async () => {
-    await runSlackStory({
-      base: world.base,
-      slack,
-      async consent(consentPage) {
-        const code = world.xero.approve(consentPage, XERO_USER, [ORGS.demoNz]);
-        const redirect = `${consentPage.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(consentPage.searchParams.get('state')!)}&scope=openid`;
-        return fetch(redirect, { redirect: 'manual' });
-      },
-      breakInXero() {
-        world.xero.removeInXero(ORGS.demoNz.tenantId);
-        world.xero.revokeAllTokens(XERO_USER);
-      },
-      cause: 'app_disconnected_in_xero',
-      reason: 'Someone removed the app under Connected Apps in Xero',
-      nextStep: 'the app is already removed in Xero, so that link alone fixes it',
-      logs: () => world.logs.text(),
-      secrets: [BOT_TOKEN, world.xero.clientSecret],
-    });
+    await runSlackStory(removedAppWorld(world, slack, XERO_USER, [BOT_TOKEN]));
   });
 
   it('counts the calls the story made to Xero, and what one connection costs a day', async () => {
