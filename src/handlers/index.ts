@@ -12,7 +12,7 @@
 import type { StatusView } from '../domain/views/model.ts';
 import type { CheckCycle, ConsentBound, ConsentRefused, FreshLinkRequest } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
-import type { ChatHandlers, CommandContext, HandlerResult } from './types.ts';
+import type { ChatHandlers, CommandContext } from './types.ts';
 import { singleFlight } from './common.ts';
 import { runCommand } from './run-command.ts';
 import { clickButton } from './click-button.ts';

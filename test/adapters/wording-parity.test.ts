@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderView } from '../../src/adapters/slack/render.ts';
 import { renderCard } from '../../src/adapters/teams/cards/render.ts';
-import { TEAMS_TEXT } from '../../src/adapters/teams/bot.ts';
+import { plainText } from '../../src/adapters/teams/bot.ts';
+import { FALLBACK_VIEW } from '../../src/adapters/chat/pipeline.ts';
 import { sampleViews } from '../fixtures/card-samples.ts';
 import { toAlertView } from '../../src/domain/views/alert.ts';
 import { toErrorsView } from '../../src/domain/views/errors.ts';
@@ -151,10 +152,12 @@ describe('one wording for Slack and Teams', () => {
     }
   });
 
-  it('the fallback error is the same sentence on both platforms', () => {
-    expect(TEAMS_TEXT.failed).toBe(LABELS.fallbackError);
-    const slack = slackWords(textView(LABELS.fallbackError, 'danger'), new Map());
-    expect(slack).toContain(LABELS.fallbackError);
+  it('the fallback answer (a handler threw or hung) is the same sentence on both platforms', () => {
+    expect(FALLBACK_VIEW.text).toBe(LABELS.fallbackError);
+    expect(slackWords(FALLBACK_VIEW, new Map())).toContain(LABELS.fallbackError);
+    expect(teamsWords(FALLBACK_VIEW)).toContain(LABELS.fallbackError);
+    // A click's refusal is told in the invoke answer, as one line of text.
+    expect(plainText(FALLBACK_VIEW)).toBe(LABELS.fallbackError);
   });
 
   it('shows no internal code, HTTP status or API path in any alert', () => {

@@ -1,6 +1,6 @@
 // Correctly signed requests that carry nonsense get a clear 4xx and change nothing, never a 500:
 // Slack `payload=null`, a payload that is not JSON, a click without its user; a Teams request with
-// an empty or non-JSON body.
+// an empty or non-JSON body, or a message or click without its sender.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,8 @@ describe('malformed requests', () => {
     ['an empty body', ''],
     ['a body that is not JSON', '{not json'],
     ['JSON null', 'null'],
+    ['a message without its sender', JSON.stringify({ type: 'message', id: 'm-1', text: 'status', conversation: { id: 'a:1' }, serviceUrl: 'https://smba.example' })],
+    ['a click without its sender', JSON.stringify({ type: 'invoke', name: 'adaptiveCard/action', id: 'i-1', conversation: { id: 'a:1' }, value: { action: { verb: 'xg_disconnect', data: {} } } })],
   ])('Teams: %s gets a 4xx', async (_name, body) => {
     const res = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(res.status).toBeGreaterThanOrEqual(400);

@@ -12,6 +12,7 @@
 // the HandlerResult's views out. Nothing here knows Bolt or botbuilder.
 import type { Logger } from 'pino';
 import type { Platform } from '../../domain/permissions.ts';
+import type { TextView } from '../../domain/views/model.ts';
 import { textView } from '../../domain/views/text.ts';
 import { LABELS } from '../../domain/views/wording.ts';
 import type { CommandContext, HandlerCall, HandlerResult } from '../../handlers/types.ts';
@@ -79,7 +80,8 @@ export type ChatPipeline = {
 };
 
 /** The sentence a request gets when its handler throws or hangs: the same on both platforms. */
-export const FALLBACK_RESULT: HandlerResult = { ok: false, error: { code: 'internal', reply: textView(LABELS.fallbackError, 'danger') } };
+export const FALLBACK_VIEW: TextView = textView(LABELS.fallbackError, 'danger');
+export const FALLBACK_RESULT: HandlerResult = { ok: false, error: { code: 'internal', reply: FALLBACK_VIEW } };
 
 export function createChatPipeline(options: ChatPipelineOptions): ChatPipeline {
   const log = options.logger.child({ platform: options.platform });

@@ -5,6 +5,7 @@
 // it. Unsigned bodies pass on untouched, so Bolt still answers them 401 and nothing is revealed.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isValidSlackRequest } from '@slack/bolt';
+import { answerMalformed } from '../chat/malformed.ts';
 
 const BODY_LIMIT = '1mb';
 const FORM = 'application/x-www-form-urlencoded';
@@ -42,7 +43,7 @@ export function shapeGuard(options: { signingSecret: string; onRefused?: (proble
     const problem = shapeProblem(raw, req.headers['content-type']);
     if (problem && signedBySlack(options.signingSecret, raw, req)) {
       options.onRefused?.(problem);
-      res.status(400).json({ error: 'malformed_request', problem });
+      answerMalformed(res, problem);
       return;
     }
     next();

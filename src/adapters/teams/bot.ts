@@ -1,4 +1,7 @@
 // The Teams bot: translates inbound activities into handler calls and handler results into cards.
+// What every request needs (dedupe of redeliveries, the after-ack bound, timeouts, the request's
+// logger, metrics, the fallback answer) is the chat pipeline's, shared with Slack
+// (src/adapters/chat/pipeline.ts).
 //   message                 a command (1:1, or @mention in a channel); answered after the HTTP
 //                           request is acknowledged, so a slow Xero never holds Teams waiting
 //   adaptiveCard/action     an Action.Execute click; answered in the invoke response with the
@@ -9,7 +12,7 @@ import { ActivityHandler, type Activity, type AdaptiveCardInvokeResponse, type A
 import type { Logger } from 'pino';
 import { ACTION_IDS, SEND_LINK_INPUT } from '../../domain/actions.ts';
 import { readClick } from '../chat/click.ts';
-import { ANSWERS, LABELS } from '../../domain/views/wording.ts';
+import { FALLBACK_VIEW, type ChatPipeline } from '../chat/pipeline.ts';
 import { plainText as plainPhrase } from '../../domain/views/phrase.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
@@ -17,30 +20,23 @@ import type { DeliveryOutcome } from '../../handlers/ports.ts';
 import { CARD_CONTENT_TYPE, teamsCommands } from './cards/card.ts';
 import { alertChannelOfferCard, USE_CHANNEL_VERB, welcomeCard } from './cards/offer.ts';
 import { cardAttachment, renderCard, viewActivity } from './cards/render.ts';
-import { createRecentKeys } from '../http/recent-keys.ts';
-import type { AfterAck } from '../http/after-ack.ts';
 import { actorOf, addsTheBot, commandContextOf, commandText, isPersonal } from './inbound.ts';
-import type { HandlerResult, ChatHandlers } from '../../handlers/types.ts';
+import type { ChatHandlers, HandlerCall, HandlerResult } from '../../handlers/types.ts';
 import { pickedPerson } from './members.ts';
 import type { TeamsReferences } from './references.ts';
 import type { TeamsSender } from './sender.ts';
 
-/** Counts each handled activity by kind and outcome (optional: tests may leave it out). */
-export type TeamsBotMetrics = { handled(kind: 'command' | 'click' | 'install', outcome: string, seconds: number): void };
-
 export type TeamsBotDeps = {
   handlers: ChatHandlers;
-  metrics?: TeamsBotMetrics;
   sender: TeamsSender;
   references: TeamsReferences;
-  logger: Logger;
+  /** Dedupe, the after-ack bound, timeouts, the request's logger and metrics (shared with Slack). */
+  pipeline: ChatPipeline;
   /**
    * How long a click may take before the invoke is answered with "working on it" (Teams gives an
    * invoke a few seconds); the work goes on and the outbox edits the card when it is done.
    */
   invokeBudgetMs: number;
-  /** Bounds command work after the HTTP answer (src/adapters/http/after-ack.ts). */
-  afterAck?: AfterAck;
 };
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
@@ -49,24 +45,19 @@ export const TEAMS_TEXT = {
   linkSentByDm: 'I sent you the link in a direct message.',
   cannotDm: "I can't send you a direct message. Open a chat with Xero Guard (Apps › Xero Guard › Open) and try again.",
   working: 'Working on it: the card updates when it is done.',
-  unknownButton: ANSWERS.unknownButton,
-  failed: LABELS.fallbackError,
 } as const;
 
 export class TeamsBot extends ActivityHandler {
-  private readonly inflight = new Set<Promise<unknown>>();
-  private readonly recent = createRecentKeys();
   private readonly log: Logger;
 
   constructor(private readonly deps: TeamsBotDeps) {
     super();
-    this.log = deps.logger.child({ platform: 'teams' });
+    this.log = deps.pipeline.log;
     this.onMessage(async (context, next) => {
       // A copy: the turn context is gone once the HTTP request is answered.
       const activity = { ...context.activity } as Activity;
-      const key = `${activity.conversation?.id}|${activity.id}`;
-      if (activity.id && !this.recent.firstTime(key)) this.log.info({ requestId: activity.id }, 'teams redelivery ignored');
-      else this.track(this.deps.afterAck ? this.deps.afterAck(() => this.command(activity)) : this.command(activity));
+      // The command runs after the ack; a redelivery of the same activity runs nothing.
+      this.deps.pipeline.once(deliveryKey(activity), 'command', () => this.command(activity));
       await next();
     });
     this.onMembersAdded(async (context, next) => {
@@ -76,13 +67,8 @@ export class TeamsBot extends ActivityHandler {
   }
 
   /** Resolves when every command and slow click started so far has finished (shutdown, tests). */
-  async idle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-  }
-
-  private track(work: Promise<unknown>): void {
-    this.inflight.add(work);
-    void work.finally(() => this.inflight.delete(work));
+  idle(): Promise<void> {
+    return this.deps.pipeline.idle();
   }
 
   private async remember(actor: ChatActor, activity: Partial<Activity>): Promise<void> {
@@ -94,41 +80,39 @@ export class TeamsBot extends ActivityHandler {
     }
   }
 
-  private async command(activity: Activity): Promise<void> {
-    const started = Date.now();
-    const log = this.log.child({ requestId: activity.id });
+  private command(activity: Activity): Promise<void> {
     const actor = actorOf(activity);
-    if (!actor) return;
-    await this.remember(actor, activity);
+    if (!actor) return Promise.resolve(); // refused as malformed before the bot (inbound.ts activityProblem)
     const text = commandText(activity);
     // The command word only: what follows may name an organisation, nothing secret, but short logs.
-    const meta = { command: (text.split(/\s+/)[0] ?? '').toLowerCase(), userId: actor.userId, conversationType: activity.conversation?.conversationType };
-    try {
-      const result = await this.deps.handlers.runCommand(actor, text, commandContextOf(activity));
-      const view = result.ok ? result.value.reply : result.error.reply;
-      const ms = Date.now() - started;
-      if (!result.ok) log.info({ ...meta, code: result.error.code, reason: result.error.reason, ms }, 'teams command refused');
-      else log.info({ ...meta, reply: view?.type, queued: result.value.queued, ms }, 'teams command handled');
-      this.deps.metrics?.handled('command', result.ok ? 'ok' : result.error.code, ms / 1000);
-      if (!view) return;
-      if (view.type === 'link' && !isPersonal(activity)) {
-        // A single-use link never goes into a channel: it goes to the asker's 1:1 chat.
-        const sent = await this.directMessage(actor, view, activity.id ?? 'command');
-        await this.answer(activity, textActivity(sent.ok ? TEAMS_TEXT.linkSentByDm : TEAMS_TEXT.cannotDm));
-        return;
-      }
-      await this.answer(activity, viewActivity(view));
-    } catch (error) {
-      log.error({ err: error, ...meta }, 'teams command failed');
-      this.deps.metrics?.handled('command', 'exception', (Date.now() - started) / 1000);
-      await this.answer(activity, textActivity(TEAMS_TEXT.failed));
+    const facts = { command: (text.split(/\s+/)[0] ?? '').toLowerCase(), userId: actor.userId, conversationType: activity.conversation?.conversationType };
+    return this.deps.pipeline.later(
+      { kind: 'command', requestId: requestIdOf(activity), facts },
+      commandContextOf(activity),
+      async (context) => {
+        await this.remember(actor, activity);
+        return this.deps.handlers.runCommand(actor, text, context);
+      },
+      (result, log) => this.answerCommand(result, actor, activity, log),
+    );
+  }
+
+  private async answerCommand(result: HandlerResult, actor: ChatActor, activity: Activity, log: Logger): Promise<void> {
+    const view = result.ok ? result.value.reply : result.error.reply;
+    if (!view) return;
+    if (view.type === 'link' && !isPersonal(activity)) {
+      // A single-use link never goes into a channel: it goes to the asker's 1:1 chat.
+      const sent = await this.directMessage(actor, view, activity.id ?? 'command');
+      await this.answer(activity, textActivity(sent.ok ? TEAMS_TEXT.linkSentByDm : TEAMS_TEXT.cannotDm), log);
+      return;
     }
+    await this.answer(activity, viewActivity(view), log);
   }
 
   /** Answers in the conversation (and thread) the command came from. */
-  private async answer(inbound: Activity, outgoing: Partial<Activity>): Promise<void> {
+  private async answer(inbound: Activity, outgoing: Partial<Activity>, log: Logger): Promise<void> {
     const outcome = await this.deps.sender.answer(inbound, outgoing);
-    if (!outcome.ok) this.log.warn({ requestId: inbound.id, error: outcome.error }, 'teams answer not delivered');
+    if (!outcome.ok) log.warn({ error: outcome.error }, 'teams answer not delivered');
   }
 
   private directMessage(actor: ChatActor, view: View, requestId: string): Promise<DeliveryOutcome> {
@@ -142,56 +126,55 @@ export class TeamsBot extends ActivityHandler {
     const card = isPersonal(activity) ? welcomeCard() : alertChannelOfferCard();
     await context.sendActivity({ type: 'message', attachments: [cardAttachment(card)], summary: card.fallbackText });
     this.log.info({ conversationType: activity.conversation?.conversationType, requestId: activity.id }, 'teams bot installed');
-    this.deps.metrics?.handled('install', 'ok', 0);
+    this.deps.pipeline.count('install', 'ok');
   }
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const started = Date.now();
-    const response = await this.click(context, invoke);
-    const ms = Date.now() - started;
-    const outcome = response.type === CARD_CONTENT_TYPE ? 'card' : 'message';
-    this.log.info({ requestId: context.activity.id, verb: invoke.action?.verb, userId: context.activity.from?.id, answer: outcome, ms }, 'teams click handled');
-    this.deps.metrics?.handled('click', outcome, ms / 1000);
-    return response;
+    const activity = { ...context.activity } as Activity;
+    const taken = this.deps.pipeline.once(deliveryKey(activity), 'click', () => this.click(context, activity, invoke));
+    if (taken.first) return taken.done;
+    // A redelivery while the first is being answered gets the same answer; after it, the first's
+    // effects are in hand (the outbox edits the card), so the clicker is told just that.
+    return taken.running ?? messageResponse(TEAMS_TEXT.working);
   }
 
-  private async click(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const activity = { ...context.activity } as Activity;
-    const log = this.log.child({ requestId: activity.id });
+  private async click(context: TurnContext, activity: Activity, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
     const actor = actorOf(activity);
-    if (!actor) return messageResponse(TEAMS_TEXT.failed);
-    await this.remember(actor, activity);
+    if (!actor) return messageResponse(plainText(FALLBACK_VIEW)); // refused as malformed before the bot
     const verb = invoke.action?.verb ?? '';
-    const buttonContext = commandContextOf(activity);
-    let work: Promise<HandlerResult>;
-    if (verb === USE_CHANNEL_VERB) work = this.deps.handlers.runCommand(actor, 'here', buttonContext);
-    else {
-      // "Send link to…": the people picker's value (the chosen person's Entra object id) arrives in
-      // the data beside the ids.
-      const data = invoke.action?.data as Record<string, unknown> | undefined;
-      const picked = verb === ACTION_IDS.sendLink ? data?.[SEND_LINK_INPUT] : undefined;
-      const chosen = typeof picked === 'string' && picked.trim() ? await pickedPerson(context, picked.trim(), log) : undefined;
-      work = readClick(verb, data, (click, context) => this.deps.handlers.clickButton(actor, click, context, click.action === 'sendLink' ? chosen : undefined)).invoke(buttonContext);
-    }
-    const settled = await withinBudget(work, this.deps.invokeBudgetMs);
-    if (!settled.done) {
-      // Too slow for an invoke answer: the handler goes on; its queued edits update the card.
-      this.track(work.then((result) => this.afterClick(result, actor, activity)).catch((error: unknown) => log.error({ err: error, verb }, 'teams click failed')));
+    const { call, action } = this.clickCall(context, actor, verb, invoke.action?.data);
+    const request = { kind: 'click' as const, requestId: requestIdOf(activity), facts: { action, userId: actor.userId } };
+    const work = this.deps.pipeline.run(request, commandContextOf(activity), async (requestContext) => {
+      await this.remember(actor, activity);
+      return call(requestContext);
+    });
+    const answered = await withinBudget(work, this.deps.invokeBudgetMs);
+    if (!answered.done) {
+      // Too slow for an invoke answer: the handler goes on (bounded by the pipeline's timeout);
+      // its queued edits update the card.
+      this.deps.pipeline.track(work.then((result) => this.afterClick(result, actor, activity)));
       return messageResponse(TEAMS_TEXT.working);
     }
-    if (!settled.ok) {
-      log.error({ err: settled.error, verb }, 'teams click failed');
-      return messageResponse(TEAMS_TEXT.failed);
-    }
-    return this.afterClick(settled.result, actor, activity, verb === USE_CHANNEL_VERB);
+    return this.afterClick(answered.result, actor, activity, verb === USE_CHANNEL_VERB);
+  }
+
+  /** The offer's "use this channel" runs `here`; every other verb is an alert button, read once. */
+  private clickCall(context: TurnContext, actor: ChatActor, verb: string, rawData: unknown): { call: HandlerCall; action: string } {
+    if (verb === USE_CHANNEL_VERB) return { action: 'useChannel', call: (requestContext) => this.deps.handlers.runCommand(actor, 'here', requestContext) };
+    // "Send link to…": the people picker's value (the chosen person's Entra object id) arrives in
+    // the data beside the ids.
+    const data = rawData as Record<string, unknown> | undefined;
+    const picked = verb === ACTION_IDS.sendLink ? data?.[SEND_LINK_INPUT] : undefined;
+    const read = readClick(verb, data, async (click, requestContext) => {
+      const chosen = typeof picked === 'string' && picked.trim() ? await pickedPerson(context, picked.trim(), requestContext.log ?? this.log) : undefined;
+      return this.deps.handlers.clickButton(actor, click, requestContext, chosen);
+    });
+    return { action: read.click?.action ?? verb.slice(0, 40), call: read.invoke };
   }
 
   private async afterClick(result: HandlerResult, actor: ChatActor, activity: Activity, replaceWithReply = false): Promise<AdaptiveCardInvokeResponse> {
-    if (!result.ok) {
-      this.log.info({ requestId: activity.id, code: result.error.code, reason: result.error.reason }, 'teams click refused');
-      // Refusals change nothing and are told to the clicker only, in the invoke answer.
-      return messageResponse(plainText(result.error.reply));
-    }
+    // Refusals change nothing and are told to the clicker only, in the invoke answer.
+    if (!result.ok) return messageResponse(plainText(result.error.reply));
     const { message, reply } = result.value;
     let dmFailed = false;
     if (reply?.type === 'link') dmFailed = !(await this.directMessage(actor, reply, activity.id ?? 'click')).ok;
@@ -202,6 +185,15 @@ export class TeamsBot extends ActivityHandler {
     if (reply?.type === 'link') return messageResponse(dmFailed ? TEAMS_TEXT.cannotDm : TEAMS_TEXT.linkSentByDm);
     return messageResponse(reply ? plainText(reply) : 'Done.');
   }
+}
+
+/** The same on a Bot Framework redelivery of the activity; none without an activity id. */
+function deliveryKey(activity: Partial<Activity>): string | undefined {
+  return activity.id ? `${activity.conversation?.id}|${activity.id}` : undefined;
+}
+
+function requestIdOf(activity: Partial<Activity>): string {
+  return activity.id ?? `teams:${Date.now().toString(36)}:${Math.random().toString(36).slice(2, 8)}`;
 }
 
 function cardResponse(view: View): AdaptiveCardInvokeResponse {
@@ -223,15 +215,14 @@ export function plainText(view: View): string {
   return teamsCommands(text, 'plain');
 }
 
-type Settled<T> = { done: false } | { done: true; ok: true; result: T } | { done: true; ok: false; error: unknown };
-
-async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<Settled<T>> {
+/** The work's result if it settles within the budget (the pipeline's run never rejects). */
+async function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<{ done: false } | { done: true; result: T }> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<Settled<T>>((resolve) => {
+  const budget = new Promise<{ done: false }>((resolve) => {
     timer = setTimeout(() => resolve({ done: false }), budgetMs);
   });
   try {
-    return await Promise.race([work.then((result): Settled<T> => ({ done: true, ok: true, result }), (error: unknown): Settled<T> => ({ done: true, ok: false, error })), timeout]);
+    return await Promise.race([work.then((result) => ({ done: true as const, result })), budget]);
   } finally {
     clearTimeout(timer);
   }

@@ -55,7 +55,6 @@ export function commandContextOf(activity: Partial<Activity>): CommandContext {
     ...(tenantId ? { tenantId } : {}),
     ...(activity.serviceUrl ? { serviceUrl: activity.serviceUrl } : {}),
     isDirect: isPersonal(activity),
-    ...(activity.id ? { requestId: activity.id } : {}),
     ...(timeZone ? { timeZone } : {}),
   };
 }
@@ -71,4 +70,19 @@ export function timeZoneOf(activity: Partial<Activity>): string | undefined {
 export function addsTheBot(activity: Partial<Activity>): boolean {
   const botId = activity.recipient?.id;
   return Boolean(botId && activity.membersAdded?.some((member) => member.id === botId));
+}
+
+export type ActivityProblem = 'not_an_activity' | 'no_sender';
+
+/**
+ * Why a request body is no activity the Bot Framework sends, or undefined when it is one. The SDK
+ * throws on such a body, and its 500 would be retried; the route answers it 400 instead.
+ */
+export function activityProblem(body: unknown): ActivityProblem | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'not_an_activity';
+  const activity = body as { type?: unknown; from?: { id?: unknown } | null };
+  if (typeof activity.type !== 'string') return 'not_an_activity';
+  // A message or a click acts for someone; without its sender there is no one to act for or answer.
+  if ((activity.type === 'message' || activity.type === 'invoke') && typeof activity.from?.id !== 'string') return 'no_sender';
+  return undefined;
 }

@@ -1,7 +1,9 @@
 // Microsoft Teams, assembled: POST /api/messages on the service's express app through CloudAdapter
 // (Bot Framework JWT checked whenever MicrosoftAppId is set), the bot, and the ChatSender the
 // outbox worker uses for Teams. The composition root calls createTeamsSurface once.
-import { createAfterAck, type AfterAck } from '../http/after-ack.ts';
+import type { AfterAck } from '../http/after-ack.ts';
+import { createChatPipeline } from '../chat/pipeline.ts';
+import { answerMalformed } from '../chat/malformed.ts';
 import express, { type Express } from 'express';
 import { CallerIdConstants, CloudAdapter, type ConfigurationBotFrameworkAuthenticationOptions } from 'botbuilder';
 import { AuthenticationConstants } from 'botframework-connector';
@@ -10,7 +12,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
 import type { Db } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { TeamsBot, type TeamsBotMetrics } from './bot.ts';
+import { TeamsBot } from './bot.ts';
+import { activityProblem } from './inbound.ts';
 import { createConnectorClients } from './connector.ts';
 import type { ChatHandlers } from '../../handlers/types.ts';
 import { createTeamsReferences } from './references.ts';
@@ -24,12 +27,14 @@ export type TeamsSurfaceDeps = {
   logger: Logger;
   app: Express;
   db: Db;
-  /** Prometheus registry of the service; Teams counts what it handled there. */
+  /** Prometheus registry of the service; Teams counts what it handled there (xero_guard_chat_*, as Slack does). */
   metrics?: Metrics;
   /** Default 4 s: Teams waits only a few seconds for an Action.Execute answer. */
   invokeBudgetMs?: number;
   /** Shared with Slack by the service: one bound on post-ack work per process. */
   afterAck?: AfterAck;
+  /** How long a handler may take before the asker gets the fallback answer (default HANDLER_TIMEOUT_MS). */
+  handlerTimeoutMs?: number;
   /**
    * Where the Bot Framework's signing keys are published. Only tests change it, to sign their own
    * tokens; production keeps the SDK's default (login.botframework.com).
@@ -67,15 +72,14 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
 
   const references = createTeamsReferences(deps.db);
   const sender = createTeamsSender({ clients: createConnectorClients(auth, appId), references, botAppId: appId, logger });
-  const bot = new TeamsBot({
-    handlers: deps.handlers,
-    sender,
-    references,
+  const pipeline = createChatPipeline({
+    platform: 'teams',
     logger,
-    invokeBudgetMs: deps.invokeBudgetMs ?? 4_000,
-    afterAck: deps.afterAck ?? createAfterAck(),
-    ...(deps.metrics ? { metrics: botMetrics(deps.metrics) } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+    ...(deps.afterAck ? { afterAck: deps.afterAck } : {}),
+    ...(deps.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: deps.handlerTimeoutMs } : {}),
   });
+  const bot = new TeamsBot({ handlers: deps.handlers, sender, references, pipeline, invokeBudgetMs: deps.invokeBudgetMs ?? 4_000 });
 
   deps.app.post(TEAMS_PATH, express.json({ limit: '1mb' }), async (req, res, next) => {
     // The commonest unauthenticated request (no token at all) is refused here, with the same 401
@@ -87,10 +91,10 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
     }
     // An empty or shapeless body is the sender's mistake, not ours: 400, before the SDK throws on
     // it and the answer becomes a 500 the Bot Framework would retry.
-    const activity = req.body as { type?: unknown } | undefined;
-    if (typeof activity !== 'object' || activity === null || Array.isArray(activity) || typeof activity.type !== 'string') {
-      log.warn('teams request refused: the body is not an activity');
-      res.status(400).json({ error: 'malformed_request', problem: 'not_an_activity' });
+    const problem = activityProblem(req.body);
+    if (problem) {
+      pipeline.malformed(problem);
+      answerMalformed(res, problem);
       return;
     }
     try {
@@ -124,16 +128,5 @@ function publicCloudWithKeysAt(openIdMetadataUrl: string): Partial<Configuration
     ToBotFromChannelOpenIdMetadataUrl: openIdMetadataUrl,
     ToBotFromEmulatorOpenIdMetadataUrl: AuthenticationConstants.ToBotFromEmulatorOpenIdMetadataUrl,
     CallerId: CallerIdConstants.PublicAzureChannel,
-  };
-}
-
-function botMetrics(metrics: Metrics): TeamsBotMetrics {
-  const handled = metrics.counter('teams_activities_total', 'Teams commands, clicks and installs handled', ['kind', 'outcome']);
-  const duration = metrics.histogram('teams_activity_duration_seconds', 'Time to handle a Teams command or click', ['kind'], [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3, 5]);
-  return {
-    handled(kind, outcome, seconds) {
-      handled.inc({ kind, outcome });
-      duration.observe({ kind }, seconds);
-    },
   };
 }

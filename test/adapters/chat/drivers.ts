@@ -10,6 +10,8 @@ import { createSlackSurface, type SlackSurface } from '../../../src/adapters/sla
 import { createMetrics, type Metrics } from '../../../src/adapters/observability/metrics.ts';
 import { captureLogs, type CapturedLogs } from '../../support/log-capture.ts';
 import { FORM, blockActionsBody, blockActionsPayload, postSigned, slashCommandBody, startFakeSlack, type FakeSlack } from '../../fakes/slack-api.ts';
+import { adaptiveCardInvoke, messageActivity, type TeamsUser } from '../../fakes/bot-connector.ts';
+import { startTeamsHarness } from '../teams/harness.ts';
 
 export type DriverOptions = { handlers: ChatHandlers; handlerTimeoutMs?: number };
 
@@ -82,5 +84,37 @@ export async function slackDriver(options: DriverOptions): Promise<ChatDriver> {
       });
       await slack.close();
     },
+  };
+}
+
+const ann: TeamsUser = { id: '29:ann', aadObjectId: 'aad-ann', name: 'Ann Admin' };
+
+export async function teamsDriver(options: DriverOptions): Promise<ChatDriver> {
+  const logs = captureLogs('debug');
+  const metrics = createMetrics();
+  const h = await startTeamsHarness({ handlers: options.handlers, logs, metrics, ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}) });
+  /** Click answers come back in the HTTP response of the invoke. */
+  const invokeAnswers: string[] = [];
+  const send = async (activity: object, repeat: boolean | undefined) => {
+    const answers = [await h.connector.send(h.botUrl, activity)];
+    if (repeat) answers.push(await h.connector.send(h.botUrl, activity));
+    return answers;
+  };
+  return {
+    platform: 'teams',
+    logs,
+    metrics,
+    async command(text, o = {}) {
+      await send(messageActivity(h.connector.serviceUrl, ann, text), o.repeat);
+    },
+    async click(actionId, value, o = {}) {
+      const data = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+      // The first answer only: a redelivery's answer is the same request answered again.
+      const [first] = await send(adaptiveCardInvoke(h.connector.serviceUrl, ann, actionId, data, 'act-1'), o.repeat);
+      invokeAnswers.push(JSON.stringify(first!.body));
+    },
+    answers: () => [...h.connector.callsOf('replyToActivity').map((c) => JSON.stringify(c.body)), ...invokeAnswers],
+    idle: () => h.surface.bot.idle(),
+    close: () => h.close(),
   };
 }

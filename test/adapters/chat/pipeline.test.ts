@@ -7,7 +7,7 @@ import { ACTION_IDS, encodeButtonValue, type ButtonClick } from '../../../src/do
 import type { ChatActor } from '../../../src/domain/permissions.ts';
 import { ANSWERS, LABELS } from '../../../src/domain/views/wording.ts';
 import type { ChatHandlers, CommandContext, HandlerResult } from '../../../src/handlers/types.ts';
-import { slackDriver, type ChatDriver, type DriverOptions } from './drivers.ts';
+import { slackDriver, teamsDriver, type ChatDriver, type DriverOptions } from './drivers.ts';
 
 type Call = { actor: ChatActor; text?: string; click?: ButtonClick; context: CommandContext };
 
@@ -29,7 +29,10 @@ function standIn(answer: (call: Call) => Promise<HandlerResult>) {
 const answered = (text: string): Promise<HandlerResult> => Promise.resolve({ ok: true, value: { reply: { type: 'text', tone: 'info', text, lines: [] }, queued: false } });
 const ids = { incidentId: 'inc-1', connectionId: 'con-1' };
 
-const DRIVERS: [string, (options: DriverOptions) => Promise<ChatDriver>][] = [['Slack', slackDriver]];
+const DRIVERS: [string, (options: DriverOptions) => Promise<ChatDriver>][] = [
+  ['Slack', slackDriver],
+  ['Teams', teamsDriver],
+];
 
 describe.each(DRIVERS)('the chat pipeline on %s', (_name, start) => {
   let driver: ChatDriver | undefined;
@@ -91,7 +94,8 @@ describe.each(DRIVERS)('the chat pipeline on %s', (_name, start) => {
     await driver.click(ACTION_IDS.disconnect, { incidentId: '', connectionId: 7 });
     await driver.idle();
     expect(h.calls).toEqual([]);
-    expect(driver.answers()).toEqual([expect.stringContaining(ANSWERS.badButton)]);
+    // The sentence's first part: Teams names the command without the Slack slash (`status`).
+    expect(driver.answers()).toEqual([expect.stringContaining(ANSWERS.badButton.split('. ')[0]!)]);
   });
 
   it("hands the request's id and logger to the handler: its log lines carry the id", async () => {

@@ -2,6 +2,7 @@
 // Framework Emulator sends them) in front of stand-in handlers, answering to the fake Bot Connector.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ACTION_IDS } from '../../../src/domain/actions.ts';
+import { ANSWERS } from '../../../src/domain/views/wording.ts';
 import { TEAMS_TEXT } from '../../../src/adapters/teams/bot.ts';
 import { USE_CHANNEL_VERB } from '../../../src/adapters/teams/cards/offer.ts';
 import { checkCard } from '../../../scripts/check-teams.ts';
@@ -183,7 +184,7 @@ describe('clicks (Action.Execute)', () => {
 
   it('refuses a verb it does not know without calling a handler', async () => {
     const answer = await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, 'xg_drop_tables', {}, 'act-9'));
-    expect(answer.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: TEAMS_TEXT.unknownButton });
+    expect(answer.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: ANSWERS.unknownButton });
     expect(h.handlers.calls).toHaveLength(0);
   });
 
@@ -217,6 +218,35 @@ describe('slow clicks', () => {
     release();
     await h.surface.bot.idle();
     expect(finished).toBe(true);
+  });
+});
+
+describe('redelivered clicks', () => {
+  it('gives a click redelivered while the first is being answered the same answer, running the handler once', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    h.handlers.answer = async () => {
+      await gate;
+      return { ok: true, value: { message: alert, queued: true } };
+    };
+    const click = adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.confirmXero, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9');
+    const first = h.connector.send(h.botUrl, click);
+    await expect.poll(() => h.handlers.calls.length).toBe(1);
+    const again = h.connector.send(h.botUrl, click);
+    await expect.poll(() => h.logs.lines().some((l) => l.msg === 'chat request repeated, ignored')).toBe(true);
+    release();
+    const answers = await Promise.all([first, again]);
+    expect(answers.map((a) => a.body.type)).toEqual(['application/vnd.microsoft.card.adaptive', 'application/vnd.microsoft.card.adaptive']);
+    expect(answers[1]!.body).toEqual(answers[0]!.body);
+    expect(h.handlers.calls).toHaveLength(1);
+  });
+
+  it('tells a click redelivered after it was answered that the card follows, and runs nothing again', async () => {
+    h.handlers.answer = () => ({ ok: true, value: { message: alert, queued: true } });
+    const click = adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.confirmXero, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9');
+    expect((await h.connector.send(h.botUrl, click)).body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect((await h.connector.send(h.botUrl, click)).body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: TEAMS_TEXT.working });
+    expect(h.handlers.calls).toHaveLength(1);
   });
 });
 
@@ -256,10 +286,10 @@ describe('observability', () => {
     await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.disconnect, { incidentId: 'i', connectionId: 'c' }, 'act-9'));
 
     const lines = h.logs.lines();
-    expect(lines.filter((l) => l.msg === 'teams command handled')).toEqual([expect.objectContaining({ command: 'status', userId: '29:ann', ms: expect.any(Number) })]);
-    expect(lines.filter((l) => l.msg === 'teams click handled')).toEqual([expect.objectContaining({ verb: ACTION_IDS.disconnect, answer: 'message' })]);
+    expect(lines.filter((l) => l.msg === 'chat request handled')).toEqual([expect.objectContaining({ platform: 'teams', kind: 'command', command: 'status', userId: '29:ann', ms: expect.any(Number) })]);
+    expect(lines.filter((l) => l.msg === 'chat request refused')).toEqual([expect.objectContaining({ platform: 'teams', kind: 'click', action: 'disconnect', outcome: 'not_permitted' })]);
     const text = await metrics.registry.metrics();
-    expect(text).toContain('xero_guard_teams_activities_total{kind="command",outcome="ok"} 1');
-    expect(text).toContain('xero_guard_teams_activities_total{kind="click",outcome="message"} 1');
+    expect(text).toContain('xero_guard_chat_requests_total{platform="teams",kind="command",outcome="ok"} 1');
+    expect(text).toContain('xero_guard_chat_requests_total{platform="teams",kind="click",outcome="not_permitted"} 1');
   });
 });

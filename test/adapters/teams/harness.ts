@@ -47,6 +47,7 @@ export type TeamsHarness = {
   botUrl: string;
   connector: FakeBotConnector;
   surface: TeamsSurface;
+  /** The stand-in, unless the test brought its own handlers. */
   handlers: StandInHandlers;
   database: TestDatabase;
   logs: CapturedLogs;
@@ -54,12 +55,13 @@ export type TeamsHarness = {
 };
 
 export async function startTeamsHarness(
-  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlers?: StandInHandlers; metrics?: Metrics; dialect?: Dialect } = {},
+  options: { appId?: string; password?: string; openIdMetadataUrl?: string; invokeBudgetMs?: number; handlerTimeoutMs?: number; handlers?: ChatHandlers; metrics?: Metrics; dialect?: Dialect; logs?: CapturedLogs } = {},
 ): Promise<TeamsHarness> {
   const database = await createTestDatabase(options.dialect ?? 'sqlite');
   const connector = await startFakeBotConnector();
-  const logs = captureLogs('debug');
-  const handlers = options.handlers ?? standInHandlers();
+  const logs = options.logs ?? captureLogs('debug');
+  const standIn = standInHandlers();
+  const handlers = options.handlers ?? standIn;
   const app = express();
   const surface = createTeamsSurface({
     config: { MicrosoftAppId: options.appId, MicrosoftAppPassword: options.password, MicrosoftAppTenantId: undefined, MicrosoftAppType: 'MultiTenant' },
@@ -68,6 +70,7 @@ export async function startTeamsHarness(
     app,
     db: database.db,
     ...(options.invokeBudgetMs !== undefined ? { invokeBudgetMs: options.invokeBudgetMs } : {}),
+    ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
     ...(options.openIdMetadataUrl ? { openIdMetadataUrl: options.openIdMetadataUrl } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
@@ -79,7 +82,7 @@ export async function startTeamsHarness(
     botUrl: `http://127.0.0.1:${port}/api/messages`,
     connector,
     surface,
-    handlers,
+    handlers: standIn,
     database,
     logs,
     async close() {
