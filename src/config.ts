@@ -190,6 +190,10 @@ export const settingsSchema = z.object({
   REPEAT_INTERVAL: duration('24h'),
   TRANSIENT_ALERT_AFTER: duration('15m'),
   GROUP_WINDOW: duration('30s'),
+  XERO_TROUBLE_SHARE: z.coerce.number().gt(0, 'must be above 0').max(1, 'must be at most 1 (a share: 0.5 is half)').default(0.5),
+  XERO_TROUBLE_MIN_GRANTS: z.coerce.number().int().min(2, 'must be at least 2').default(20),
+  XERO_TROUBLE_WINDOW: duration('5m'),
+  XERO_TROUBLE_RECHECK_AFTER: duration('10m'),
 
   WEBHOOK_ENDPOINTS: webhookEndpoints,
   WEBHOOK_RETRY_FOR: duration('3d').refine((ms) => ms >= 86_400_000, 'must be at least 1d (events are retried for at least a day)'),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Admins } from '../domain/permissions.ts';
 import type { MonitorStore } from './store.ts';
 import type { Clock, GrantKeeper, LinkIssuer, XeroPort } from './ports.ts';
+import type { TroubleRules } from '../domain/xero-trouble.ts';
 
 export type MonitorSettings = {
   /** CHECK_INTERVAL: every watched connection is checked once per interval. */
@@ -13,6 +14,8 @@ export type MonitorSettings = {
   transientAlertAfterMs: number;
   /** GROUP_WINDOW: definite breaks this close together share one summary message. */
   groupWindowMs: number;
+  /** XERO_TROUBLE_*: when many definite failures at once are held as likely trouble at Xero. */
+  trouble: TroubleRules;
 };
 
 export type HandlerDeps = {
@@ -36,11 +39,21 @@ export function settingsFromConfig(config: {
   REPEAT_INTERVAL: number;
   TRANSIENT_ALERT_AFTER: number;
   GROUP_WINDOW: number;
+  XERO_TROUBLE_SHARE: number;
+  XERO_TROUBLE_MIN_GRANTS: number;
+  XERO_TROUBLE_WINDOW: number;
+  XERO_TROUBLE_RECHECK_AFTER: number;
 }): MonitorSettings {
   return {
     checkIntervalMs: config.CHECK_INTERVAL,
     repeatIntervalMs: config.REPEAT_INTERVAL,
     transientAlertAfterMs: config.TRANSIENT_ALERT_AFTER,
     groupWindowMs: config.GROUP_WINDOW,
+    trouble: {
+      share: config.XERO_TROUBLE_SHARE,
+      minGrants: config.XERO_TROUBLE_MIN_GRANTS,
+      windowMs: config.XERO_TROUBLE_WINDOW,
+      recheckAfterMs: config.XERO_TROUBLE_RECHECK_AFTER,
+    },
   };
 }

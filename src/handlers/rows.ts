@@ -70,6 +70,9 @@ export type IncidentRecord = {
   xeroError: string | null;
   alertKey: string | null;
   announcedAt: Date | null;
+  /** True while its alert waits behind a "Xero may be having trouble" notice; heldBy names that notice. */
+  held: boolean;
+  heldBy: string | null;
   nextReminderAt: Date | null;
   remindersSent: number;
   disconnectedAt: Date | null;

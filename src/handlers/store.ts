@@ -96,6 +96,8 @@ export interface ConnectionsRepo {
   listWithGrant(): Promise<ConnectionWithGrant[]>;
   /** Degraded connections, for the grouped transient notice. */
   listDegraded(): Promise<ConnectionRow[]>;
+  /** Per grant (`no-grant:<connection id>` for a connection without one), its latest check at or after `since`. */
+  lastChecksSince(since: Date): Promise<{ grant: string; at: Date }[]>;
   getWithOpenIncident(id: string): Promise<ConnectionWithOpenIncident | null>;
   /** Compare-and-set check lease: true for exactly one claimant while the lease is free or expired. */
   claim(id: string, owner: string, now: Date, leaseMs: number, requireDue: boolean): Promise<boolean>;
@@ -124,8 +126,16 @@ export interface IncidentsRepo {
   updateIf(id: string, guard: IncidentGuard, patch: IncidentPatch): Promise<boolean>;
   /** A check found the open incident's break again: one more detection, at `at`. */
   recordDetection(id: string, at: Date): Promise<boolean>;
-  /** Open incidents still waiting for their announcement (group window), oldest first. */
+  /** Open incidents still waiting for their announcement (group window), oldest first; held ones wait for their hold. */
   pendingAnnouncement(limit?: number): Promise<IncidentWithConnection[]>;
+  /** Incidents of these causes opened at or after `since`, whatever became of them: their grant (as lastChecksSince names it) and when. */
+  openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date }[]>;
+  /** Holds the alerts of these open, unannounced, never-held incidents behind notice `noticeId`; returns how many. */
+  hold(ids: readonly string[], noticeId: string): Promise<number>;
+  /** Every incident notice `noticeId` held (still held or released). */
+  heldBy(noticeId: string): Promise<IncidentWithConnection[]>;
+  /** Ends the hold of notice `noticeId`: its open incidents wait for their announcement as usual. */
+  releaseHeld(noticeId: string): Promise<number>;
   lastAnnouncedAt(): Promise<Date | null>;
   dueReminders(now: Date, limit?: number): Promise<IncidentWithConnection[]>;
   /** Every incident shown in one alert or summary message. */
@@ -175,6 +185,12 @@ export interface GrantsRepo {
    * refreshed (or created) before `idleSince`; those without failed refreshes first, then most idle.
    */
   pausedIdle(idleSince: Date, limit: number): Promise<PausedGrant[]>;
+  /**
+   * Lets the grants of the open incidents notice `noticeId` holds offer their refresh token to Xero
+   * again, though Xero refused it: during Xero-wide trouble a refusal may not be final (Xero once
+   * honoured refused tokens again). Returns how many grants it freed.
+   */
+  retryRefusedHeldBy(noticeId: string): Promise<number>;
 }
 
 /** A change the host app hears about: the store reads the rows it describes in the same transaction. */

@@ -4,15 +4,12 @@
 // once none is degraded. src/domain/alerts.ts planTransientNotice decides; this writes.
 import { isTransientNoticeDue, planTransientNotice } from '../domain/alerts.ts';
 import { toRecoveredNotice, toUnreachableNotice } from '../domain/views/notice.ts';
-import { textView } from '../domain/views/text.ts';
 import type { NoticeView } from '../domain/views/model.ts';
 import type { HandlerDeps, MonitorSettings } from './deps.ts';
 import type { MonitorRepos, Notice } from './store.ts';
-import { onEveryCopy, postsTo } from './messages.ts';
+import { editNotice, postNotice } from './notices.ts';
 
 export const NOTICE_KIND = 'xero_unavailable';
-
-export const noticeKeyOf = (notice: Pick<Notice, 'id'>) => `notice:${notice.id}`;
 
 export async function updateTransientNotice(deps: HandlerDeps): Promise<'nothing' | 'open' | 'grow' | 'close'> {
   const now = deps.clock.now();
@@ -37,24 +34,19 @@ export function unreachableView(notice: Pick<Notice, 'organisations' | 'openedAt
 
 async function openNotice(tx: MonitorRepos, settings: MonitorSettings, organisations: string[], now: Date): Promise<void> {
   const notice = await tx.notices.open(NOTICE_KIND, organisations, now);
-  const targets = await tx.targets.alertChannels();
-  await tx.outbox.enqueue(postsTo(targets, noticeKeyOf(notice), unreachableView(notice, now, settings), { purpose: 'notice' }), now);
+  await postNotice(tx, notice, unreachableView(notice, now, settings), now);
   await tx.connections.log({ kind: 'notice', operation: 'xero_unreachable', outcome: 'failure', cause: 'xero_unavailable', detail: `${organisations.length} organisation(s)`, at: now });
 }
 
 async function growNotice(tx: MonitorRepos, settings: MonitorSettings, notice: Notice, organisations: string[], now: Date): Promise<void> {
   // Compare-and-set on the update count: of two replicas, one grows it.
   if (!(await tx.notices.grow(notice.id, notice.updates, organisations))) return;
-  const copies = await tx.outbox.postedCopies(`${noticeKeyOf(notice)}@`);
-  const view = unreachableView({ ...notice, organisations }, now, settings);
-  await tx.outbox.enqueue(onEveryCopy(copies, `${notice.updates + 1}`, { view }, { purpose: 'notice' }), now);
+  await editNotice(tx, notice, `${notice.updates + 1}`, unreachableView({ ...notice, organisations }, now, settings), now);
 }
 
 async function closeNotice(tx: MonitorRepos, settings: MonitorSettings, notice: Notice, now: Date): Promise<void> {
   if (!(await tx.notices.close(notice.id, now))) return;
   const after = settings.transientAlertAfterMs;
-  const copies = await tx.outbox.postedCopies(`${noticeKeyOf(notice)}@`);
-  const view = toRecoveredNotice(notice.organisations, notice.openedAt, now, after);
-  await tx.outbox.enqueue(onEveryCopy(copies, 'closed', { view, reply: textView(view.text, 'good') }, { purpose: 'notice' }), now);
+  await editNotice(tx, notice, 'closed', toRecoveredNotice(notice.organisations, notice.openedAt, now, after), now, { reply: true });
   await tx.connections.log({ kind: 'notice', operation: 'xero_reachable', outcome: 'ok', detail: `after ${now.getTime() - notice.openedAt.getTime() + after} ms`, at: now });
 }

@@ -35,6 +35,7 @@ export const SETTINGS: MonitorSettings = {
   repeatIntervalMs: 24 * 3_600_000,
   transientAlertAfterMs: 15 * 60_000,
   groupWindowMs: 30_000,
+  trouble: { share: 0.5, minGrants: 20, windowMs: 5 * 60_000, recheckAfterMs: 10 * 60_000 },
 };
 
 export const ADMIN: ChatActor = { platform: 'slack', userId: 'UADMIN', name: 'Ada Admin' };

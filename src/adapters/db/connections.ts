@@ -13,6 +13,9 @@ export type Client = Db | Prisma.TransactionClient;
 
 const WATCHED_STATES = STATES.filter(isWatched);
 
+/** What counts as one grant when failures are counted: the grant, or the connection when it has none. */
+export const grantKeyOf = (grantId: string | null, connectionId: string) => grantId ?? `no-grant:${connectionId}`;
+
 /** The handlers' repository, plus what the check scheduler needs to find and claim due work. */
 export interface ConnectionsTable extends ConnectionsRepo {
   countWatched(): Promise<number>;
@@ -46,6 +49,16 @@ export function createConnections(db: Client): ConnectionsTable {
     },
     listDegraded(): Promise<ConnectionRow[]> {
       return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } }).then((rows) => rows.map(asConnection));
+    },
+    async lastChecksSince(since: Date): Promise<{ grant: string; at: Date }[]> {
+      const [byGrant, grantless] = await Promise.all([
+        db.connection.groupBy({ by: ['grantId'], where: { grantId: { not: null }, lastCheckAt: { gte: since } }, _max: { lastCheckAt: true } }),
+        db.connection.findMany({ where: { grantId: null, lastCheckAt: { gte: since } }, select: { id: true, lastCheckAt: true } }),
+      ]);
+      return [
+        ...byGrant.map((g) => ({ grant: g.grantId!, at: g._max.lastCheckAt! })),
+        ...grantless.map((c) => ({ grant: grantKeyOf(null, c.id), at: c.lastCheckAt! })),
+      ];
     },
     findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
       return db.connection.findMany({

@@ -1,7 +1,7 @@
 // Incidents: one per break. `openKey` (the connection id while open, null once resolved) makes
 // "one open incident per connection" a unique index, so two workers cannot open two.
 import type { Db } from './client.ts';
-import type { Client } from './connections.ts';
+import { grantKeyOf, type Client } from './connections.ts';
 import { asIncident, maybe } from './rows.ts';
 import type {
   IncidentGuard,
@@ -53,11 +53,33 @@ export function createIncidents(db: Client): IncidentsRepo {
     },
     pendingAnnouncement(limit = 5_000): Promise<IncidentWithConnection[]> {
       return db.incident.findMany({
-        where: { status: 'open', announcedAt: null, connection: { state: { not: 'paused' } } },
+        where: { status: 'open', announcedAt: null, held: false, connection: { state: { not: 'paused' } } },
         orderBy: { openedAt: 'asc' },
         take: limit,
         include: { connection: true },
       }).then((rows) => rows.map(asIncident));
+    },
+    async openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date }[]> {
+      const rows = await db.incident.findMany({
+        where: { cause: { in: [...causes] }, openedAt: { gte: since } },
+        select: { connectionId: true, openedAt: true, connection: { select: { grantId: true } } },
+      });
+      return rows.map((r) => ({ grant: grantKeyOf(r.connection.grantId, r.connectionId), at: r.openedAt }));
+    },
+    async hold(ids: readonly string[], noticeId: string): Promise<number> {
+      if (ids.length === 0) return 0;
+      const { count } = await db.incident.updateMany({
+        where: { id: { in: [...ids] }, status: 'open', announcedAt: null, held: false, heldBy: null },
+        data: { held: true, heldBy: noticeId },
+      });
+      return count;
+    },
+    heldBy(noticeId: string): Promise<IncidentWithConnection[]> {
+      return db.incident.findMany({ where: { heldBy: noticeId }, orderBy: { openedAt: 'asc' }, include: { connection: true } }).then((rows) => rows.map(asIncident));
+    },
+    async releaseHeld(noticeId: string): Promise<number> {
+      const { count } = await db.incident.updateMany({ where: { heldBy: noticeId, held: true }, data: { held: false } });
+      return count;
     },
     async lastAnnouncedAt(): Promise<Date | null> {
       const row = await db.incident.findFirst({ where: { announcedAt: { not: null } }, orderBy: { announcedAt: 'desc' }, select: { announcedAt: true } });

@@ -1,6 +1,7 @@
 // Grants that nothing checks: every connection paused (or paused and disconnected). Checks refresh a
 // grant's tokens as a side effect, so these are the ones whose refresh token would otherwise die
-// after 60 days unused. Read-only: the Xero adapter's refresher writes the tokens.
+// after 60 days unused. The Xero adapter's refresher writes the tokens; the one write here lifts a
+// refusal while Xero-wide trouble is being checked (src/handlers/xero-trouble.ts).
 import type { Client } from './connections.ts';
 import type { GrantsRepo, PausedGrant } from '../../handlers/store.ts';
 import { isWatched, STATES } from '../../domain/states.ts';
@@ -25,6 +26,13 @@ export function createGrants(db: Client): GrantsRepo {
         take: limit,
         select: { id: true, refreshFailures: true, connections: { where: { state: 'paused' }, select: { id: true, tenantId: true } } },
       });
+    },
+    async retryRefusedHeldBy(noticeId: string): Promise<number> {
+      const { count } = await db.grant.updateMany({
+        where: { refusedAt: { not: null }, connections: { some: { incidents: { some: { heldBy: noticeId, held: true, status: 'open' } } } } },
+        data: { refusedAt: null },
+      });
+      return count;
     },
   };
 }

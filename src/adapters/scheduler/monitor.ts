@@ -18,6 +18,10 @@ export type MonitorConfig = {
   REPEAT_INTERVAL: number;
   TRANSIENT_ALERT_AFTER: number;
   GROUP_WINDOW: number;
+  XERO_TROUBLE_SHARE: number;
+  XERO_TROUBLE_MIN_GRANTS: number;
+  XERO_TROUBLE_WINDOW: number;
+  XERO_TROUBLE_RECHECK_AFTER: number;
   SLACK_ADMIN_USER_IDS: readonly string[];
   TEAMS_ADMIN_USER_IDS: readonly string[];
 };

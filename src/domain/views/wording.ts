@@ -186,6 +186,17 @@ export const NOTICE = {
     `Xero has not answered for ${duration(sinceMs)} for ${count} organisation${count === 1 ? '' : 's'}. Xero Guard keeps retrying; no one needs to reconnect.`,
   recoveredTitle: 'Xero API reachable again',
   recoveredText: (afterMs: number) => `Xero answers again after ${duration(afterMs)}. Checks are back to normal.`,
+  /** Many definite failures at once, held behind one notice (DESIGN.md 2.1): more likely Xero than a mass revocation. */
+  troubleTitle: 'Xero may be having trouble',
+  troubleText: (count: number, recheckInMs: number) =>
+    `${count} organisation${count === 1 ? '' : 's'} failed within minutes with errors that usually mean a connection was revoked or removed. So many at once more likely means trouble at Xero, so Xero Guard holds their alerts and checks them again in ${duration(recheckInMs)}. Only the ones still broken then will be alerted; no one needs to reconnect yet.`,
+  troubleOverTitle: 'Xero trouble checked again',
+  troubleOverText: (recovered: number, alerted: number) => {
+    const orgs = (n: number) => `${n} organisation${n === 1 ? '' : 's'}`;
+    const works = recovered === 0 ? 'None of the held organisations works again.' : `${orgs(recovered)} ${recovered === 1 ? 'works' : 'work'} again (listed here).`;
+    const rest = alerted === 0 ? ' No one needs to reconnect.' : ` The ${alerted === 1 ? 'other one is' : `other ${alerted} are`} still broken and ${alerted === 1 ? 'is' : 'are'} alerted now.`;
+    return `${works}${rest}`;
+  },
 };
 
 export const MOVED = {

@@ -10,7 +10,9 @@ import type { CommandContext, HandlerResult } from '../types.ts';
 import type { ChatTargetRow, MonitorRepos, OutboxInput } from '../store.ts';
 import { answer, fail, refusal } from '../common.ts';
 import { currentViewOf, postsTo } from '../messages.ts';
-import { NOTICE_KIND, noticeKeyOf, unreachableView } from '../transient-notice.ts';
+import { NOTICE_KIND, unreachableView } from '../transient-notice.ts';
+import { noticeKeyOf } from '../notices.ts';
+import { TROUBLE_KIND, troubleView } from '../xero-trouble.ts';
 
 const PLATFORM_NAMES: Record<Platform, string> = { slack: 'Slack', teams: 'Teams' };
 
@@ -76,6 +78,10 @@ async function repostOpenAlerts(tx: MonitorRepos, deps: HandlerDeps, previous: s
   const notice = await tx.notices.findOpen(NOTICE_KIND);
   if (notice && (await follows(noticeKeyOf(notice)))) {
     rows.push(...postsTo([target], noticeKeyOf(notice), unreachableView(notice, now, deps.settings), { purpose: 'notice' }));
+  }
+  const trouble = await tx.notices.findOpen(TROUBLE_KIND);
+  if (trouble && (await follows(noticeKeyOf(trouble)))) {
+    rows.push(...postsTo([target], noticeKeyOf(trouble), troubleView(trouble, now, deps.settings), { purpose: 'notice' }));
   }
   return rows;
 }

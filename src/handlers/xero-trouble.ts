@@ -1,0 +1,139 @@
+// Xero-wide trouble is not a mass revocation (DESIGN.md 2.1): when definite failures hit a large
+// share of the grants within minutes, their alerts wait behind ONE "Xero may be having trouble"
+// notice. The held connections keep being checked (their refused refresh tokens offered to Xero
+// again, in case Xero honours them once more); once each was checked again after
+// XERO_TROUBLE_RECHECK_AFTER, the hold ends: the notice is edited to name the ones that work again
+// and the rest are announced as usual (an alert, or a summary when several). src/domain/xero-trouble.ts
+// decides; this writes. It runs in the monitor tick, before the announcements, under the monitor's
+// lease; the hold itself is rows in the database (the notice, and each incident's `held`), so a
+// restart or another replica carries on where it stopped.
+import { assessTrouble, isReleaseDue, isTroubleCause, joinsHold, recheckAt, troubleCauses } from '../domain/xero-trouble.ts';
+import { isWatched } from '../domain/states.ts';
+import { toTroubleNotice, toTroubleOverNotice } from '../domain/views/notice.ts';
+import type { NoticeView } from '../domain/views/model.ts';
+import type { HandlerDeps, MonitorSettings } from './deps.ts';
+import type { IncidentWithConnection, MonitorRepos, Notice } from './store.ts';
+import { editNotice, postNotice } from './notices.ts';
+
+export const TROUBLE_KIND = 'xero_trouble';
+
+export type TroubleStep = {
+  outcome: 'nothing' | 'gather' | 'open' | 'join' | 'release';
+  /** Incidents whose announcement waits this tick (a burst gathering evidence). */
+  skip: ReadonlySet<string>;
+};
+
+const NOTHING: TroubleStep = { outcome: 'nothing', skip: new Set() };
+
+export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep> {
+  const now = deps.clock.now();
+  const rules = deps.settings.trouble;
+  const open = await deps.store.notices.findOpen(TROUBLE_KIND);
+  if (open) {
+    // Every check of a held grant asks Xero again, even when the last one was refused meanwhile.
+    await deps.store.grants.retryRefusedHeldBy(open.id);
+    if (joinsHold(open.openedAt, now, rules)) return join(deps, open, now);
+    return release(deps, open, now);
+  }
+  const candidates = await holdable(deps);
+  if (candidates.length === 0) return NOTHING;
+  const since = new Date(now.getTime() - rules.windowMs);
+  const [failures, checks] = await Promise.all([deps.store.incidents.openedSince(troubleCauses(), since), deps.store.connections.lastChecksSince(since)]);
+  const oldest = candidates.reduce((min, i) => (i.openedAt < min ? i.openedAt : min), candidates[0]!.openedAt);
+  const assessment = assessTrouble(failures, checks, oldest, now, rules);
+  if (assessment.kind === 'none') return NOTHING;
+  if (assessment.kind === 'gather') return { outcome: 'gather', skip: new Set(candidates.map((i) => i.id)) };
+  const opened = await deps.store.transaction(async (tx) => {
+    // Of two replicas, the one that finds the notice already open leaves it be.
+    if (await tx.notices.findOpen(TROUBLE_KIND)) return false;
+    const names = candidates.map((i) => i.connection.tenantName).sort();
+    const notice = await tx.notices.open(TROUBLE_KIND, names, now);
+    await tx.incidents.hold(candidates.map((i) => i.id), notice.id);
+    await postNotice(tx, notice, troubleView(notice, now, deps.settings), now);
+    await tx.connections.log({
+      kind: 'notice',
+      operation: 'xero_trouble',
+      outcome: 'failure',
+      detail: `${assessment.failing} of ${assessment.asked} grant(s) checked since the failures began failed; ${candidates.length} alert(s) held`,
+      at: now,
+    });
+    await logHeld(tx, candidates, now);
+    return true;
+  });
+  if (opened) deps.log.warn({ failing: assessment.failing, asked: assessment.asked, held: candidates.length }, 'many grants failed at once: alerts held behind the Xero trouble notice');
+  return opened ? { outcome: 'open', skip: new Set() } : NOTHING;
+}
+
+/** The notice as it reads now (also for `/xero here`, which re-posts it). */
+export function troubleView(notice: Pick<Notice, 'organisations' | 'openedAt'>, now: Date, settings: MonitorSettings): NoticeView {
+  return toTroubleNotice(notice.organisations, recheckAt(notice.openedAt, settings.trouble), now);
+}
+
+/** Pending alerts the hold may take: a cause Xero trouble can fake, and never held before. */
+async function holdable(deps: HandlerDeps): Promise<IncidentWithConnection[]> {
+  const pending = await deps.store.incidents.pendingAnnouncement();
+  return pending.filter((i) => isTroubleCause(i.cause) && i.heldBy === null);
+}
+
+/** New failures while the hold is open join it: they are most likely the same trouble. */
+async function join(deps: HandlerDeps, notice: Notice, now: Date): Promise<TroubleStep> {
+  const candidates = await holdable(deps);
+  if (candidates.length === 0) return NOTHING;
+  const joined = await deps.store.transaction(async (tx) => {
+    const organisations = [...notice.organisations, ...candidates.map((i) => i.connection.tenantName)].sort();
+    // Compare-and-set on the update count: of two replicas, one grows it.
+    if (!(await tx.notices.grow(notice.id, notice.updates, organisations))) return false;
+    await tx.incidents.hold(candidates.map((i) => i.id), notice.id);
+    await editNotice(tx, notice, `${notice.updates + 1}`, troubleView({ ...notice, organisations }, now, deps.settings), now);
+    await logHeld(tx, candidates, now);
+    return true;
+  });
+  return joined ? { outcome: 'join', skip: new Set() } : NOTHING;
+}
+
+async function release(deps: HandlerDeps, notice: Notice, now: Date): Promise<TroubleStep> {
+  const rules = deps.settings.trouble;
+  const held = await deps.store.incidents.heldBy(notice.id);
+  const due = isReleaseDue(
+    notice.openedAt,
+    held.map((i) => ({ resolved: i.status !== 'open', lastCheckAt: i.connection.lastCheckAt, watched: isWatched(i.connection.state) })),
+    now,
+    rules,
+    deps.settings.checkIntervalMs,
+  );
+  if (!due) return NOTHING;
+  const released = await deps.store.transaction(async (tx) => {
+    if (!(await tx.notices.close(notice.id, now))) return false;
+    // Read again inside the transaction: a check may have resolved one since.
+    const current = await tx.incidents.heldBy(notice.id);
+    const recovered = current.filter((i) => i.status !== 'open').map((i) => i.connection.tenantName).sort();
+    const broken = current.filter((i) => i.status === 'open');
+    await tx.incidents.releaseHeld(notice.id);
+    await editNotice(tx, notice, 'released', toTroubleOverNotice(recovered, broken.length), now, { reply: true });
+    await tx.connections.log({
+      kind: 'notice',
+      operation: 'xero_trouble_checked',
+      outcome: 'info',
+      detail: `${recovered.length} recovered, ${broken.length} still broken and alerted, ${now.getTime() - notice.openedAt.getTime()} ms after the hold began`,
+      at: now,
+    });
+    return true;
+  });
+  return released ? { outcome: 'release', skip: new Set() } : NOTHING;
+}
+
+/** Every connection's log says its alert waits, and why. */
+async function logHeld(tx: MonitorRepos, incidents: readonly IncidentWithConnection[], now: Date): Promise<void> {
+  for (const incident of incidents) {
+    await tx.connections.log({
+      connectionId: incident.connectionId,
+      tenantId: incident.connection.tenantId,
+      kind: 'notice',
+      operation: 'alert',
+      outcome: 'info',
+      cause: incident.cause,
+      detail: 'held: many grants failed at once (likely trouble at Xero); checked again before alerting',
+      at: now,
+    });
+  }
+}
