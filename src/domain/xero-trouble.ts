@@ -33,9 +33,11 @@ export const troubleCauses = (): string[] => [...TROUBLE_CAUSES];
 /**
  * Checks are spread evenly over the interval, so a Xero-wide fault shows up a few grants at a
  * time. The first failures of a burst that already looks Xero-wide (a large share of the grants
- * asked since it began) wait this long for the rest instead of being alerted one by one. DESIGN.md
- * section 9 allows an interval plus 10 s from a revocation to its alert; the announcement itself
- * takes a tick or two, so this stays under it.
+ * asked since it began, arriving fast enough to reach XERO_TROUBLE_MIN_GRANTS within this time)
+ * wait this long for the rest instead of being alerted one by one. DESIGN.md section 9 allows an
+ * interval plus 10 s from a revocation to its alert; the announcement itself takes a tick or two,
+ * so this stays under it. A burst too slow to reach the minimum in time is alerted as it comes:
+ * waiting would only delay it.
  */
 export const TROUBLE_GATHER_MS = 8_000;
 
@@ -77,14 +79,19 @@ export function assessTrouble(failures: readonly RecentFailure[], checks: readon
   for (const [grant, at] of latest) lastChecked.set(grant, Math.max(lastChecked.get(grant) ?? -Infinity, at));
   const checkedAt = [...lastChecked.values()].sort((a, b) => a - b);
 
+  // Too few to call a burst at all: a pair of breaks in the same second is just that.
+  const enoughToGather = Math.max(2, Math.ceil(rules.minGrants / 4));
   let plausible = false;
   for (let i = 0; i < failedAt.length; i += 1) {
     const onset = failedAt[i]!;
+    // Failures at the same moment all count from it: judge the onset at the last of them.
+    if (failedAt[i + 1] === onset) continue;
     const failing = i + 1;
     const asked = checkedAt.length - lowerBound(checkedAt, onset);
     if (failing < rules.share * asked) continue;
     if (failing >= rules.minGrants) return { kind: 'hold', failing, asked };
-    if (failing >= 2) plausible = true;
+    const elapsed = Math.max(1_000, now.getTime() - onset);
+    if (failing >= enoughToGather && failing * TROUBLE_GATHER_MS >= rules.minGrants * elapsed) plausible = true;
   }
   if (plausible && oldestPending) {
     const until = oldestPending.getTime() + TROUBLE_GATHER_MS;
