@@ -76,6 +76,9 @@ describe.each(DIALECTS)('monitor tick (%s)', (dialect) => {
   });
 
   it('a full summary starts a new message; every organisation is named in one of them', async () => {
+    // 108 grants failing within seconds is what the Xero-trouble hold takes (xero-trouble.test.ts);
+    // set aside here, this is the grouping that follows it, or that a smaller install meets.
+    h.deps.settings.trouble = { ...h.deps.settings.trouble, minGrants: Number.MAX_SAFE_INTEGER };
     await broken('First');
     await h.handlers.runMonitorTick();
     h.clock.advance(1_000);

@@ -8,8 +8,9 @@ import { createScheduler } from '../../src/adapters/scheduler/scheduler.ts';
 import type { AlertView, NoticeView, SummaryView } from '../../src/domain/views/model.ts';
 import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xero.ts';
 import { buildAdapter, newKeys, seedGrant } from '../adapters/xero/harness.ts';
-import { anAlertChannel, createMonitorHarness, silentLog, type MonitorHarness } from '../builders/monitor.ts';
+import { anAlertChannel, createMonitorHarness, SETTINGS, silentLog, type MonitorHarness } from '../builders/monitor.ts';
 import { aClick } from '../builders/click.ts';
+import type { MonitorSettings } from '../../src/handlers/deps.ts';
 
 const CONNECTOR = 'U_ADA';
 const ADMIN = { platform: 'slack' as const, userId: 'U_ADMIN', name: 'Admin' };
@@ -23,7 +24,7 @@ type Engine = {
   posts(): ReturnType<MonitorHarness['slack']['posts']>;
 };
 
-async function engine(settings: { transientAlertAfterMs?: number } = {}): Promise<Engine> {
+async function engine(settings: Partial<MonitorSettings> = {}): Promise<Engine> {
   interceptXeroOnly();
   const fake = await FakeXero.start();
   const keys = newKeys();
@@ -171,7 +172,10 @@ describe('engine scenarios (real Xero adapter, nock)', () => {
   }, 60_000);
 
   it('a mass revocation of 1,000 connections sends a handful of channel posts, and names every organisation as it is found', async () => {
-    e = await engine();
+    // A hundred grants failing at once is what the Xero-trouble hold takes first (e2e/xero-trouble.test.ts:
+    // one notice, a re-check, then this grouping for what stays broken); set aside here to see the
+    // grouping alone.
+    e = await engine({ trouble: { ...SETTINGS.trouble, minGrants: Number.MAX_SAFE_INTEGER } });
     const orgs: string[] = [];
     for (let u = 0; u < 100; u += 1) orgs.push(...(await e.seed(`user-${u}`, 10, { expiringSoon: true, prefix: `Org ${String(u).padStart(3, '0')}` })).map((o) => o.tenantName));
     for (let u = 0; u < 100; u += 1) e.fake.revokeAllTokens(`user-${u}`);

@@ -10,7 +10,8 @@ import { migrate, migrationsDir, readMigrations } from '../../src/adapters/db/mi
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL;
 
-export type TestDatabase = Database & { drop(): Promise<void>; file?: string };
+/** `url`: open it again for a second replica or a restarted process. */
+export type TestDatabase = Database & { drop(): Promise<void>; file?: string; url: string };
 
 /** The dialects this run covers: SQLite always; Postgres only when a URL is configured. */
 export const DIALECTS: Dialect[] = POSTGRES_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -21,6 +22,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
   return {
     ...database,
+    url,
     file: dialect === 'sqlite' ? url.replace(/^file:/, '') : undefined,
     async drop() {
       await database.close();
