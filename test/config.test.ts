@@ -37,6 +37,7 @@ describe('settings', () => {
     expect(c.CHECK_INTERVAL).toBe(300_000);
     expect(c.REPEAT_INTERVAL).toBe(86_400_000);
     expect(c.GROUP_WINDOW).toBe(30_000);
+    expect([c.XERO_TROUBLE_SHARE, c.XERO_TROUBLE_MIN_GRANTS, c.XERO_TROUBLE_WINDOW, c.XERO_TROUBLE_RECHECK_AFTER]).toEqual([0.5, 20, 300_000, 600_000]);
     expect(c.xeroRedirectUri).toBe('https://guard.example.com/xero/callback');
     expect(c.XERO_SCOPES).toContain('offline_access');
     expect(c.TOKEN_ENCRYPTION_KEY).toEqual([{ key: Buffer.alloc(32, 7) }]);
@@ -67,6 +68,10 @@ describe('settings', () => {
     ['METRICS_TOKEN', 'short', /^METRICS_TOKEN must be at least 16 characters/],
     ['XERO_SCOPES', 'openid offline_access accounting.settings.read accounting.invoice.read', /^XERO_SCOPES names "accounting.invoice.read", which is not a Xero scope/],
     ['XERO_SCOPES', 'openid profile email accounting.settings.read', /^XERO_SCOPES lacks offline_access/],
+    ['XERO_TROUBLE_SHARE', '50%', /^XERO_TROUBLE_SHARE /],
+    ['XERO_TROUBLE_SHARE', '1.5', /^XERO_TROUBLE_SHARE must be at most 1/],
+    ['XERO_TROUBLE_MIN_GRANTS', '1', /^XERO_TROUBLE_MIN_GRANTS must be at least 2/],
+    ['XERO_TROUBLE_RECHECK_AFTER', 'later', /^XERO_TROUBLE_RECHECK_AFTER "later" is not a duration/],
   ])('refuses a bad %s and names it', (name, value, message) => {
     const problems = problemsOf({ ...base, [name]: value });
     expect(problems).toHaveLength(1);
