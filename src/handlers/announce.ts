@@ -15,10 +15,10 @@ import type { HandlerDeps } from './deps.ts';
 import type { IncidentWithConnection, MonitorRepos, OutboxInput } from './store.ts';
 import { alertKeyOf, alertTargets, currentViewOf, directMessage, linkSent, lockMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, recordLinksSent, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
 
-/** `wait`: incidents to leave for a later tick (a burst that may be Xero-wide trouble, src/handlers/xero-trouble.ts). */
-export async function announcePending(deps: HandlerDeps, wait: ReadonlySet<string> = new Set()): Promise<{ alerts: number; summaries: number }> {
+/** `waits`: incidents to leave for a later tick (a burst that may be Xero-wide trouble, src/handlers/xero-trouble.ts). */
+export async function announcePending(deps: HandlerDeps, waits: (incident: IncidentWithConnection) => boolean = () => false): Promise<{ alerts: number; summaries: number }> {
   const now = deps.clock.now();
-  const pending = (await deps.store.incidents.pendingAnnouncement()).filter((i) => !wait.has(i.id));
+  const pending = (await deps.store.incidents.pendingAnnouncement()).filter((i) => !waits(i));
   if (pending.length === 0) return { alerts: 0, summaries: 0 };
   const windowMs = deps.settings.groupWindowMs;
   const last = await deps.store.incidents.lastAnnouncedAt();

@@ -11,7 +11,7 @@ export type TickReport = { alerts: number; summaries: number; reminders: number;
 
 export async function runMonitorTick(deps: HandlerDeps): Promise<TickReport> {
   const trouble = await holdForXeroTrouble(deps);
-  const announced = await announcePending(deps, trouble.skip);
+  const announced = await announcePending(deps, (i) => trouble.waits(i));
   const reminders = await sendReminders(deps);
   const notice = await updateTransientNotice(deps);
   if (announced.alerts + announced.summaries + reminders > 0 || notice !== 'nothing' || trouble.outcome !== 'nothing') deps.wakeOutbox?.();

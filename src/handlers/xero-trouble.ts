@@ -17,13 +17,24 @@ import { editNotice, postNotice } from './notices.ts';
 
 export const TROUBLE_KIND = 'xero_trouble';
 
+type Pending = Pick<IncidentWithConnection, 'id' | 'cause' | 'heldBy'>;
+
 export type TroubleStep = {
   outcome: 'nothing' | 'gather' | 'open' | 'join' | 'release';
-  /** Incidents whose announcement waits this tick (a burst gathering evidence). */
-  skip: ReadonlySet<string>;
+  /**
+   * Whether a pending incident's announcement waits for a later tick: while a burst gathers
+   * evidence or a hold is open, and for any that opened after this step looked (checks run on while
+   * the monitor tick does), so no alert slips out unjudged.
+   */
+  waits(incident: Pending): boolean;
 };
 
-const NOTHING: TroubleStep = { outcome: 'nothing', skip: new Set() };
+const holdableNow = (i: Pending) => isTroubleCause(i.cause) && i.heldBy === null;
+/** `wait`: 'all' holdable incidents wait, 'none' do, or all but those this step `judged`. */
+const step = (outcome: TroubleStep['outcome'], wait: 'all' | 'none' | { judged: ReadonlySet<string> }): TroubleStep => ({
+  outcome,
+  waits: (i) => wait !== 'none' && holdableNow(i) && (wait === 'all' || !wait.judged.has(i.id)),
+});
 
 export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep> {
   const now = deps.clock.now();
@@ -36,13 +47,13 @@ export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep
     return release(deps, open, now);
   }
   const candidates = await holdable(deps);
-  if (candidates.length === 0) return NOTHING;
+  if (candidates.length === 0) return step('nothing', { judged: new Set() });
   const since = new Date(now.getTime() - rules.windowMs);
   const [failures, checks] = await Promise.all([deps.store.incidents.openedSince(troubleCauses(), since), deps.store.connections.lastChecksSince(since)]);
   const oldest = candidates.reduce((min, i) => (i.openedAt < min ? i.openedAt : min), candidates[0]!.openedAt);
   const assessment = assessTrouble(failures, checks, oldest, now, rules);
-  if (assessment.kind === 'none') return NOTHING;
-  if (assessment.kind === 'gather') return { outcome: 'gather', skip: new Set(candidates.map((i) => i.id)) };
+  if (assessment.kind === 'none') return step('nothing', { judged: new Set(candidates.map((i) => i.id)) });
+  if (assessment.kind === 'gather') return step('gather', 'all');
   const opened = await deps.store.transaction(async (tx) => {
     // Of two replicas, the one that finds the notice already open leaves it be.
     if (await tx.notices.findOpen(TROUBLE_KIND)) return false;
@@ -61,7 +72,7 @@ export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep
     return true;
   });
   if (opened) deps.log.warn({ failing: assessment.failing, asked: assessment.asked, held: candidates.length }, 'many grants failed at once: alerts held behind the Xero trouble notice');
-  return opened ? { outcome: 'open', skip: new Set() } : NOTHING;
+  return step(opened ? 'open' : 'nothing', 'all');
 }
 
 /** The notice as it reads now (also for `/xero here`, which re-posts it). */
@@ -72,13 +83,13 @@ export function troubleView(notice: Pick<Notice, 'organisations' | 'openedAt'>, 
 /** Pending alerts the hold may take: a cause Xero trouble can fake, and never held before. */
 async function holdable(deps: HandlerDeps): Promise<IncidentWithConnection[]> {
   const pending = await deps.store.incidents.pendingAnnouncement();
-  return pending.filter((i) => isTroubleCause(i.cause) && i.heldBy === null);
+  return pending.filter(holdableNow);
 }
 
 /** New failures while the hold is open join it: they are most likely the same trouble. */
 async function join(deps: HandlerDeps, notice: Notice, now: Date): Promise<TroubleStep> {
   const candidates = await holdable(deps);
-  if (candidates.length === 0) return NOTHING;
+  if (candidates.length === 0) return step('nothing', 'all');
   const joined = await deps.store.transaction(async (tx) => {
     const organisations = [...notice.organisations, ...candidates.map((i) => i.connection.tenantName)].sort();
     // Compare-and-set on the update count: of two replicas, one grows it.
@@ -88,7 +99,7 @@ async function join(deps: HandlerDeps, notice: Notice, now: Date): Promise<Troub
     await logHeld(tx, candidates, now);
     return true;
   });
-  return joined ? { outcome: 'join', skip: new Set() } : NOTHING;
+  return step(joined ? 'join' : 'nothing', 'all');
 }
 
 async function release(deps: HandlerDeps, notice: Notice, now: Date): Promise<TroubleStep> {
@@ -101,7 +112,8 @@ async function release(deps: HandlerDeps, notice: Notice, now: Date): Promise<Tr
     rules,
     deps.settings.checkIntervalMs,
   );
-  if (!due) return NOTHING;
+  // Past the re-check time new failures no longer join: they are alerted as usual.
+  if (!due) return step('nothing', 'none');
   const released = await deps.store.transaction(async (tx) => {
     if (!(await tx.notices.close(notice.id, now))) return false;
     // Read again inside the transaction: a check may have resolved one since.
@@ -119,7 +131,7 @@ async function release(deps: HandlerDeps, notice: Notice, now: Date): Promise<Tr
     });
     return true;
   });
-  return released ? { outcome: 'release', skip: new Set() } : NOTHING;
+  return step(released ? 'release' : 'nothing', 'none');
 }
 
 /** Every connection's log says its alert waits, and why. */
