@@ -47,6 +47,13 @@ module.exports = {
       to: { path: ['^src/adapters/slack/', '^src/adapters/xero/'] },
     },
     {
+      name: 'chat-pipeline-is-neutral',
+      comment: 'src/adapters/chat runs every Slack and Teams request the same way: it knows neither platform (nor Xero, nor Prisma).',
+      severity: 'error',
+      from: { path: '^src/adapters/chat/' },
+      to: { path: ['^src/adapters/slack/', '^src/adapters/teams/', '^src/adapters/xero/', '^src/adapters/db/', '(^|/)node_modules/@slack/', '(^|/)node_modules/botbuilder'] },
+    },
+    {
       name: 'no-cycles',
       severity: 'error',
       from: { path: '^src/' },

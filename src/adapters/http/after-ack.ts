@@ -1,8 +1,9 @@
 // Work that runs after a platform request was acknowledged (a command's answer, a click's effect)
-// goes through one limiter per process. Node runs it on the same thread that parses and acks new
-// requests: unbounded, a burst of commands fills the event loop and the next acks wait behind it
-// (Slack drops answers after 3 s). Bounded, extra work queues instead and acks stay prompt; the
-// queued answers still arrive (Slack's response_url stays valid for 30 minutes).
+// goes through one limiter per process: the chat pipeline (src/adapters/chat/pipeline.ts) queues
+// every Slack and Teams command and click here. Node runs it on the same thread that parses and
+// acks new requests: unbounded, a burst of commands fills the event loop and the next acks wait
+// behind it (Slack drops answers after 3 s). Bounded, extra work queues instead and acks stay
+// prompt; the queued answers still arrive (Slack's response_url stays valid for 30 minutes).
 import pLimit from 'p-limit';
 
 export type AfterAck = <T>(work: () => Promise<T>) => Promise<T>;

@@ -1,6 +1,6 @@
-// Remembers which platform deliveries were already handled, so a retry of the same request (a
-// Slack X-Slack-Retry-Num or Socket Mode retry, a Bot Framework redelivery) is acknowledged and
-// dropped instead of run twice. In memory on purpose: it only has to outlive the platform's retry
+// Remembers which platform deliveries were already handled (the chat pipeline asks it for every
+// Slack and Teams request), so a retry of the same request (a Slack X-Slack-Retry-Num or Socket
+// Mode retry, a Bot Framework redelivery) is acknowledged and dropped instead of run twice. In memory on purpose: it only has to outlive the platform's retry
 // window (minutes), and the handlers are idempotent anyway for the rare retry that lands on
 // another replica or after a restart.
 export type RecentKeys = { firstTime(key: string): boolean; size(): number };
