@@ -1,51 +1,226 @@
-// Ack latency of slash commands and button clicks while Xero answers in 2 s.
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+// Ack latency of slash commands and button clicks while Xero answers in 2 s, beside a bare Bolt
+// app that only acks (same receiver setup, same load, same machine, same run).
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { blockActionsBody, blockActionsPayload, slashCommandBody } from '../test/fakes/slack-api.ts';
+import { encodeButtonValue } from '../src/domain/actions.ts';
+import { freePort } from '../test/support/service-process.ts';
 import type { LoadJob } from './load-process.ts';
-import type { LatencySummary } from './stats.ts';
+import { cpuSecondsOf, type LatencySummary } from './stats.ts';
 import type { Figure } from './report.ts';
-import { ADMIN, ALERT_CHANNEL, SIGNING_SECRET, startStack, until, type Stack } from './stack.ts';
+import { ADMIN, ALERT_CHANNEL, SIGNING_SECRET, sleep, startStack, until, type Stack } from './stack.ts';
+import { formatSummary, summariseProfile, type CpuProfile } from './profile-summary.ts';
 
-export async function benchAck(options: { rates: number[]; durationMs: number; dialect: 'sqlite' | 'postgres' }): Promise<Figure[]> {
-  const stack = await startStack({ dialect: options.dialect, connections: 200, checkInterval: '30s' });
+export type AckOptions = {
+  rates: number[];
+  durationMs: number;
+  dialect: 'sqlite' | 'postgres';
+  /** Organisations broken for the spread-out click load (clicks over many alerts). */
+  alerts: number;
+  /** Also run the bare Bolt app under the same phases. */
+  baseline: boolean;
+  /** Only these phases (command, click, spread); all when undefined. */
+  kinds?: string[];
+  /** CPU profile and event-loop histogram of each measured phase, written here (BENCH_PROFILE). */
+  profileDir?: string;
+};
+
+type Kind = 'command' | 'click' | 'spread';
+type Phase = { rate: number; kind: Kind };
+type PhaseResult = Phase & { summary: LatencySummary; answers: number; drainS: number; loop?: LoopFigures; profile?: string; cpuMsPerRequest?: number };
+type LoopFigures = { p50: number; p99: number; max: number };
+
+const LABEL: Record<Kind, string> = { command: 'slash commands', click: 'button clicks, one alert', spread: 'button clicks, many alerts' };
+
+export async function benchAck(options: AckOptions): Promise<Figure[]> {
+  const phases: Phase[] = options.rates
+    .flatMap((rate) => [
+      { rate, kind: 'command' as const },
+      { rate, kind: 'click' as const },
+      ...(rate === Math.max(...options.rates) ? [{ rate, kind: 'spread' as const }] : []),
+    ])
+    .filter((p) => !options.kinds || options.kinds.includes(p.kind));
+  const ours = await measureService(options, phases);
+  const bare = options.baseline ? await measureBare(options, phases) : undefined;
+  return figuresOf(ours, bare);
+}
+
+async function measureService(options: AckOptions, phases: Phase[]): Promise<PhaseResult[]> {
+  const profiling = options.profileDir
+    ? { NODE_OPTIONS: `--import ${path.resolve('bench/profile-hook.mjs')}`, BENCH_PROFILE_DIR: path.resolve(options.profileDir) }
+    : undefined;
+  if (options.profileDir) mkdirSync(options.profileDir, { recursive: true });
+  const stack = await startStack({ dialect: options.dialect, connections: 400, checkInterval: '30s', ...(profiling ? { env: profiling } : {}) });
   try {
-    // One organisation broken from the start, so there is an alert with buttons to click.
-    const victim = stack.grants[0]!.tenants[0]!;
-    stack.xero.fake.removeInXero(victim.tenantId);
-    await until(() => stack.slack.messages(ALERT_CHANNEL).some((m) => JSON.stringify(m.blocks ?? []).includes('xg_disconnect')), 400_000, 500);
-    const alert = stack.slack.messages(ALERT_CHANNEL).find((m) => JSON.stringify(m.blocks ?? []).includes('xg_disconnect'))!;
+    // Organisations broken from the start, so there are alerts with buttons to click: the first
+    // takes the one-alert load (every click on the same message), the rest the spread-out load.
+    const tenants = stack.grants.flatMap((g) => g.tenants);
+    const victims = tenants.filter((_, i) => i % Math.floor(tenants.length / options.alerts) === 0).slice(0, options.alerts);
+    for (const v of victims) stack.xero.fake.removeInXero(v.tenantId);
+    const victimIds = victims.map((v) => stack.connectionIds.get(v.tenantId)!);
+    await until(async () => (await stack.database.db.incident.count({ where: { status: 'open', connectionId: { in: victimIds }, announcedAt: { not: null } } })) === victims.length, 180_000, 1_000);
+    const incidents = await stack.database.db.incident.findMany({ where: { status: 'open', connectionId: { in: victimIds } } });
+    const byConnection = new Map(incidents.map((i) => [i.connectionId, i]));
+    const targets = victimIds.map((connectionId) => {
+      const incidentId = byConnection.get(connectionId)!.id;
+      // Slack sends the message the button sits on with every click (its blocks as they read now).
+      const message = stack.slack.messages(ALERT_CHANNEL).filter((m) => JSON.stringify(m.blocks ?? []).includes(incidentId)).at(-1);
+      return { value: encodeButtonValue({ incidentId, connectionId }), ts: message?.ts ?? '1700000000.000100', blocks: message?.blocks ?? [] };
+    });
     stack.xero.fake.setLatency({ ms: 2_000 });
 
-    const names = stack.grants.flatMap((g) => g.tenants.map((t) => t.tenantName));
+    const names = tenants.map((t) => t.tenantName);
     const responseUrl = stack.slack.responseUrl('bench');
-    const figures: Figure[] = [];
+    const bodiesOf = (kind: Kind, count: number, offset = 0) =>
+      Array.from({ length: count }, (_, n) => {
+        const i = n + offset;
+        if (kind === 'command') return slashBody(i, names, responseUrl);
+        // The one-alert load: Disconnect, "I disconnected in Xero too" and Reconnect, over and over, on one alert.
+        if (kind === 'click') return clickBody(i, targets[0]!, responseUrl);
+        return clickBody(i, targets[1 + (i % (targets.length - 1))]!, responseUrl);
+      });
     // Warm-up, not measured: the first requests of a fresh process pay for JIT compilation and
-    // lazy initialisation (a running service has long paid them).
-    const warmBodies = Array.from({ length: 200 }, (_, i) => (i % 2 ? slashBody(i, names, responseUrl) : clickBody(i + 100_000, alert, responseUrl)));
-    await loadInOwnProcess({ base: stack.base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies: warmBodies });
-    for (const rate of options.rates) {
-      for (const kind of ['command', 'click'] as const) {
-        const bodies = Array.from({ length: Math.ceil((rate * options.durationMs) / 1000) }, (_, i) => (kind === 'command' ? slashBody(i, names, responseUrl) : clickBody(i, alert, responseUrl)));
-        const answersBefore = stack.slack.calls('response_url').length;
-        const summary = await loadInOwnProcess({ base: stack.base, ratePerSecond: rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
-        const drain = await drainOfAnswers(stack);
-        const label = kind === 'command' ? 'slash commands' : 'button clicks';
-        const note = `${summary.count} requests, ${summary.errors} non-200; ${stack.slack.calls('response_url').length - answersBefore} private answers, the last ${drain.toFixed(1)} s after the load ended (queued work, src/adapters/http/after-ack.ts)`;
-        figures.push(
-          { scenario: `Ack @ ${rate}/s`, measure: `${label} p50`, value: summary.p50, unit: 'ms', note },
-          { scenario: `Ack @ ${rate}/s`, measure: `${label} p99`, value: summary.p99, unit: 'ms', bar: { limit: 100, kind: 'max', source: 'DESIGN §9' } },
-          { scenario: `Ack @ ${rate}/s`, measure: `${label} max`, value: summary.max, unit: 'ms', bar: { limit: 3_000, kind: 'max', source: "Slack's 3 s" } },
-        );
-      }
+    // lazy initialisation (a running service has long paid them). Clicks go to the spread-out
+    // alerts only, so the one-alert phases start on an alert nobody has clicked yet.
+    await loadInOwnProcess({ base: stack.base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies: bodiesOf('command', 100).concat(bodiesOf('spread', 100, 7)) });
+    await drainOfAnswers(stack);
+
+    const results: PhaseResult[] = [];
+    for (const phase of phases) {
+      const bodies = bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000));
+      const answersBefore = stack.slack.calls('response_url').length;
+      const cpuBefore = cpuSecondsOf(stack.pid);
+      await scrapeLoop(stack.base); // resets prom-client's event-loop histogram
+      if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
+      const summary = await loadInOwnProcess({ base: stack.base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
+      if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
+      const loop = await scrapeLoop(stack.base);
+      const drainS = await drainOfAnswers(stack);
+      // The service's CPU for the phase and its queued work, per request: unlike latency, it does
+      // not depend on what else the machine runs.
+      const cpuMsPerRequest = ((cpuSecondsOf(stack.pid) - cpuBefore) * 1000) / bodies.length;
+      const result: PhaseResult = { ...phase, summary, answers: stack.slack.calls('response_url').length - answersBefore, drainS, cpuMsPerRequest, ...(loop ? { loop } : {}) };
+      if (options.profileDir) result.profile = await writeProfileFindings(options.profileDir, results.length + 1, phase);
+      results.push(result);
     }
-    return figures;
+    return results;
   } finally {
     await stack.close();
   }
+}
+
+/** The service's own event-loop delay over the last phase (prom-client: reset at every scrape). */
+async function scrapeLoop(base: string): Promise<LoopFigures | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const read = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+    return { p50: read('nodejs_eventloop_lag_p50_seconds'), p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Summarises the profile the hook wrote for phase `n` into <dir>/<n>.md; returns its path. */
+async function writeProfileFindings(dir: string, n: number, phase: Phase): Promise<string> {
+  const profileFile = path.join(dir, `${n}.cpuprofile`);
+  const loopFile = path.join(dir, `${n}.loop.json`);
+  await until(() => {
+    try {
+      readFileSync(loopFile);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 30_000, 200);
+  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as { p50: number; p99: number; max: number; mean: number; count: number; stalls: { atMs: number; ms: number }[] };
+  const stalls = loop.stalls.map((s) => s.ms).sort((a, b) => b - a);
+  const text = [
+    `# ${LABEL[phase.kind]} @ ${phase.rate}/s`,
+    '',
+    `Event-loop delay (monitorEventLoopDelay, 5 ms resolution): p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms, mean ${loop.mean.toFixed(1)} ms.`,
+    `Stalls over 50 ms seen by a 10 ms timer: ${stalls.length}${stalls.length ? ` (longest ${stalls.slice(0, 8).join(', ')} ms)` : ''}.`,
+    '',
+    formatSummary(summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, { top: 25 })),
+    '',
+  ].join('\n');
+  const out = path.join(dir, `${n}.md`);
+  writeFileSync(out, text);
+  return out;
+}
+
+/** The bare Bolt app under the same phases (its own process, nothing else running). */
+async function measureBare(options: AckOptions, phases: Phase[]): Promise<PhaseResult[]> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--max-old-space-size=160', '--import', 'tsx', 'bench/bare-bolt.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), SLACK_SIGNING_SECRET: SIGNING_SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', (d) => String(d).includes('listening') && resolve());
+      child.once('exit', (code) => reject(new Error(`bare Bolt app exited with ${code}`)));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const target = { value: encodeButtonValue({ incidentId: 'bench-incident', connectionId: 'bench-connection' }), ts: '1700000000.000100', blocks: [] as unknown[] };
+    const names = ['Bench Org'];
+    const bodiesOf = (kind: Kind, count: number) => Array.from({ length: count }, (_, i) => (kind === 'command' ? slashBody(i, names, base) : clickBody(i, target, base)));
+    await loadInOwnProcess({ base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies: bodiesOf('command', 100).concat(bodiesOf('click', 100)) });
+    const results: PhaseResult[] = [];
+    for (const phase of phases.filter((p) => p.kind !== 'spread')) {
+      const summary = await loadInOwnProcess({ base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies: bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000)) });
+      results.push({ ...phase, summary, answers: 0, drainS: 0 });
+      await sleep(1_000);
+    }
+    return results;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+function figuresOf(ours: PhaseResult[], bare: PhaseResult[] | undefined): Figure[] {
+  const figures: Figure[] = [];
+  const fmt = (ms: number) => (ms >= 10 ? ms.toFixed(0) : ms.toFixed(1));
+  for (const r of ours) {
+    const scenario = `Ack @ ${r.rate}/s`;
+    const label = LABEL[r.kind];
+    // The spread-out load is compared with the bare app's clicks: to Bolt a click is a click.
+    const base = bare?.find((b) => b.rate === r.rate && b.kind === (r.kind === 'command' ? 'command' : 'click'));
+    const loop = r.loop ? `; service event loop over the phase: delay p99 ${fmt(r.loop.p99)} ms, max ${fmt(r.loop.max)} ms` : '';
+    figures.push(
+      {
+        scenario,
+        measure: `${label} p50`,
+        value: r.summary.p50,
+        unit: 'ms',
+        note: `${r.summary.count} requests, ${r.summary.errors} non-200; ${r.answers} private answers, the last ${r.drainS.toFixed(1)} s after the load ended${r.cpuMsPerRequest !== undefined ? `; service CPU ${r.cpuMsPerRequest.toFixed(1)} ms per request, its queued work included` : ''}${loop}${base ? `; bare Bolt p50 ${base.summary.p50.toFixed(2)} ms` : ''}`,
+      },
+      { scenario, measure: `${label} p99`, value: r.summary.p99, unit: 'ms', bar: { limit: 100, kind: 'max', source: 'DESIGN §9' }, ...(base ? { note: `bare Bolt p99 ${base.summary.p99.toFixed(2)} ms` } : {}) },
+    );
+    if (base) {
+      figures.push({
+        scenario,
+        measure: `${label} p99 ÷ bare Bolt p99`,
+        value: r.summary.p99 / base.summary.p99,
+        unit: '×',
+        bar: { limit: 1.5, kind: 'max', source: 'DESIGN §9' },
+        note: `p50 ÷ bare p50: ${(r.summary.p50 / base.summary.p50).toFixed(2)}×`,
+      });
+    }
+    figures.push({ scenario, measure: `${label} max`, value: r.summary.max, unit: 'ms', bar: { limit: 3_000, kind: 'max', source: "Slack's 3 s" } });
+  }
+  for (const b of bare ?? []) {
+    const scenario = `Ack @ ${b.rate}/s, bare Bolt app`;
+    const label = b.kind === 'command' ? 'slash commands' : 'button clicks';
+    figures.push(
+      { scenario, measure: `${label} p50`, value: b.summary.p50, unit: 'ms', note: `${b.summary.count} requests, ${b.summary.errors} non-200` },
+      { scenario, measure: `${label} p99`, value: b.summary.p99, unit: 'ms' },
+      { scenario, measure: `${label} max`, value: b.summary.max, unit: 'ms' },
+    );
+  }
+  return figures;
 }
 
 /** Seconds from the end of a load until its last private answer reached Slack (quiet for 3 s). */
@@ -54,7 +229,7 @@ async function drainOfAnswers(stack: Stack): Promise<number> {
   let count = -1;
   while (count !== stack.slack.calls('response_url').length) {
     count = stack.slack.calls('response_url').length;
-    await new Promise((r) => setTimeout(r, 3_000));
+    await sleep(3_000);
   }
   const last = stack.slack.calls('response_url').at(-1)?.at ?? ended;
   return Math.max(0, (last - ended) / 1000);
@@ -69,15 +244,17 @@ function slashBody(i: number, names: string[], responseUrl: string): string {
   return slashCommandBody({ text, user_id: ADMIN, channel_id: ALERT_CHANNEL, response_url: responseUrl });
 }
 
-function clickBody(i: number, alert: { ts: string; blocks?: unknown[] }, responseUrl: string): string {
+/** Disconnect, "I disconnected in Xero too", Reconnect in turn; the value names the alert's incident. */
+function clickBody(i: number, target: { value: string; ts: string; blocks: unknown[] }, responseUrl: string): string {
   const actions = ['xg_confirm_xero', 'xg_disconnect', 'xg_reconnect'];
   const payload = blockActionsPayload({
     user_id: ADMIN,
     action_id: actions[i % actions.length]!,
     channel_id: ALERT_CHANNEL,
-    message_ts: alert.ts,
+    message_ts: target.ts,
     response_url: responseUrl,
-    message: { blocks: alert.blocks ?? [] },
+    value: target.value,
+    message: { blocks: target.blocks },
   });
   return blockActionsBody(payload);
 }

@@ -9,7 +9,8 @@ import { cycleFigures, measureCycle, type CycleResult } from './throughput.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const named = args.filter((a) => !a.startsWith('-'));
+const only = named.length > 0 ? named : args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const out = args.find((a) => a.startsWith('--out='))?.slice(6) ?? (quick ? 'BENCHMARKS.quick.md' : 'BENCHMARKS.md');
 const wanted = (name: string) => !only || only.includes(name);
 const postgres = Boolean(process.env.TEST_POSTGRES_URL);
@@ -34,7 +35,17 @@ async function scenario(name: string, run: () => Promise<Figure[]>): Promise<voi
   console.log(`  (${Math.round((Date.now() - t) / 1000)} s)`);
 }
 
-await scenario('ack', () => benchAck({ rates: [50, 200], durationMs: quick ? 3_000 : 10_000, dialect: 'sqlite' }));
+await scenario('ack', () =>
+  benchAck({
+    rates: (process.env.BENCH_ACK_RATES ?? '50,200').split(',').map(Number),
+    durationMs: Number(process.env.BENCH_ACK_SECONDS ?? (quick ? 3 : 10)) * 1000,
+    dialect: 'sqlite',
+    alerts: 20,
+    baseline: process.env.BENCH_BASELINE !== '0',
+    ...(process.env.BENCH_ACK_PHASES ? { kinds: process.env.BENCH_ACK_PHASES.split(',') } : {}),
+    ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}),
+  }),
+);
 
 // Throughput and growth are one series of cold starts (every connection due at once, so a cycle
 // is as fast as the service can go): each size is measured once and reported under both.
