@@ -1,11 +1,11 @@
 // Loaded into the service only by the bench (NODE_OPTIONS=--import <this file>, BENCH_PROFILE_DIR
 // set), never by `npm start` itself. Each SIGUSR2 toggles one measured phase: the first starts a
 // CPU profile and an event-loop delay histogram, the second writes both to BENCH_PROFILE_DIR as
-// <n>.cpuprofile and <n>.loop.json. npm and sh run with the same NODE_OPTIONS: only the service
+// <n>.cpuprofile and <n>.loop.json; SIGWINCH records the live heap after a full collection. npm and sh run with the same NODE_OPTIONS: only the service
 // process (dist/main.js) listens.
 import { Session } from 'node:inspector';
 import { monitorEventLoopDelay, PerformanceObserver, constants } from 'node:perf_hooks';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const dir = process.env.BENCH_PROFILE_DIR;
@@ -21,6 +21,13 @@ if (dir && /dist\/main\.js$/.test(process.argv[1] ?? '')) {
   const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
   let phase = 0;
   let running;
+  // SIGWINCH: a full garbage collection, then the live heap appended to heap.jsonl (what the process
+  // keeps, not what it has not collected yet).
+  process.on('SIGWINCH', async () => {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.collectGarbage');
+    appendFileSync(path.join(dir, 'heap.jsonl'), `${JSON.stringify({ at: Date.now(), ...process.memoryUsage() })}\n`);
+  });
   process.on('SIGUSR2', async () => {
     if (!running) {
       phase++;

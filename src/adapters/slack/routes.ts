@@ -44,6 +44,15 @@ function teamOf(body: unknown): string | undefined {
 export function registerRoutes(app: App, deps: RouteDeps): void {
   const { pipeline } = deps;
   const log = pipeline.log;
+  // Work after the ack is queued, not awaited: awaiting it would keep the whole request alive
+  // (Bolt's middleware chain, express's request and response, both parsed copies of the payload
+  // with the message's blocks) for as long as the work waits behind the bound, about 35 KB per
+  // click; a backlog of clicks then filled the heap and the collector stalled every ack. The
+  // closures below keep only the few fields their answer needs.
+  const later: ChatPipeline['later'] = (request, where, invoke, answer) => {
+    pipeline.later(request, where, invoke, answer).catch((error: unknown) => log.error({ err: error, kind: request.kind }, 'slack work after the ack failed'));
+    return Promise.resolve();
+  };
 
   // A Slack retry of a request already taken (X-Slack-Retry-Num, the same trigger, click or event):
   // acknowledged, and nothing runs twice.
@@ -75,7 +84,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     await ack();
     const actor: ChatActor = { platform: 'slack', userId: command.user_id, ...(command.user_name ? { name: command.user_name } : {}) };
     const word = (command.text ?? '').trim().split(/\s+/)[0]?.toLowerCase().slice(0, 20) || 'help';
-    await pipeline.later(
+    await later(
       { kind: 'command', requestId: command.trigger_id, facts: { command: word, userId: actor.userId } },
       commandWhere(command),
       (context) => deps.handlers.runCommand(actor, command.text ?? '', context),
@@ -88,6 +97,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor = clicker(body.user);
     const value = action.type === 'static_select' ? action.selected_option?.value : action.value;
     const channelId = channelOf(body);
+    const responseUrl = body.response_url;
     const requestId = `${body.user.id}:${action.action_ts}`;
     const read = readClick(action.action_id, value, async (click, context) => {
       // "Until tomorrow 9:00" is the clicker's morning: Slack knows their time zone.
@@ -100,17 +110,17 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       pipeline.count('click', opened ? 'ok' : 'modal_not_opened');
       return;
     }
-    await pipeline.later(
+    await later(
       { kind: 'click', requestId, facts: { action: read.click?.action ?? action.action_id, userId: actor.userId } },
       {
         platform: 'slack',
         ...(channelId ? { channelId } : {}),
         ...(body.channel?.name ? { channelName: body.channel.name } : {}),
-        ...(body.response_url ? { responseUrl: body.response_url } : {}),
+        ...(responseUrl ? { responseUrl } : {}),
         isDirect: channelId?.startsWith('D') ?? false,
       },
       read.invoke,
-      (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId }),
+      (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl, channelId, userId: actor.userId, requestId }),
     );
   });
 
@@ -128,7 +138,7 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     const actor = clicker(body.user);
     const requestId = `${body.user.id}:${view.id}`;
     const read = readClick(ACTION_IDS.note, { incidentId: modal.incidentId, connectionId: modal.connectionId, note }, (click, context) => deps.handlers.clickButton(actor, click, context));
-    await pipeline.later(
+    await later(
       { kind: 'click', requestId, facts: { action: 'note', userId: actor.userId } },
       { platform: 'slack', ...(modal.channelId ? { channelId: modal.channelId } : {}) },
       read.invoke,
@@ -141,19 +151,20 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
     await ack();
     const actor = clicker(body.user);
     const channelId = channelOf(body);
+    const responseUrl = body.response_url;
     const requestId = `${body.user.id}:${action.action_ts}`;
     const chosen = action.selected_user ? { userId: action.selected_user } : undefined;
     const read = readClick(ACTION_IDS.sendLink, parseSendLinkBlockId(action.block_id) ?? action.block_id, (click, context) => deps.handlers.clickButton(actor, click, context, chosen));
-    await pipeline.later(
+    await later(
       { kind: 'click', requestId, facts: { action: 'sendLink', userId: actor.userId } },
       {
         platform: 'slack',
         ...(channelId ? { channelId } : {}),
-        ...(body.response_url ? { responseUrl: body.response_url } : {}),
+        ...(responseUrl ? { responseUrl } : {}),
         isDirect: channelId?.startsWith('D') ?? false,
       },
       read.invoke,
-      (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId }),
+      (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl, channelId, userId: actor.userId, requestId }),
     );
   });
 
