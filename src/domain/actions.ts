@@ -70,6 +70,9 @@ export function parseButtonClick(actionId: string, rawValue: unknown): { ok: tru
   return { ok: true, value: { action, value: value.value } };
 }
 
+/** The offer's button ("Use this channel for alerts"): it runs the `here` command where it was clicked. */
+export const USE_CHANNEL_ACTION = 'xg_use_channel';
+
 /** Teams: the id of the person picker input whose value comes back in the Action.Execute data. */
 export const SEND_LINK_INPUT = 'xg_person';
 

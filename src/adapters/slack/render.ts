@@ -8,6 +8,7 @@ import { LIMITS } from './limits.ts';
 import { alertButton, renderAlert } from './render-alert.ts';
 import { LABELS, LISTS, SUMMARY } from '../../domain/views/wording.ts';
 import { plainText } from '../../domain/views/phrase.ts';
+import { USE_CHANNEL_ACTION } from '../../domain/actions.ts';
 import { SUMMARY_ACTION_ROWS } from '../../domain/views/summary.ts';
 import { renderHome, renderStatusPages, STATE_ICON } from './render-status.ts';
 
@@ -177,6 +178,7 @@ function renderText(view: TextView): SlackMessage {
     blocks.push({ type: 'section', text: mrkdwn(chunk) });
     chars += chunk.length;
   }
+  if (view.useChannelButton) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: USE_CHANNEL_ACTION, text: plain(view.useChannelButton, 75), style: 'primary' }] });
   const fallback = [view.title, plainText(view.rich ?? view.text)].filter(Boolean).join(': ');
   return { text: md(fallback || ' ', 3_000), blocks };
 }

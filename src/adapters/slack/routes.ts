@@ -1,12 +1,12 @@
-// Slack in: the /xero command, the alert buttons and app_home_opened. Every command and click is
+// Slack in: the /xero command, the alert buttons, app_home_opened and the bot joining a channel. Every command and click is
 // acknowledged first (Slack drops answers slower than 3 s); the handler runs after the ack through
 // the chat pipeline (src/adapters/chat/pipeline.ts: dedupe, queue, timeout, logs, metrics), and
 // its private answer goes back through response_url. Alerts themselves are edited by the outbox.
 import type { Logger } from 'pino';
 import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, UsersSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { ACTION_IDS, NOTE_MAX_CHARS, parseSendLinkBlockId } from '../../domain/actions.ts';
+import { ACTION_IDS, NOTE_MAX_CHARS, parseSendLinkBlockId, USE_CHANNEL_ACTION } from '../../domain/actions.ts';
 import { ANSWERS, LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
-import { textView } from '../../domain/views/text.ts';
+import { channelOfferView, textView } from '../../domain/views/text.ts';
 import { NOTE_BLOCK_ID, NOTE_CALLBACK_ID, NOTE_INPUT_ID, noteModal, readNoteContext } from './note-modal.ts';
 import type { SlackPeople } from './people.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
@@ -166,6 +166,37 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
       read.invoke,
       (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl, channelId, userId: actor.userId, requestId }),
     );
+  });
+
+  // The offer's "Use this channel for alerts": the `here` command, run in the channel it sits in.
+  app.action<BlockAction<SlackButtonAction>>({ type: 'block_actions', action_id: USE_CHANNEL_ACTION }, async ({ ack, body, action }) => {
+    await ack();
+    const actor = clicker(body.user);
+    const channelId = channelOf(body);
+    const requestId = `${body.user.id}:${action.action_ts}`;
+    await pipeline.later(
+      { kind: 'click', requestId, facts: { action: 'use_channel', userId: actor.userId } },
+      {
+        platform: 'slack',
+        ...(channelId ? { channelId } : {}),
+        ...(body.channel?.name ? { channelName: body.channel.name } : {}),
+        ...(body.response_url ? { responseUrl: body.response_url } : {}),
+        isDirect: channelId?.startsWith('D') ?? false,
+      },
+      (context) => deps.handlers.runCommand(actor, 'here', context),
+      (result, requestLog) => answerPrivately(deps, requestLog, replyOf(result), { responseUrl: body.response_url, channelId, userId: actor.userId, requestId }),
+    );
+  });
+
+  // Invited to a channel: the bot says what it is and offers to make it the alert channel, as it
+  // does when added to a team in Teams.
+  app.event('member_joined_channel', async ({ event, context }) => {
+    if (!context.botUserId || event.user !== context.botUserId) return;
+    pipeline.count('event', 'ok');
+    const delivered = await pipeline.track(
+      deps.sender.deliver({ id: `offer:${event.channel}:${event.event_ts}`, kind: 'post', address: { platform: 'slack', channel: event.channel }, view: channelOfferView() }),
+    );
+    if (!delivered.ok) log.warn({ channelId: event.channel, error: delivered.error }, 'slack channel offer not delivered');
   });
 
   // A link button opens the browser; Slack still sends a click, which only needs its ack.

@@ -170,6 +170,8 @@ export const textViewSchema = z.object({
   rich: phraseSchema.optional(),
   /** Lines shown as a list under the text (help, candidates). */
   lines: z.array(z.string()).default([]),
+  /** A button that makes the channel the message is in the alert channel (the `here` command). */
+  useChannelButton: z.string().optional(),
 });
 export type TextView = z.infer<typeof textViewSchema>;
 

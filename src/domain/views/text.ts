@@ -1,6 +1,6 @@
 // Plain answers and links.
 import type { LinkView, TextView } from './model.ts';
-import { DM, HELP } from './wording.ts';
+import { DM, HELP, WELCOME } from './wording.ts';
 import { plainText, type Phrase } from './phrase.ts';
 
 /** A text answer; a phrase that names people or times keeps them apart for the renderers. */
@@ -23,4 +23,14 @@ export function linkView(purpose: LinkView['purpose'], text: string | Phrase, ur
     url,
     expiresAt: typeof expiresAt === 'string' ? new Date(expiresAt).toISOString() : expiresAt.toISOString(),
   };
+}
+
+/** The bot has joined a channel: what it is, and an offer to make this the alert channel. */
+export function channelOfferView(): TextView {
+  return { ...textView(`${WELCOME.offerText}\n\n${WELCOME.offerAsk}`, 'info', [], WELCOME.offerTitle), useChannelButton: WELCOME.offerButton };
+}
+
+/** The bot's first words in a 1:1. */
+export function welcomeView(): TextView {
+  return textView(WELCOME.personalText, 'info', [], WELCOME.personalTitle);
 }

@@ -337,6 +337,19 @@ export const STATUS_SUMMARY = (total: number, counts: Partial<Record<ConnectionS
 export const WHO_MAY_ACT =
   'Anyone may read and check; admins and the person who connected an organisation may reconnect, disconnect, pause or resume it; only admins connect organisations and choose the alert channel. While no admin is set for a platform, everyone on it counts as an admin.';
 
+/**
+ * When the bot joins a channel it offers to make it the alert channel; in a 1:1 it says what it is.
+ * The offer's button runs the same `here` command, with the same permission check.
+ */
+export const WELCOME = {
+  offerTitle: 'Xero Guard is here',
+  offerText: 'Xero Guard watches your Xero connections and posts an alert here the moment one breaks, with buttons to fix it.',
+  offerAsk: 'Make this channel the alert channel? Only admins can. You can also use /xero here later, or /xero help for every command.',
+  offerButton: 'Use this channel for alerts',
+  personalTitle: 'Xero Guard',
+  personalText: 'I watch your Xero connections and tell your team when one breaks. Use /xero help to see what I can do, or /xero status for the current state.',
+};
+
 export const HELP = {
   title: 'Xero Guard commands',
   text: 'Xero Guard watches your Xero connections and alerts here when one breaks.',

@@ -45,7 +45,7 @@ describe('Slack app manifest', () => {
     m.oauth_config.scopes.bot.push('im:history');
     expect(checkSlackManifest(m).join('\n')).toMatch(/history scopes go together/);
     m.oauth_config.scopes.bot = ['commands', 'chat:write'];
-    expect(checkSlackManifest(m)).toContain('oauth_config.scopes.bot lacks chat:write.public, im:write, users:read');
+    expect(checkSlackManifest(m)).toContain('oauth_config.scopes.bot lacks chat:write.public, im:write, users:read, channels:read, groups:read');
   });
 });
 
@@ -63,7 +63,7 @@ describe('npm run slack:manifest', () => {
     const m = fillSlackManifest(readSlackTemplate(), { socketMode: true, history: false });
     expect(m.settings.socket_mode_enabled).toBe(true);
     expect(JSON.stringify(m)).not.toMatch(/request_url|"url"/);
-    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read']);
+    expect(m.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'im:write', 'users:read', 'channels:read', 'groups:read']);
     expect(checkSlackManifest(m)).toEqual([]);
   });
 });

@@ -1,34 +1,18 @@
-// Teams only: when the bot is added to a team it offers to make that channel the alert channel.
-// The button runs the same `here` command as typing "@Xero Guard here", with the same permission
-// check in the handler.
-import { card, header, text, type AdaptiveCard } from './card.ts';
+// The cards Teams shows when the bot is added: in a team, the offer to make that channel the alert
+// channel (its button runs the same `here` command as typing it, with the same permission check);
+// in a 1:1, a welcome. The words are the shared ones (src/domain/views), as on Slack.
+import { USE_CHANNEL_ACTION } from '../../../domain/actions.ts';
+import { channelOfferView, welcomeView } from '../../../domain/views/text.ts';
+import type { AdaptiveCard } from './card.ts';
+import { renderCard } from './render.ts';
 
 /** Action.Execute verb of the offer's button; the bot routes it to the `here` command. */
-export const USE_CHANNEL_VERB = 'xg_use_channel';
+export const USE_CHANNEL_VERB = USE_CHANNEL_ACTION;
 
 export function alertChannelOfferCard(): AdaptiveCard {
-  return card(
-    [
-      header('Xero Guard is here', 'info'),
-      text(
-        'Xero Guard watches your Xero connections and posts an alert here the moment one breaks, with buttons to fix it.',
-      ),
-      text('Make this channel the alert channel? Only admins can. You can also send **@Xero Guard here** later, or **help** for every command.', {
-        spacing: 'Small',
-      }),
-    ],
-    [{ type: 'Action.Execute', title: 'Use this channel for alerts', verb: USE_CHANNEL_VERB, data: {}, style: 'positive' }],
-    'Xero Guard is here. Make this channel the alert channel?',
-  );
+  return renderCard(channelOfferView());
 }
 
 export function welcomeCard(): AdaptiveCard {
-  return card(
-    [
-      header('Xero Guard', 'info'),
-      text('I watch your Xero connections and tell your team when one breaks. Send **help** to see what I can do, or **status** for the current state.'),
-    ],
-    [],
-    'Xero Guard: send help to see what I can do.',
-  );
+  return renderCard(welcomeView());
 }

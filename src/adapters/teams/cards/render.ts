@@ -4,7 +4,8 @@ import type { Attachment } from 'botbuilder';
 import type { LinkView, NoticeView, TextView, View } from '../../../domain/views/model.ts';
 import { alertCard } from './alert.ts';
 import { errorsCard, statusCard, summaryCard } from './lists.ts';
-import { CARD_CONTENT_TYPE, card, escapeMarkdown, header, mdPhrase, text, type AdaptiveCard, type Element } from './card.ts';
+import { CARD_CONTENT_TYPE, card, escapeMarkdown, header, mdPhrase, text, type Action, type AdaptiveCard, type Element } from './card.ts';
+import { USE_CHANNEL_ACTION } from '../../../domain/actions.ts';
 import { LABELS } from '../../../domain/views/wording.ts';
 
 export function renderCard(view: View): AdaptiveCard {
@@ -49,7 +50,8 @@ function textCard(view: TextView): AdaptiveCard {
   if (view.title) body.push(header(view.title, view.tone));
   body.push(text(mdPhrase(view.rich ?? view.text), view.tone === 'danger' && !view.title ? { color: 'Attention' } : {}));
   for (const line of view.lines) body.push(text(`• ${escapeMarkdown(line)}`, { spacing: 'Small' }));
-  return card(body, [], view.title ? `${view.title}. ${view.text}` : view.text);
+  const actions: Action[] = view.useChannelButton ? [{ type: 'Action.Execute', title: view.useChannelButton, verb: USE_CHANNEL_ACTION, data: {}, style: 'positive' }] : [];
+  return card(body, actions, view.title ? `${view.title}. ${view.text}` : view.text);
 }
 
 export function cardAttachment(adaptiveCard: AdaptiveCard): Attachment {
