@@ -3,6 +3,7 @@
 // nothing inward of src/adapters/db depends on generated code.
 import type { Cause } from '../domain/causes.ts';
 import type { ConnectionState } from '../domain/states.ts';
+import type { IncidentFacts } from '../domain/views/facts.ts';
 
 /** A row of Grant, as the handlers see it. */
 export type GrantRecord = {
@@ -55,19 +56,14 @@ export type ConnectionRecord = {
   updatedAt: Date;
 };
 
-/** A row of Incident, as the handlers see it. */
-export type IncidentRecord = {
-  id: string;
-  connectionId: string;
-  cause: Cause;
-  status: string;
+/**
+ * A row of Incident, as the handlers see it: the facts an alert is drawn from (every one present,
+ * as stored) and the columns only the lifecycle uses.
+ */
+export type IncidentRecord = Required<IncidentFacts> & {
   openKey: string | null;
-  openedAt: Date;
-  brokenSince: Date;
   lastDetectedAt: Date;
   detections: number;
-  httpStatus: number | null;
-  xeroError: string | null;
   alertKey: string | null;
   announcedAt: Date | null;
   /** True while its alert waits behind a "Xero may be having trouble" notice; heldBy names that notice. */
@@ -75,26 +71,6 @@ export type IncidentRecord = {
   heldBy: string | null;
   nextReminderAt: Date | null;
   remindersSent: number;
-  disconnectedAt: Date | null;
-  disconnectedBy: string | null;
-  confirmedXeroAt: Date | null;
-  confirmedXeroBy: string | null;
-  reconnectRequestedAt: Date | null;
-  reconnectRequestedBy: string | null;
-  reconnectedAt: Date | null;
-  reconnectedBy: string | null;
-  /** JSON list of reconnect links sent by direct message (src/domain/views/alert.ts). */
-  linksSent: string | null;
-  /** The last reconnect did not hold: the alert advises the full reset. */
-  resetAdvised: boolean;
-  resolvedAt: Date | null;
-  ownedBy: string | null;
-  ownedAt: Date | null;
-  snoozedUntil: Date | null;
-  snoozedBy: string | null;
-  resolutionNote: string | null;
-  resolutionNoteBy: string | null;
-  resolutionNoteAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };
