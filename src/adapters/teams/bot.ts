@@ -11,6 +11,7 @@
 import { ActivityHandler, type Activity, type AdaptiveCardInvokeResponse, type AdaptiveCardInvokeValue, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import { ACTION_IDS, SEND_LINK_INPUT } from '../../domain/actions.ts';
+import { ANSWERS } from '../../domain/views/wording.ts';
 import { readClick } from '../chat/click.ts';
 import { FALLBACK_VIEW, type ChatPipeline } from '../chat/pipeline.ts';
 import { plainText as plainPhrase } from '../../domain/views/phrase.ts';
@@ -41,10 +42,11 @@ export type TeamsBotDeps = {
 
 const MESSAGE_RESPONSE = 'application/vnd.microsoft.activity.message';
 
+/** The answers only Teams gives (its channel replies are public; its invokes must answer in seconds). */
 export const TEAMS_TEXT = {
-  linkSentByDm: 'I sent you the link in a direct message.',
-  cannotDm: "I can't send you a direct message. Open a chat with Xero Guard (Apps › Xero Guard › Open) and try again.",
-  working: 'Working on it: the card updates when it is done.',
+  linkSentByDm: ANSWERS.linkSentByDm,
+  cannotDm: ANSWERS.cannotDm,
+  working: ANSWERS.working,
 } as const;
 
 export class TeamsBot extends ActivityHandler {

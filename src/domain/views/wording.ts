@@ -266,6 +266,14 @@ export const LABELS = {
 };
 
 export const ANSWERS = {
+  /**
+   * Where a private answer cannot be private (a Teams channel reply is seen by all), a link goes
+   * by direct message and the channel hears only this.
+   */
+  linkSentByDm: 'I sent you the link in a direct message.',
+  cannotDm: "I can't send you a direct message. Open a chat with Xero Guard (Apps › Xero Guard › Open) and try again.",
+  /** A click whose work outlasts the platform's wait: the message is edited when it is done. */
+  working: 'Working on it: the card updates when it is done.',
   refusedNotAdmin: 'Only Xero Guard admins may do that.',
   refusedNotAdminOrConnector: (connector: Person) => p`Only admins and ${person$(connector)} (who connected it) may do that.`,
   unknownCommand: (word: string) => `I don't know "${word}". Here is what I understand:`,
