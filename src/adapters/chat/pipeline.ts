@@ -81,7 +81,9 @@ export type ChatPipeline = {
 
 /** The sentence a request gets when its handler throws or hangs: the same on both platforms. */
 export const FALLBACK_VIEW: TextView = textView(LABELS.fallbackError, 'danger');
+export const SLOW_VIEW: TextView = textView(LABELS.slowError, 'warning');
 export const FALLBACK_RESULT: HandlerResult = { ok: false, error: { code: 'internal', reply: FALLBACK_VIEW } };
+const SLOW_RESULT: HandlerResult = { ok: false, error: { code: 'internal', reply: SLOW_VIEW } };
 
 export function createChatPipeline(options: ChatPipelineOptions): ChatPipeline {
   const log = options.logger.child({ platform: options.platform });
@@ -119,7 +121,7 @@ export function createChatPipeline(options: ChatPipelineOptions): ChatPipeline {
         (late) => requestLog.warn({ ...facts, outcome: late.ok ? 'ok' : late.error.code, ms: Date.now() - started }, 'chat handler finished after its timeout'),
         (error: unknown) => requestLog.error({ ...facts, err: error }, 'chat handler threw after its timeout'),
       );
-      return FALLBACK_RESULT;
+      return SLOW_RESULT;
     }
     if (settled.state === 'threw') {
       requestLog.error({ ...facts, err: settled.error, ms }, 'chat handler threw');

@@ -263,6 +263,8 @@ export const LABELS = {
   errorsFolded: (count: number) => `×${count}`,
   moreRows: (count: number) => `…and ${count} more.`,
   fallbackError: 'Something went wrong on our side; nothing was changed. Please try again in a minute.',
+  /** A handler that outlived its time may still finish, so this one does not promise nothing changed. */
+  slowError: 'This is taking longer than it should. It may still finish: look at the alert or /xero status in a minute before trying again.',
 };
 
 export const ANSWERS = {
