@@ -169,6 +169,7 @@ export const settingsSchema = z.object({
   XERO_IDENTITY_URL: url.default('https://identity.xero.com'),
   XERO_API_URL: url.default('https://api.xero.com'),
   XERO_TIMEOUT: duration('10s'),
+  TENANT_PROBE_INTERVAL: duration('24h'),
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,

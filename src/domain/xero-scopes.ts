@@ -64,3 +64,35 @@ export function scopeProblems(scopes: readonly string[]): string[] {
   }
   return problems;
 }
+
+/**
+ * The needed scopes a grant lacks, by the scopes Xero said it granted (the token response's
+ * `scope`). An empty text means unknown (grants stored before the scopes were kept): nothing is
+ * flagged. A refresh token in hand is offline_access at work, whatever the list says.
+ */
+export function missingScopes(granted: string | readonly string[], options: { holdsRefreshToken: boolean }): string[] {
+  const list = typeof granted === 'string' ? granted.split(/\s+/).filter(Boolean) : granted;
+  if (list.length === 0) return [];
+  const have = new Set(list);
+  return NEEDED_SCOPES.filter((need) => !(need.scope === 'offline_access' && options.holdsRefreshToken))
+    .filter((need) => !have.has(need.scope) && !need.alternatives.some((a) => have.has(a)))
+    .map((need) => need.scope);
+}
+
+/** Why Xero Guard needs a scope, in plain words; undefined for a scope it does not need. */
+export function purposeOf(scope: string): string | undefined {
+  return NEEDED_SCOPES.find((need) => need.scope === scope || need.alternatives.includes(scope))?.purpose;
+}
+
+/**
+ * What a consent asks Xero for: the configured XERO_SCOPES, plus any needed scope they leave out
+ * (the settings check refuses such a list at start, so this is a second line: a consent never
+ * repairs a missing permission by asking for less than the check looks for).
+ */
+export function consentScopes(configured: readonly string[]): string[] {
+  const scopes = [...configured];
+  for (const need of NEEDED_SCOPES) {
+    if (!scopes.includes(need.scope) && !need.alternatives.some((a) => scopes.includes(a))) scopes.push(need.scope);
+  }
+  return scopes;
+}

@@ -91,7 +91,7 @@ export async function currentViewOf(tx: MonitorRepos, alertKey: string, groupWin
     return toAlertView(incident, incident.connection);
   }
   return toSummaryView(
-    members.map((m) => ({ incidentId: m.id, connectionId: m.connectionId, tenantName: m.connection.tenantName, cause: m.cause, resolved: m.status === 'resolved' })),
+    members.map((m) => ({ incidentId: m.id, connectionId: m.connectionId, tenantName: m.connection.tenantName, cause: m.cause, resolved: m.status === 'resolved', missingScopes: m.missingScopes })),
     groupWindowMs,
   );
 }

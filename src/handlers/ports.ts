@@ -65,6 +65,7 @@ export interface ChatSender {
 // ---- Xero, as the monitor and the buttons see it (implemented by the Xero adapter) ----
 
 import type { Cause } from '../domain/causes.ts';
+import type { ConnectionState } from '../domain/states.ts';
 import type { ChatActor } from '../domain/permissions.ts';
 
 /** Shares one GET /connections per grant among all the connections checked in one cycle. */
@@ -73,7 +74,8 @@ export interface CheckCycle {
 }
 
 export type CheckOutcome =
-  | { ok: true; connectionId: string; tenantName?: string }
+  /** `probed`: the tenant itself was asked (and answered well), not only GET /connections. */
+  | { ok: true; connectionId: string; tenantName?: string; probed?: boolean }
   | {
       ok: false;
       connectionId: string;
@@ -84,6 +86,8 @@ export type CheckOutcome =
       xeroError?: string;
       /** Set for rate_limited: how long Xero asked us to wait. */
       retryAfterMs?: number;
+      /** permission_missing found from the grant's scopes (not from Xero's answer): the needed scopes it lacks. */
+      missingScopes?: string[];
     };
 
 export type DisconnectOutcome = {
@@ -96,7 +100,16 @@ export type DisconnectOutcome = {
 };
 
 /** What a check needs to know of a connection: the caller has read the row already. */
-export type CheckTarget = { id: string; tenantId: string; tenantName: string; grantId: string | null; xeroConnectionId: string | null };
+/** `state` and `tenantProbedAt` decide whether the tenant itself is asked (src/domain/tenant-probe.ts). */
+export type CheckTarget = {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  grantId: string | null;
+  xeroConnectionId: string | null;
+  state: ConnectionState;
+  tenantProbedAt: Date | null;
+};
 
 export interface XeroPort {
   newCycle(): CheckCycle;

@@ -99,7 +99,7 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
       return decision.kind;
     }
     case 'healthy': {
-      if (!(await release(tx, c, { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
+      if (!(await release(tx, c, { ...stateChange(c, 'connected'), ...HEALTHY, ...probedAt(c), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt }))) return 'lease_lost';
       await logStateChange(tx, c, 'connected', decision.reason);
       if (c.from !== 'connected') await emit(tx, c, 'connection.connected');
       return decision.kind;
@@ -123,6 +123,11 @@ async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck)
     case 'resolve':
       return resolveIncident(tx, c, decision);
   }
+}
+
+/** A check that asked the tenant itself restarts the tenant probe's interval (src/domain/tenant-probe.ts). */
+function probedAt(c: Checked): ConnectionPatch {
+  return c.outcome.ok && c.outcome.probed ? { tenantProbedAt: c.now } : {};
 }
 
 /** Columns of a connection that works: no failure streak, no degradation, no cause. */
@@ -149,6 +154,7 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
     brokenSince: connection.lastGoodCheckAt ?? now,
     httpStatus: failed?.httpStatus,
     xeroError: failed?.xeroError,
+    missingScopes: failed?.missingScopes,
     nextReminderAt: new Date(now.getTime() + c.deps.settings.repeatIntervalMs),
   });
   // A reconnect that did not hold (the same connection broke again soon after): one side may keep
@@ -165,7 +171,7 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
 async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<Decision> {
   const { connection, now } = c;
   const incident = c.open!;
-  const data = { ...stateChange(c, 'connected'), ...HEALTHY, lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, syncFrom: incident.brokenSince };
+  const data = { ...stateChange(c, 'connected'), ...HEALTHY, ...probedAt(c), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, syncFrom: incident.brokenSince };
   if (!(await release(tx, c, data))) return 'lease_lost';
   const resolved = await tx.incidents.updateIf(incident.id, { status: 'open' }, { status: 'resolved', openKey: null, resolvedAt: now, nextReminderAt: null });
   if (!resolved) return 'lease_lost';
@@ -207,6 +213,7 @@ async function onNewCause(tx: MonitorRepos, c: Checked): Promise<void> {
       cause,
       httpStatus: c.outcome.httpStatus ?? null,
       xeroError: c.outcome.xeroError ?? null,
+      missingScopes: c.outcome.missingScopes && c.outcome.missingScopes.length > 0 ? c.outcome.missingScopes.join(' ') : null,
       ...(incident.snoozedUntil !== null ? { snoozedUntil: null, snoozedBy: null } : {}),
       ...(snoozed ? { nextReminderAt: c.now } : {}),
     },

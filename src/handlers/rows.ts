@@ -52,6 +52,8 @@ export type ConnectionRecord = {
   consecutiveFailures: number;
   degradedSince: Date | null;
   lastCause: Cause | null;
+  /** When the tenant probe last answered well (src/domain/tenant-probe.ts). */
+  tenantProbedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };

@@ -27,7 +27,7 @@ export type ConnectionWithOpenIncident = ConnectionRow & { incidents: IncidentRo
 export type ConnectionWithGrant = ConnectionRow & {
   grant: Pick<GrantModel, 'refreshedAt' | 'createdAt'> | null;
   /** The open incident's owner and snooze (at most one open incident). */
-  incidents: Pick<IncidentRow, 'ownedBy' | 'ownedAt' | 'snoozedUntil'>[];
+  incidents: Pick<IncidentRow, 'ownedBy' | 'ownedAt' | 'snoozedUntil' | 'missingScopes'>[];
 };
 export type FailureLogRow = ConnectionLogModel & { connection: Pick<ConnectionRow, 'tenantName'> | null };
 /** A grouped notice, with its organisation list decoded. */
@@ -57,6 +57,8 @@ export type NewIncident = {
   brokenSince: Date;
   httpStatus?: number | undefined;
   xeroError?: string | undefined;
+  /** permission_missing found from the grant's scopes: the needed scopes it lacks. */
+  missingScopes?: readonly string[] | undefined;
   nextReminderAt: Date;
 };
 

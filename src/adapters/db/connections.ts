@@ -36,7 +36,7 @@ export function createConnections(db: Client): ConnectionsTable {
           orderBy: { tenantName: 'asc' },
           include: {
             grant: { select: { refreshedAt: true, createdAt: true } },
-            incidents: { where: { status: 'open' }, select: { cause: true, ownedBy: true, ownedAt: true, snoozedUntil: true }, take: 1 },
+            incidents: { where: { status: 'open' }, select: { cause: true, ownedBy: true, ownedAt: true, snoozedUntil: true, missingScopes: true }, take: 1 },
           },
         })
         .then((rows) => rows.map(asConnection));

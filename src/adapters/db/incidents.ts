@@ -38,6 +38,7 @@ export function createIncidents(db: Client): IncidentsRepo {
           lastDetectedAt: data.now,
           httpStatus: data.httpStatus ?? null,
           xeroError: data.xeroError ?? null,
+          missingScopes: data.missingScopes && data.missingScopes.length > 0 ? data.missingScopes.join(' ') : null,
           nextReminderAt: data.nextReminderAt,
         },
         })

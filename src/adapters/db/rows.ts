@@ -11,6 +11,11 @@ export class CorruptRowError extends Error {
   }
 }
 
+/** A connection's state as stored, checked against the states this version knows. */
+export function stateOf(value: string): ConnectionState {
+  return state('Connection', 'state', value);
+}
+
 function state(table: string, column: string, value: string): ConnectionState {
   if ((STATES as readonly string[]).includes(value)) return value as ConnectionState;
   throw new CorruptRowError(table, column, value);

@@ -36,7 +36,7 @@ export function statusLine(row: StatusRow, detail: Detail = 'full'): string {
     parts.push(mention(row.connectedBy));
     if (row.tokenAgeMs !== undefined) parts.push(STATUS_WORDS.tokenRefreshed(row.tokenAgeMs));
   }
-  if (row.cause && row.state !== 'connected') parts.push(md(CAUSE_WORDING[row.cause].headline, 80));
+  if (row.cause && row.state !== 'connected') parts.push(md(row.causeHeadline ?? CAUSE_WORDING[row.cause].headline, 120));
   if (row.owner) parts.push(LIFECYCLE.statusOwner(mention(row.owner.by)));
   if (row.snoozedUntil) parts.push(LIFECYCLE.statusSnoozed(slackDate(row.snoozedUntil)));
   return parts.join(' · ');

@@ -2,6 +2,7 @@
 // and after, one retry after a short Retry-After, and failures normalised to XeroFailure. One
 // XeroClient per call: xero-node keeps the access token (and the OAuth state) on the instance,
 // so a shared instance would mix users (reference/xero-facts.md 4.2, xero-node #406).
+import { consentScopes } from '../../domain/xero-scopes.ts';
 import { z } from 'zod';
 import { err, ok, type Result } from '../../domain/result.ts';
 import { malformedResponse, normaliseXeroError, type XeroFailure, type XeroOperation } from './failure.ts';
@@ -21,6 +22,8 @@ export type XeroSettings = {
   clockToleranceSec?: number;
   /** Longest wait for the rate budget or a Retry-After before giving up with rate_limited. */
   maxBudgetWaitMs?: number;
+  /** TENANT_PROBE_INTERVAL: a healthy tenant is asked itself this often (src/domain/tenant-probe.ts); unset, at every check. */
+  tenantProbeIntervalMs?: number;
 };
 
 export type Tokens = {
@@ -132,7 +135,7 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget, on
       const result = await inScope({ timeoutMs, hosts }, async () =>
         (await openIdClient()).authorizationUrl({
           redirect_uri: settings.redirectUri,
-          scope: settings.scopes.join(' '),
+          scope: consentScopes(settings.scopes).join(' '),
           state: checks.state,
           nonce: checks.nonce,
           code_challenge: openid.generators.codeChallenge(checks.codeVerifier),

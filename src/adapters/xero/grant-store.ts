@@ -21,6 +21,8 @@ export type StoredGrant = {
   revokedAt: Date | null;
   /** A stored token that would not decrypt (key removed from TOKEN_ENCRYPTION_KEY, or tampered). */
   undecryptable: boolean;
+  /** The scopes Xero said it granted, space-separated; empty when not known (grants stored before they were kept). */
+  scopes: string;
 };
 
 export type GrantStore = ReturnType<typeof createGrantStore>;
@@ -52,6 +54,7 @@ export function createGrantStore(db: Db, cipher: TokenCipher) {
       refusedAt: row.refusedAt,
       revokedAt: row.revokedAt,
       undecryptable: access.bad || refresh.bad,
+      scopes: row.scopes,
     };
   }
 

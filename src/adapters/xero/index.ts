@@ -99,6 +99,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     onOutcome: (outcome, reason) => refreshes?.inc({ outcome, reason }),
   });
   const prober = createProber({
+    ...(deps.settings.tenantProbeIntervalMs !== undefined ? { tenantProbeIntervalMs: deps.settings.tenantProbeIntervalMs } : {}),
     connections: deps.connections,
     gateway,
     refresher,
@@ -167,6 +168,7 @@ export function xeroSettingsFrom(config: Config): XeroSettings {
     identityUrl: config.XERO_IDENTITY_URL,
     apiUrl: config.XERO_API_URL,
     timeoutMs: config.XERO_TIMEOUT,
+    tenantProbeIntervalMs: config.TENANT_PROBE_INTERVAL,
   };
 }
 

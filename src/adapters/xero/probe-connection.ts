@@ -1,16 +1,20 @@
-// Probes one connection at Xero (DESIGN.md section 1.2): a fresh token for its grant, GET
-// /connections (shared by every tenant of the grant within one check cycle; it costs no tenant
-// quota), then one tenant probe, GET /api.xro/2.0/Organisation. Every outcome becomes a connection
-// log row. What the outcome means for the connection is decided and recorded by the handlers
+// Probes one connection at Xero (DESIGN.md section 1.2) with the fewest and smallest calls (Xero
+// bills API egress): a fresh token for its grant, GET /connections (shared by every tenant of the
+// grant within one check cycle; it costs no tenant quota), the grant's scopes against what Xero
+// Guard needs, and only when src/domain/tenant-probe.ts says so the tenant probe,
+// GET /api.xro/2.0/Organisation. Never a data endpoint. Every outcome becomes a connection log row.
+// What the outcome means for the connection is decided and recorded by the handlers
 // (src/handlers/record-check.ts).
 import { classifyXeroSignal } from '../../domain/causes.ts';
+import { isTenantProbeDue } from '../../domain/tenant-probe.ts';
+import { missingScopes } from '../../domain/xero-scopes.ts';
 import { ok, type Result } from '../../domain/result.ts';
 import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter } from '../../handlers/ports.ts';
 import type { XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { XeroFailure } from './failure.ts';
 import type { XeroConnection, XeroGateway } from './gateway.ts';
-import type { Refresher } from './refresh-grant.ts';
+import type { FreshGrant, Refresher } from './refresh-grant.ts';
 
 export type ProbeDeps = {
   connections: XeroConnectionsRepo;
@@ -20,10 +24,12 @@ export type ProbeDeps = {
   clock: Clock;
   log: Logger;
   onOutcome?: (outcome: CheckOutcome) => void;
+  /** TENANT_PROBE_INTERVAL; without it the tenant is asked at every check. */
+  tenantProbeIntervalMs?: number;
 };
 
 type CycleMemo = {
-  tokens: Map<string, Promise<Result<string, XeroFailure>>>;
+  tokens: Map<string, Promise<Result<FreshGrant, XeroFailure>>>;
   listings: Map<string, Promise<Result<XeroConnection[], XeroFailure>>>;
 };
 
@@ -35,22 +41,28 @@ export function createProber(deps: ProbeDeps) {
     return m;
   };
 
-  /** A token for the grant, refreshed at most once per cycle however many tenants share it. */
-  function token(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
+  /** A token (and the scopes it carries) for the grant, refreshed at most once per cycle however many tenants share it. */
+  function grant(cycle: CheckCycle, grantId: string): Promise<Result<FreshGrant, XeroFailure>> {
     const m = memo(cycle);
     let t = m.tokens.get(grantId);
     if (!t) {
-      t = deps.refresher.ensureFresh(grantId).then((r) => (r.ok ? ok(r.value.accessToken) : r));
+      t = deps.refresher.ensureFresh(grantId);
       m.tokens.set(grantId, t);
     }
     return t;
   }
 
+  async function token(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
+    const g = await grant(cycle, grantId);
+    return g.ok ? ok(g.value.accessToken) : g;
+  }
+
   /** After a 401 (TokenExpired): one forced refresh, shared by the cycle. */
-  function forceToken(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
-    const t = deps.refresher.ensureFresh(grantId, { force: true }).then((r) => (r.ok ? ok(r.value.accessToken) : r));
+  async function forceToken(cycle: CheckCycle, grantId: string): Promise<Result<string, XeroFailure>> {
+    const t = deps.refresher.ensureFresh(grantId, { force: true });
     memo(cycle).tokens.set(grantId, t);
-    return t;
+    const g = await t;
+    return g.ok ? ok(g.value.accessToken) : g;
   }
 
   function listing(cycle: CheckCycle, grantId: string): Promise<Result<XeroConnection[], XeroFailure>> {
@@ -132,13 +144,22 @@ export function createProber(deps: ProbeDeps) {
       return { ok: false, connectionId: connection.id, cause: verdict.outcome === 'cause' ? verdict.cause : 'app_disconnected_in_xero', operation: 'connections', httpStatus: 200, xeroError: verdict.xeroError };
     }
     // Xero is the source of truth for its own ids and the organisation's name.
-    if (entry.id !== connection.xeroConnectionId || (entry.tenantName && entry.tenantName !== connection.tenantName)) {
+    const changed = entry.id !== connection.xeroConnectionId || Boolean(entry.tenantName && entry.tenantName !== connection.tenantName);
+    if (changed) {
       await deps.connections.recordXeroIdentity(connection.id, { xeroConnectionId: entry.id, ...(entry.tenantName ? { tenantName: entry.tenantName } : {}) });
     }
 
-    const t = await token(cycle, grantId);
-    if (!t.ok) return fail(t.error);
-    let org = await deps.gateway.organisation(t.value, connection.tenantId);
+    const g = await grant(cycle, grantId);
+    if (!g.ok) return fail(g.error);
+    // The grant's own scopes tell a missing permission without a call (an empty list: not known).
+    const missing = missingScopes(g.value.scopes, { holdsRefreshToken: true });
+    if (missing.length > 0) return { ok: false, connectionId: connection.id, cause: 'permission_missing', operation: 'scopes', missingScopes: missing };
+    const listedName = entry.tenantName ?? connection.tenantName;
+    if (deps.tenantProbeIntervalMs !== undefined && !isTenantProbeDue(connection, changed, deps.clock.now(), deps.tenantProbeIntervalMs)) {
+      return { ok: true, connectionId: connection.id, tenantName: listedName, probed: false };
+    }
+
+    let org = await deps.gateway.organisation(g.value.accessToken, connection.tenantId);
     if (!org.ok && org.error.refreshAndRetry) {
       const again = await forceToken(cycle, grantId);
       if (!again.ok) return fail(again.error);
@@ -149,7 +170,7 @@ export function createProber(deps: ProbeDeps) {
       const verdict = classifyXeroSignal({ kind: 'organisation_inactive', organisationStatus: org.value.status });
       return { ok: false, connectionId: connection.id, cause: verdict.outcome === 'cause' ? verdict.cause : 'access_lost', operation: 'organisation', httpStatus: 200, xeroError: verdict.xeroError };
     }
-    return { ok: true, connectionId: connection.id, tenantName: org.value.name ?? entry.tenantName ?? connection.tenantName };
+    return { ok: true, connectionId: connection.id, tenantName: org.value.name ?? listedName, probed: true };
   }
 
   return { probeConnection };

@@ -12,7 +12,8 @@ import type { XeroFailure } from './failure.ts';
 import type { XeroGateway } from './gateway.ts';
 import type { GrantStore, StoredGrant } from './grant-store.ts';
 
-export type FreshGrant = { grantId: string; accessToken: string; version: number; refreshed: boolean; reason: RefreshReason };
+/** `scopes`: what Xero granted, space-separated (empty: not known). */
+export type FreshGrant = { grantId: string; accessToken: string; version: number; refreshed: boolean; reason: RefreshReason; scopes: string };
 
 export type RefreshDeps = {
   grants: GrantStore;
@@ -130,7 +131,9 @@ async function refreshIfDue(deps: RefreshDeps, grantId: string, force: boolean):
     }
     log.info({ reason: decision.reason }, 'grant refreshed');
     deps.onOutcome?.('refreshed', decision.reason);
-    return ok({ grantId, accessToken: result.value.accessToken, version: grant.version + 1, refreshed: true, reason: decision.reason });
+    // A refresh answer without `scope` leaves the stored ones (saveRefreshed keeps them too).
+    const scopes = result.value.scopes.length > 0 ? result.value.scopes.join(' ') : grant.scopes;
+    return ok({ grantId, accessToken: result.value.accessToken, version: grant.version + 1, refreshed: true, reason: decision.reason, scopes });
   } finally {
     // A renewal landing after the release would take the free lease again: let it finish first.
     await heartbeat.stop();
@@ -189,7 +192,7 @@ function timing(grant: StoredGrant) {
 }
 
 function fresh(grant: StoredGrant, refreshed: boolean, reason: RefreshReason): FreshGrant {
-  return { grantId: grant.id, accessToken: grant.accessToken!, version: grant.version, refreshed, reason };
+  return { grantId: grant.id, accessToken: grant.accessToken!, version: grant.version, refreshed, reason, scopes: grant.scopes };
 }
 
 function localFailure(message: string, cause: XeroFailure['cause'] = 'xero_unavailable'): XeroFailure {

@@ -4,13 +4,27 @@
 import { isCause, isTransient, type Cause, type DefiniteCause } from '../causes.ts';
 import type { AlertButton, AlertView, LinkSent, RepairPath, StepDone } from './model.ts';
 import { linkSentSchema } from './model.ts';
-import { CAUSE_WORDING, IN_MOTION, NEXT_STEP } from './wording.ts';
+import { CAUSE_WORDING, IN_MOTION, MISSING_PERMISSION, NEXT_STEP } from './wording.ts';
+import { purposeOf } from '../xero-scopes.ts';
 import { connectorOf, decodePerson, type ConnectionFacts, type IncidentFacts } from './facts.ts';
 import { plainText, type Phrase } from './phrase.ts';
 
 /** The cause as stored; an unknown text reads as Xero being unavailable (it says nothing definite). */
 export function causeOf(text: string | null | undefined): Cause {
   return text && isCause(text) ? text : 'xero_unavailable';
+}
+
+/** What the missing scopes are for, in plain words: empty unless the cause is a permission the grant's scopes show missing. */
+export function missingPurposes(cause: Cause, missingScopes: string | null | undefined): string[] {
+  if (cause !== 'permission_missing' || !missingScopes) return [];
+  return [...new Set(missingScopes.split(/\s+/).filter(Boolean).map((scope) => purposeOf(scope) ?? scope))];
+}
+
+/** The headline and explanation of a cause, naming the missing permission when the scopes tell it. */
+export function causeWording(cause: Cause, missingScopes?: string | null): { headline: string; explanation: string } {
+  const purposes = missingPurposes(cause, missingScopes);
+  if (purposes.length === 0) return CAUSE_WORDING[cause];
+  return { headline: MISSING_PERMISSION.headline(purposes), explanation: MISSING_PERMISSION.explanation(purposes) };
 }
 
 /** A definite cause, or undefined: what a reconnect DM may name as its reason. */
@@ -61,15 +75,16 @@ export function toAlertView(incident: IncidentFacts, connection: ConnectionFacts
   const resolved = incident.status === 'resolved' && incident.resolvedAt;
   const path = repairPath(cause, incident, steps, Boolean(resolved));
   const links = resolved ? [] : decodeLinksSent(incident.linksSent);
-  const next = nextStepOf(path, cause, connection.tenantName, connector, steps, incident.brokenSince);
+  const next = nextStepOf(path, cause, connection.tenantName, connector, steps, incident.brokenSince, missingPurposes(cause, incident.missingScopes));
+  const wording = causeWording(cause, incident.missingScopes);
   const view: AlertView = {
     type: 'alert',
     incidentId: incident.id,
     connectionId: connection.id,
     tenantName: connection.tenantName,
     cause,
-    headline: CAUSE_WORDING[cause].headline,
-    explanation: CAUSE_WORDING[cause].explanation,
+    headline: wording.headline,
+    explanation: wording.explanation,
     nextStep: plainText(next),
     next,
     path,
@@ -109,7 +124,7 @@ export function repairPath(cause: Cause, incident: Pick<IncidentFacts, 'resetAdv
   return 'reconnect';
 }
 
-function nextStepOf(path: RepairPath, cause: Cause, tenantName: string, connector: AlertView['connectedBy'], steps: AlertView['steps'], brokenSince: Date): Phrase {
+function nextStepOf(path: RepairPath, cause: Cause, tenantName: string, connector: AlertView['connectedBy'], steps: AlertView['steps'], brokenSince: Date, missing: readonly string[]): Phrase {
   switch (path) {
     case 'resolved':
       return NEXT_STEP.resolved(brokenSince.toISOString());
@@ -117,6 +132,7 @@ function nextStepOf(path: RepairPath, cause: Cause, tenantName: string, connecto
       return NEXT_STEP.operatorFix;
     case 'reconnect':
       if (cause === 'encryption_key_changed') return NEXT_STEP.keyChanged(connector);
+      if (cause === 'permission_missing') return NEXT_STEP.byCause.permission_missing(connector, tenantName, missing);
       return NEXT_STEP.byCause[cause as keyof typeof NEXT_STEP.byCause](connector, tenantName);
     case 'full_reset':
       if (steps.confirmedInXero) return NEXT_STEP.afterConfirm(connector);

@@ -47,6 +47,8 @@ export type IncidentFacts = {
   linksSent?: string | null;
   /** The last reconnect did not hold: advise the full reset. */
   resetAdvised?: boolean;
+  /** permission_missing found from the grant's scopes: the needed scopes it lacks, space-separated. */
+  missingScopes?: string | null;
 };
 
 export function connectorOf(connection: Pick<ConnectionFacts, 'connectedByPlatform' | 'connectedByUserId' | 'connectedByName'>): Person {

@@ -102,6 +102,8 @@ export const statusRowSchema = z.object({
   connectedBy: personSchema,
   tokenAgeMs: z.number().optional(),
   cause: z.enum(CAUSES).optional(),
+  /** The cause in a few words, naming a missing permission when the scopes tell it. */
+  causeHeadline: z.string().optional(),
   /** The open incident's owner ("I'm on it") and since when. */
   owner: stepSchema.optional(),
   /** The open incident's reminders wait until then. */

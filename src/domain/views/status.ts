@@ -2,7 +2,7 @@
 import { STATES, type ConnectionState } from '../states.ts';
 import type { StatusView } from './model.ts';
 import { STATUS_SUMMARY } from './wording.ts';
-import { causeOf } from './alert.ts';
+import { causeOf, causeWording } from './alert.ts';
 import { connectorOf, decodePerson, type ConnectionFacts } from './facts.ts';
 
 const ORDER: ConnectionState[] = ['broken', 'degraded', 'reconnecting', 'paused', 'disconnected', 'connected'];
@@ -10,7 +10,7 @@ const ORDER: ConnectionState[] = ['broken', 'degraded', 'reconnecting', 'paused'
 /** `openIncident`: the connection's open incident, for its owner and snooze. */
 export type StatusFacts = ConnectionFacts & {
   tokenRefreshedAt: Date | null;
-  openIncident?: { ownedBy: string | null; ownedAt: Date | null; snoozedUntil: Date | null } | null;
+  openIncident?: { ownedBy: string | null; ownedAt: Date | null; snoozedUntil: Date | null; missingScopes?: string | null } | null;
 };
 
 export function toStatusView(connections: readonly StatusFacts[], now: Date): StatusView {
@@ -27,7 +27,10 @@ export function toStatusView(connections: readonly StatusFacts[], now: Date): St
     };
     if (c.lastGoodCheckAt) row.lastGoodCheck = c.lastGoodCheckAt.toISOString();
     if (c.tokenRefreshedAt) row.tokenAgeMs = Math.max(0, now.getTime() - c.tokenRefreshedAt.getTime());
-    if (c.lastCause && state !== 'connected') row.cause = causeOf(c.lastCause);
+    if (c.lastCause && state !== 'connected') {
+      row.cause = causeOf(c.lastCause);
+      row.causeHeadline = causeWording(row.cause, c.openIncident?.missingScopes).headline;
+    }
     const owner = c.openIncident?.ownedAt ? decodePerson(c.openIncident.ownedBy) : undefined;
     if (owner && c.openIncident?.ownedAt) row.owner = { by: owner, at: c.openIncident.ownedAt.toISOString() };
     if (c.openIncident?.snoozedUntil && c.openIncident.snoozedUntil > now) row.snoozedUntil = c.openIncident.snoozedUntil.toISOString();

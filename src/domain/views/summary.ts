@@ -5,8 +5,8 @@
 // section, about 12,000 in all) and one Teams card (about 28 KB). `more` stays for the contract;
 // it is non-zero only if a summary somehow holds more than its capacity.
 import type { SummaryView } from './model.ts';
-import { CAUSE_WORDING, SUMMARY } from './wording.ts';
-import { causeOf } from './alert.ts';
+import { SUMMARY } from './wording.ts';
+import { causeOf, causeWording } from './alert.ts';
 
 export const MAX_SUMMARY_ROWS = 100;
 /**
@@ -15,7 +15,7 @@ export const MAX_SUMMARY_ROWS = 100;
  */
 export const SUMMARY_ACTION_ROWS = 30;
 
-export type SummaryMember = { incidentId: string; connectionId: string; tenantName: string; cause: string; resolved: boolean };
+export type SummaryMember = { incidentId: string; connectionId: string; tenantName: string; cause: string; resolved: boolean; missingScopes?: string | null };
 
 export function toSummaryView(members: readonly SummaryMember[], groupWindowMs: number): SummaryView {
   const shown = [...members].sort((a, b) => a.tenantName.localeCompare(b.tenantName)).slice(0, MAX_SUMMARY_ROWS);
@@ -26,7 +26,7 @@ export function toSummaryView(members: readonly SummaryMember[], groupWindowMs: 
     text: more > 0 ? `${SUMMARY.text(members.length, groupWindowMs)} ${SUMMARY.more(more)}` : SUMMARY.text(members.length, groupWindowMs),
     rows: shown.map((m) => {
       const cause = causeOf(m.cause);
-      return { incidentId: m.incidentId, connectionId: m.connectionId, tenantName: m.tenantName, cause, explanation: CAUSE_WORDING[cause].headline, resolved: m.resolved };
+      return { incidentId: m.incidentId, connectionId: m.connectionId, tenantName: m.tenantName, cause, explanation: causeWording(cause, m.missingScopes).headline, resolved: m.resolved };
     }),
     more,
   };

@@ -102,8 +102,10 @@ export const NEXT_STEP = {
       p`${person$(connector)} reconnects with the link in their direct messages. Anyone allowed who has access to ${tenantName} in Xero can click Reconnect instead.`,
     access_lost: (connector: Person, tenantName: string) =>
       p`Reconnect as a Xero user with the Standard or Adviser role in ${tenantName}. If ${person$(connector)} no longer has that access, an admin hands the reconnect to someone who does with "Send link to…".`,
-    permission_missing: (connector: Person, _tenantName: string) =>
-      p`${person$(connector)} reconnects and approves every permission Xero asks for, the missing one included.`,
+    permission_missing: (connector: Person, _tenantName: string, missing: readonly string[] = []) =>
+      missing.length > 0
+        ? p`${person$(connector)} reconnects and approves every permission Xero asks for, including ${listOf(missing)}: the reconnect link asks for it.`
+        : p`${person$(connector)} reconnects and approves every permission Xero asks for, the missing one included.`,
   },
   /** Stored tokens no key opens: an operator restores the key, or a reconnect stores fresh ones. */
   keyChanged: (connector: Person) =>
@@ -114,6 +116,18 @@ export const NEXT_STEP = {
   afterDisconnect: (tenantName: string) => p`Next: remove the app in Xero too. ${XERO_REMOVAL_PATH(tenantName)} Then click "I disconnected in Xero too".`,
   afterConfirm: (connector: Person) => p`Next: click Reconnect. ${person$(connector)} gets a single-use link by direct message.`,
   resolved: (syncFrom: string) => p`Nothing to do. Host apps should re-sync from ${at$(syncFrom)}.`,
+};
+
+/** "a", "a and b", "a, b and c". */
+function listOf(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** A permission missing by the grant's own scopes: what it is for, in plain words (never the scope's code). */
+export const MISSING_PERMISSION = {
+  headline: (purposes: readonly string[]) => `A permission is missing: ${listOf(purposes)}`,
+  explanation: (purposes: readonly string[]) =>
+    `The connection lacks a permission Xero Guard needs: ${listOf(purposes)}. Reconnect and approve it when Xero asks; the reconnect link asks for it.`,
 };
 
 /** What is already in motion: who holds a reconnect link. */

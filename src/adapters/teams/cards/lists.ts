@@ -104,7 +104,7 @@ function statusRow(row: StatusRow): Container {
     type: 'Container',
     separator: true,
     items: [
-      text(`${STATE_ICON[row.state]} **${escapeMarkdown(row.tenantName)}**: ${row.state}${row.cause ? ` (${CAUSE_WORDING[row.cause].headline})` : ''} since ${formatTime(row.since)}`),
+      text(`${STATE_ICON[row.state]} **${escapeMarkdown(row.tenantName)}**: ${row.state}${row.cause ? ` (${escapeMarkdown(row.causeHeadline ?? CAUSE_WORDING[row.cause].headline)})` : ''} since ${formatTime(row.since)}`),
       text(details.join(' · '), { isSubtle: true, spacing: 'None', size: 'Small' }),
     ],
   };

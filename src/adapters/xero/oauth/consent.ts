@@ -357,6 +357,8 @@ async function bindTenant(
       ...(state !== existing.state ? { state, stateSince: now } : {}),
       consecutiveFailures: 0,
       nextCheckAt: now,
+      // New tokens, maybe another user or role: the first check asks the tenant itself.
+      tenantProbedAt: null,
     },
   });
   if (state !== existing.state) {
