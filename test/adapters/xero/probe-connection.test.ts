@@ -26,7 +26,7 @@ describe('probeConnection', () => {
     const seeded = await seedGrant(database.db, fake, keys, 'user-1', [ORGS.demoNz]);
     const { adapter } = buildAdapter(database.db, fake, keys);
     const outcome = await adapter.probeConnection(seeded.connectionIds[0]!, adapter.newCycle());
-    expect(outcome).toEqual({ ok: true, connectionId: seeded.connectionIds[0], tenantName: 'Demo Company (NZ)' });
+    expect(outcome).toEqual({ ok: true, connectionId: seeded.connectionIds[0], tenantName: 'Demo Company (NZ)', probed: true });
     const rows = await logRows(seeded.connectionIds[0]!);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ kind: 'check', outcome: 'ok', tenantId: ORGS.demoNz.tenantId });

@@ -114,6 +114,8 @@ export class XeroFakeCore {
   readonly organisationStatus = new Map<string, string>();
   /** Tenants whose Organisation answers 403 AuthenticationUnsuccessful while still listed. */
   readonly forbiddenTenants = new Set<string>();
+  /** Scopes Xero grants a user's tokens, space-separated (default: what Xero Guard asks for). */
+  readonly grantedScopes = new Map<string, string>();
   private readonly faults = new Map<Route, Fault[]>();
   /** Per-route fault probabilities (benchmarks): each call draws once. */
   readonly faultRates = new Map<Route, { probability: number; fault: Fault }>();
@@ -592,6 +594,10 @@ export class XeroFakeCore {
     return form.get('client_id') === this.clientId && form.get('client_secret') === this.clientSecret;
   }
 
+  private scopesOf(userId: string): string {
+    return this.grantedScopes.get(userId) ?? 'openid profile email accounting.settings.read offline_access';
+  }
+
   private async issue(userId: string, authEventId: string, withIdToken: boolean, expiresInSec = 1800, nonce?: string): Promise<TokenResponse> {
     const user = this.users.get(userId) ?? this.user(userId);
     const now = Math.floor(this.now() / 1000);
@@ -605,7 +611,7 @@ export class XeroFakeCore {
       global_session_id: randomUUID(),
       jti: randomUUID(),
       authentication_event_id: authEventId,
-      scope: ['email', 'profile', 'openid', 'accounting.settings.read', 'offline_access'],
+      scope: this.scopesOf(userId).split(' '),
       amr: ['pwd'],
     })
       .setProtectedHeader({ alg: 'RS256', kid: this.key.jwk.kid!, typ: 'JWT' })
@@ -619,7 +625,7 @@ export class XeroFakeCore {
     this.refreshTokens.set(refreshToken, { userId, authEventId, issuedAt: this.now() });
     this.accessTokens.set(accessToken, { userId, exp: (now + expiresInSec) * 1000 });
     this.sweepSometimes();
-    const response: TokenResponse = { access_token: accessToken, expires_in: expiresInSec, token_type: 'Bearer', refresh_token: refreshToken, scope: 'openid profile email accounting.settings.read offline_access' };
+    const response: TokenResponse = { access_token: accessToken, expires_in: expiresInSec, token_type: 'Bearer', refresh_token: refreshToken, scope: this.scopesOf(userId) };
     if (withIdToken) {
       const atHash = createHash('sha256').update(accessToken).digest().subarray(0, 16).toString('base64url');
       response.id_token = await new SignJWT({
