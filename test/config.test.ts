@@ -37,6 +37,7 @@ describe('settings', () => {
     expect(c.CHECK_INTERVAL).toBe(300_000);
     expect(c.REPEAT_INTERVAL).toBe(86_400_000);
     expect(c.GROUP_WINDOW).toBe(30_000);
+    expect(c.TENANT_PROBE_INTERVAL).toBe(86_400_000);
     expect([c.XERO_TROUBLE_SHARE, c.XERO_TROUBLE_MIN_GRANTS, c.XERO_TROUBLE_WINDOW, c.XERO_TROUBLE_RECHECK_AFTER]).toEqual([0.5, 20, 300_000, 600_000]);
     expect(c.xeroRedirectUri).toBe('https://guard.example.com/xero/callback');
     expect(c.XERO_SCOPES).toContain('offline_access');

@@ -24,8 +24,11 @@ export type Engine = {
   fake: FakeXero;
   slack: FakeSlack;
   connector: FakeBotConnector;
-  /** A grant of `user` holding `orgs` (one organisation named `name` when given a string), due for a refresh at its first check. */
-  seed(user: string, orgs: string | string[]): Promise<{ grantId: string; connectionIds: string[] }>;
+  /**
+   * A grant of `user` holding `orgs` (one organisation when given a string), as an earlier consent
+   * left it (its scopes not stored), due for a refresh at its first check unless `fresh`.
+   */
+  seed(user: string, orgs: string | string[], options?: { fresh?: boolean }): Promise<{ grantId: string; connectionIds: string[] }>;
   /** Runs the scheduler (checks and monitor ticks) and the outbox for `seconds` of the test's clock. */
   run(seconds: number, stepMs?: number): Promise<void>;
   /** The Slack alert channel: its top-level messages (text and blocks, as they read now) and the replies under the first. */
@@ -87,10 +90,10 @@ export async function startEngineWithChat(options: { checkIntervalMs: number; se
     fake,
     slack,
     connector,
-    async seed(user, orgs) {
+    async seed(user, orgs, seedOptions = {}) {
       const names = typeof orgs === 'string' ? [orgs] : orgs;
       const seeded = await seedGrant(h.store.db, fake, keys, user, names.map((tenantName) => ({ tenantId: randomUUID(), tenantName })), {
-        accessExpiresAt: new Date(h.clock.now().getTime() + 2 * 60_000),
+        accessExpiresAt: new Date(h.clock.now().getTime() + (seedOptions.fresh ? 25 : 2) * 60_000),
         refreshedAt: h.clock.now(),
       });
       // Due now on the test's clock (the rows were stamped with the wall clock).
