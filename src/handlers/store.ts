@@ -130,8 +130,11 @@ export interface IncidentsRepo {
   recordDetection(id: string, at: Date): Promise<boolean>;
   /** Open incidents still waiting for their announcement (group window), oldest first; held ones wait for their hold. */
   pendingAnnouncement(limit?: number): Promise<IncidentWithConnection[]>;
-  /** Incidents of these causes opened at or after `since`, whatever became of them: their grant (as lastChecksSince names it) and when. */
-  openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date }[]>;
+  /**
+   * Incidents of these causes opened at or after `since`, whatever became of them: their grant (as
+   * lastChecksSince names it), when, and whether the grant's stored scopes alone found it.
+   */
+  openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date; fromScopes: boolean }[]>;
   /** Holds the alerts of these open, unannounced, never-held incidents behind notice `noticeId`; returns how many. */
   hold(ids: readonly string[], noticeId: string): Promise<number>;
   /** Every incident notice `noticeId` held (still held or released). */

@@ -17,7 +17,7 @@ import { editNotice, postNotice } from './notices.ts';
 
 export const TROUBLE_KIND = 'xero_trouble';
 
-type Pending = Pick<IncidentWithConnection, 'id' | 'cause' | 'heldBy'>;
+type Pending = Pick<IncidentWithConnection, 'id' | 'cause' | 'heldBy' | 'missingScopes'>;
 
 export type TroubleStep = {
   outcome: 'nothing' | 'gather' | 'open' | 'join' | 'release';
@@ -29,7 +29,9 @@ export type TroubleStep = {
   waits(incident: Pending): boolean;
 };
 
-const holdableNow = (i: Pending) => isTroubleCause(i.cause) && i.heldBy === null;
+// A permission found missing from the grant's stored scopes is our own reading of our own data, not
+// an answer Xero could have got wrong: never held, never counted as a sign of trouble at Xero.
+const holdableNow = (i: Pending) => isTroubleCause(i.cause) && i.heldBy === null && !i.missingScopes;
 /** `wait`: 'all' holdable incidents wait, 'none' do, or all but those this step `judged`. */
 const step = (outcome: TroubleStep['outcome'], wait: 'all' | 'none' | { judged: ReadonlySet<string> }): TroubleStep => ({
   outcome,
@@ -51,7 +53,7 @@ export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep
   const since = new Date(now.getTime() - rules.windowMs);
   const [failures, checks] = await Promise.all([deps.store.incidents.openedSince(troubleCauses(), since), deps.store.connections.lastChecksSince(since)]);
   const oldest = candidates.reduce((min, i) => (i.openedAt < min ? i.openedAt : min), candidates[0]!.openedAt);
-  const assessment = assessTrouble(failures, checks, oldest, now, rules);
+  const assessment = assessTrouble(failures.filter((f) => !f.fromScopes), checks, oldest, now, rules);
   if (assessment.kind === 'none') return step('nothing', { judged: new Set(candidates.map((i) => i.id)) });
   if (assessment.kind === 'gather') return step('gather', 'all');
   const opened = await deps.store.transaction(async (tx) => {

@@ -133,6 +133,18 @@ for (const dialect of DIALECTS) {
       expect(channelPosts()).toHaveLength(2);
     });
 
+    it('a permission missing from many grants\' stored scopes is our own reading, not trouble at Xero: alerted at once, nothing held', async () => {
+      const broken = [];
+      for (let i = 0; i < 25; i += 1) {
+        const connection = await aConnection(h.store, { tenantName: `Scoped ${i}`, grantId: (await aGrant(h.store)).id });
+        h.xero.outcomes.set(connection.id, { cause: 'permission_missing', operation: 'scopes', missingScopes: ['accounting.settings.read'] });
+        broken.push(connection);
+      }
+      for (const c of broken) await checkNowAsScheduler(h, c.id);
+      expect(await h.handlers.runMonitorTick()).toMatchObject({ trouble: 'nothing', summaries: 1 });
+      expect(await h.store.db.notice.count()).toBe(0);
+    });
+
     it('breaks among many healthy checks are ordinary breaks: alerted at once, nothing held', async () => {
       const healthy = [];
       for (let i = 0; i < 40; i += 1) healthy.push(await aConnection(h.store, { tenantName: `Fine ${i}`, grantId: (await aGrant(h.store)).id }));

@@ -60,12 +60,12 @@ export function createIncidents(db: Client): IncidentsRepo {
         include: { connection: true },
       }).then((rows) => rows.map(asIncident));
     },
-    async openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date }[]> {
+    async openedSince(causes: readonly string[], since: Date): Promise<{ grant: string; at: Date; fromScopes: boolean }[]> {
       const rows = await db.incident.findMany({
         where: { cause: { in: [...causes] }, openedAt: { gte: since } },
-        select: { connectionId: true, openedAt: true, connection: { select: { grantId: true } } },
+        select: { connectionId: true, openedAt: true, missingScopes: true, connection: { select: { grantId: true } } },
       });
-      return rows.map((r) => ({ grant: grantKeyOf(r.connection.grantId, r.connectionId), at: r.openedAt }));
+      return rows.map((r) => ({ grant: grantKeyOf(r.connection.grantId, r.connectionId), at: r.openedAt, fromScopes: r.missingScopes !== null }));
     },
     async hold(ids: readonly string[], noticeId: string): Promise<number> {
       if (ids.length === 0) return 0;
