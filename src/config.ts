@@ -170,6 +170,7 @@ export const settingsSchema = z.object({
   XERO_API_URL: url.default('https://api.xero.com'),
   XERO_TIMEOUT: duration('10s'),
   TENANT_PROBE_INTERVAL: duration('24h'),
+  TENANT_PROBE_BUSY_SHARE: z.coerce.number().min(0).max(1, 'must be at most 1 (a share: 0.5 is half)').default(0.5),
 
   SLACK_BOT_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,

@@ -38,6 +38,7 @@ describe('settings', () => {
     expect(c.REPEAT_INTERVAL).toBe(86_400_000);
     expect(c.GROUP_WINDOW).toBe(30_000);
     expect(c.TENANT_PROBE_INTERVAL).toBe(86_400_000);
+    expect(c.TENANT_PROBE_BUSY_SHARE).toBe(0.5);
     expect([c.XERO_TROUBLE_SHARE, c.XERO_TROUBLE_MIN_GRANTS, c.XERO_TROUBLE_WINDOW, c.XERO_TROUBLE_RECHECK_AFTER]).toEqual([0.5, 20, 300_000, 600_000]);
     expect(c.xeroRedirectUri).toBe('https://guard.example.com/xero/callback');
     expect(c.XERO_SCOPES).toContain('offline_access');

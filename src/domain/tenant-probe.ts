@@ -10,9 +10,11 @@
 //     permission Xero refuses without the scopes showing it.
 // So the tenant probe runs on the first check after a (re)connect, when /connections shows the
 // connection changed, while the connection is not plainly healthy (to see the break or its end),
-// and otherwise once per TENANT_PROBE_INTERVAL. The price: a lost access on a healthy connection is
-// found within that interval rather than within one check interval. A revocation or a removed app,
-// the breaks people must act on fast, are still found within one check interval.
+// at every check while Xero's app-wide budget has room (TENANT_PROBE_BUSY_SHARE; the adapter passes
+// an interval of 0 then), and otherwise once per TENANT_PROBE_INTERVAL. The price when the budget is
+// busy: a lost access on a healthy connection is found within that interval rather than within one
+// check interval. A revocation or a removed app, the breaks people must act on fast, are still found
+// within one check interval.
 import type { ConnectionState } from './states.ts';
 
 export type TenantProbeSubject = {

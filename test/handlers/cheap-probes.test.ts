@@ -17,14 +17,15 @@ let fake: FakeXero;
 let h: MonitorHarness;
 let adapter: XeroAdapter;
 
-beforeEach(async () => {
+/** Builds the world; `busyShare` is TENANT_PROBE_BUSY_SHARE (unset: the interval always applies). */
+async function setUp(busyShare?: number) {
   interceptXeroOnly();
   fake = await FakeXero.start();
   const keys = newKeys();
   h = await createMonitorHarness('sqlite', {
     settings: { checkIntervalMs: INTERVAL },
     build: (database, clock) => {
-      adapter = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, tenantProbeIntervalMs: DAY } }).adapter;
+      adapter = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, tenantProbeIntervalMs: DAY, ...(busyShare !== undefined ? { tenantProbeBusyShare: busyShare } : {}) } }).adapter;
       return { xero: adapter, links: adapter.linkIssuer };
     },
   });
@@ -40,7 +41,7 @@ beforeEach(async () => {
     const seeded = await seedGrant(h.store.db, fake, keys, user, orgs([...names]), { accessExpiresAt: new Date(h.clock.now().getTime() + 25 * 60_000), refreshedAt: h.clock.now() });
     await h.store.db.connection.updateMany({ where: { id: { in: seeded.connectionIds } }, data: { nextCheckAt: h.clock.now(), stateSince: h.clock.now() } });
   }
-});
+}
 
 afterEach(async () => {
   resetNock();
@@ -64,6 +65,8 @@ const probesOf = (tenantId: string) => fake.apiCalls.filter((c) => c.route === '
 const listings = () => fake.apiCalls.filter((c) => c.route === 'connections').length;
 
 describe('cheap probes', () => {
+  beforeEach(() => setUp());
+
   it('over 50 cycles (25 hours): one GET /connections per grant per cycle, and each tenant asked itself twice (first check, then a day later)', async () => {
     for (let n = 1; n <= 50; n += 1) {
       await cycle();
@@ -109,5 +112,24 @@ describe('cheap probes', () => {
     await h.store.db.connection.update({ where: { id: delta.id }, data: { tenantProbedAt: null } });
     await cycle();
     expect(probesOf(delta.tenantId)).toBe(2);
+  });
+});
+
+describe('cheap probes while the app-wide budget has room (TENANT_PROBE_BUSY_SHARE)', () => {
+  it('asks every tenant at every check while under the share, so lost access is found at the next check', async () => {
+    await setUp(0.5);
+    for (let n = 1; n <= 3; n += 1) await cycle();
+    for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta']) expect(probesOf(await tenantOf(name))).toBe(3);
+    expect(listings()).toBe(6);
+    const charlie = await tenantOf('Charlie');
+    fake.forbidTenant(charlie);
+    await cycle();
+    expect(await h.store.db.incident.count({ where: { cause: 'access_lost', status: 'open' } })).toBe(1);
+  });
+
+  it('keeps to the interval with a share of 0', async () => {
+    await setUp(0);
+    for (let n = 1; n <= 3; n += 1) await cycle();
+    for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta']) expect(probesOf(await tenantOf(name))).toBe(1);
   });
 });

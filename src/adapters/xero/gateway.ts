@@ -24,6 +24,12 @@ export type XeroSettings = {
   maxBudgetWaitMs?: number;
   /** TENANT_PROBE_INTERVAL: a healthy tenant is asked itself this often (src/domain/tenant-probe.ts); unset, at every check. */
   tenantProbeIntervalMs?: number;
+  /**
+   * TENANT_PROBE_BUSY_SHARE: while less than this share of Xero's app-wide minute budget is in use,
+   * a healthy tenant is asked at every check; from it on, once per tenantProbeIntervalMs. 0: always
+   * the interval.
+   */
+  tenantProbeBusyShare?: number;
 };
 
 export type Tokens = {

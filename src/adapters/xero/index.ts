@@ -100,6 +100,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
   });
   const prober = createProber({
     ...(deps.settings.tenantProbeIntervalMs !== undefined ? { tenantProbeIntervalMs: deps.settings.tenantProbeIntervalMs } : {}),
+    ...(deps.settings.tenantProbeBusyShare ? { probeBudgetRoomy: () => budget.appShareUsed() < deps.settings.tenantProbeBusyShare! } : {}),
     connections: deps.connections,
     gateway,
     refresher,
@@ -169,6 +170,7 @@ export function xeroSettingsFrom(config: Config): XeroSettings {
     apiUrl: config.XERO_API_URL,
     timeoutMs: config.XERO_TIMEOUT,
     tenantProbeIntervalMs: config.TENANT_PROBE_INTERVAL,
+    tenantProbeBusyShare: config.TENANT_PROBE_BUSY_SHARE,
   };
 }
 

@@ -26,6 +26,11 @@ export type ProbeDeps = {
   onOutcome?: (outcome: CheckOutcome) => void;
   /** TENANT_PROBE_INTERVAL; without it the tenant is asked at every check. */
   tenantProbeIntervalMs?: number;
+  /**
+   * True while Xero's app-wide budget has room to ask every healthy tenant at every check (so lost
+   * access is found within one check interval); without it, the interval always applies.
+   */
+  probeBudgetRoomy?: () => boolean;
 };
 
 type CycleMemo = {
@@ -155,7 +160,8 @@ export function createProber(deps: ProbeDeps) {
     const missing = missingScopes(g.value.scopes, { holdsRefreshToken: true });
     if (missing.length > 0) return { ok: false, connectionId: connection.id, cause: 'permission_missing', operation: 'scopes', missingScopes: missing };
     const listedName = entry.tenantName ?? connection.tenantName;
-    if (deps.tenantProbeIntervalMs !== undefined && !isTenantProbeDue(connection, changed, deps.clock.now(), deps.tenantProbeIntervalMs)) {
+    const interval = deps.probeBudgetRoomy?.() ? 0 : deps.tenantProbeIntervalMs;
+    if (interval !== undefined && !isTenantProbeDue(connection, changed, deps.clock.now(), interval)) {
       return { ok: true, connectionId: connection.id, tenantName: listedName, probed: false };
     }
 

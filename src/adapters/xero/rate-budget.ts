@@ -210,6 +210,11 @@ export class RateBudget {
     return this.app.count(this.now());
   }
 
+  /** The share of the app-wide minute budget in use (0 to 1; 1 while Xero has us paused). */
+  appShareUsed(): number {
+    return 1 - Math.min(1, this.appSpare() / this.limits.appPerMinute);
+  }
+
   /**
    * Calls the app-wide budget can still take right now (0 while Xero has us paused). Shared: the
    * window's room as last read (refreshed in the background when older than a second) plus this
