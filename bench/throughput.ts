@@ -1,4 +1,5 @@
 // Checking throughput and growth: N connections (1 to 5 tenants per grant), one full check cycle.
+import { statSync } from 'node:fs';
 import type { Figure } from './report.ts';
 import { cpuSecondsOf, memoryOf } from './stats.ts';
 import { sleep, startStack } from './stack.ts';
@@ -13,6 +14,9 @@ export type CycleResult = {
   cpuSeconds: number;
   peakMemoryMb: number;
   tokenCalls: number;
+  /** CPU per check after the process was up (start-up excluded): checks done after /healthz answered. */
+  cpuMsPerCheck: number;
+  databaseBytes: number;
 };
 
 /** Starts a stack with `connections`, waits until every one has been checked once, and reads the costs. */
@@ -22,6 +26,8 @@ export async function measureCycle(options: { connections: number; checkInterval
     // From `npm start` on: checks begin before the service answers /healthz. CPU likewise counts the
     // whole process, boot included.
     const started = stack.startedAt;
+    const cpuAtReady = cpuSecondsOf(stack.pid);
+    const checkedAtReady = await stack.database.db.connection.count({ where: { lastCheckAt: { not: null } } });
     const interval = parseDuration(options.checkInterval);
     const limit = (interval.ok ? interval.ms : 300_000) * 3 + 60_000;
     let checked = 0;
@@ -32,6 +38,7 @@ export async function measureCycle(options: { connections: number; checkInterval
       checked = await stack.database.db.connection.count({ where: { lastGoodCheckAt: { gte: new Date(started - 1_000) } } });
     }
     const cycleMs = Date.now() - started;
+    const cpuSeconds = cpuSecondsOf(stack.pid);
     const stats = stack.xero.fake.stats();
     const apiCalls = (stats.byRoute.connections ?? 0) + (stats.byRoute.organisation ?? 0) + (stats.byRoute.delete ?? 0);
     return {
@@ -40,13 +47,28 @@ export async function measureCycle(options: { connections: number; checkInterval
       apiCalls,
       peakCallsPerMinute: Math.max(0, ...stats.appMinutes.map((w) => w.calls)),
       rateLimited: stats.rateLimited.total,
-      cpuSeconds: cpuSecondsOf(stack.pid),
+      cpuSeconds,
       peakMemoryMb: memoryOf(stack.pid).peakMb,
       tokenCalls: stats.byRoute.token ?? 0,
+      cpuMsPerCheck: ((cpuSeconds - cpuAtReady) * 1000) / Math.max(1, options.connections - checkedAtReady),
+      databaseBytes: sqliteBytes(stack.url),
     };
   } finally {
     await stack.close();
   }
+}
+
+/** The SQLite file with its write-ahead log. */
+function sqliteBytes(url: string): number {
+  const file = url.replace(/^file:/, '');
+  const size = (f: string) => {
+    try {
+      return statSync(f).size;
+    } catch {
+      return 0;
+    }
+  };
+  return size(file) + size(`${file}-wal`);
 }
 
 export function cycleFigures(r: CycleResult, dialect: string, checkInterval: string, withBars: boolean): Figure[] {
@@ -62,7 +84,7 @@ export function cycleFigures(r: CycleResult, dialect: string, checkInterval: str
       note: `${((100 * r.peakCallsPerMinute) / 10_000).toFixed(1)}% of the app limit`,
     },
     { scenario, measure: '429s received', value: r.rateLimited, unit: '', bar: { limit: 0, kind: 'max', source: 'DESIGN §9' } },
-    { scenario, measure: 'CPU seconds, start and cycle', value: r.cpuSeconds, unit: 's', note: `≈${((r.cpuSeconds * 1000) / r.connections).toFixed(1)} ms per check` },
+    { scenario, measure: 'CPU per check', value: r.cpuMsPerCheck, unit: 'ms', note: `after start-up; ${r.cpuSeconds.toFixed(1)} CPU s for the whole process, start included` },
     {
       scenario,
       measure: 'peak memory (RSS)',
