@@ -135,13 +135,34 @@ async function writeProfileFindings(dir: string, n: number, phase: Phase): Promi
       return false;
     }
   }, 30_000, 200);
-  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as { p50: number; p99: number; max: number; mean: number; count: number; stalls: { atMs: number; ms: number }[] };
-  const stalls = loop.stalls.map((s) => s.ms).sort((a, b) => b - a);
+  type Loop = {
+    p50: number;
+    p99: number;
+    max: number;
+    mean: number;
+    count: number;
+    stalls: { atMs: number; ms: number; cpuMs: number }[];
+    gcs: { ms: number; kind: string }[];
+    heap: { heapUsed: number; heapTotal: number; rss: number };
+  };
+  const loop = JSON.parse(readFileSync(loopFile, 'utf8')) as Loop;
+  const stalls = [...loop.stalls].sort((a, b) => b.ms - a.ms);
+  const kinds = [...new Set(loop.gcs.map((g) => g.kind))];
+  const gc = kinds.map((kind) => {
+    const ms = loop.gcs.filter((g) => g.kind === kind).map((g) => g.ms).sort((a, b) => a - b);
+    return `${kind} ${ms.length} (p50 ${ms[Math.floor(ms.length / 2)]!.toFixed(1)} ms, max ${ms.at(-1)!.toFixed(1)} ms, ${ms.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)`;
+  });
+  const mb = (b: number) => (b / 2 ** 20).toFixed(0);
   const text = [
     `# ${LABEL[phase.kind]} @ ${phase.rate}/s`,
     '',
     `Event-loop delay (monitorEventLoopDelay, 5 ms resolution): p50 ${loop.p50.toFixed(1)} ms, p99 ${loop.p99.toFixed(1)} ms, max ${loop.max.toFixed(1)} ms, mean ${loop.mean.toFixed(1)} ms.`,
-    `Stalls over 50 ms seen by a 10 ms timer: ${stalls.length}${stalls.length ? ` (longest ${stalls.slice(0, 8).join(', ')} ms)` : ''}.`,
+    `Stalls over 50 ms seen by a 10 ms timer: ${stalls.length}${stalls.length ? ` (longest ${stalls
+      .slice(0, 8)
+      .map((x) => `${x.ms} ms with ${x.cpuMs} ms of process CPU`)
+      .join(', ')}; a stall with little CPU is the process waiting for a core)` : ''}.`,
+    `Garbage collection pauses: ${gc.join('; ') || 'none'}.`,
+    `Heap at the end of the phase: ${mb(loop.heap.heapUsed)} MB used of ${mb(loop.heap.heapTotal)} MB, RSS ${mb(loop.heap.rss)} MB.`,
     '',
     formatSummary(summariseProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, { top: 25 })),
     '',

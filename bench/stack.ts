@@ -147,8 +147,8 @@ export async function startReplica(world: World, options: { checkInterval: strin
     fullOutput: () => started.output(),
     exited: started.exited,
     async kill() {
-      if (child.exitCode !== null) return;
-      process.kill(-child.pid!, 'SIGKILL');
+      if (ended(child)) return;
+      signalGroup(child, 'SIGKILL');
       await started.exited;
     },
     stop: () => stopGroup(child, started.exited),
@@ -189,11 +189,24 @@ async function waitForHealth(base: string, child: ChildProcess, output: () => st
 
 /** SIGTERM to npm and the service (their own process group); SIGKILL if they linger. */
 async function stopGroup(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
-  if (child.exitCode !== null) return;
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
-  process.kill(-child.pid!, 'SIGTERM');
+  if (ended(child)) return;
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 15_000);
+  signalGroup(child, 'SIGTERM');
   await exited;
   clearTimeout(timer);
+}
+
+/** npm has exited, by itself or by a signal. */
+function ended(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // The group is gone already.
+  }
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -206,4 +219,30 @@ export async function until(done: () => Promise<boolean> | boolean, timeoutMs: n
     await sleep(everyMs);
   }
   throw new Error(`gave up after ${timeoutMs} ms`);
+}
+
+/**
+ * After a SIGKILL: when the checks the dead process held were claimed by another (their lease
+ * owner changed) and when they were done (a connection log row after the kill). Milliseconds from
+ * the kill to the last of each; Infinity when not within `timeoutMs`.
+ */
+export async function watchTakeOver(db: Database['db'], held: Map<string, string>, killedAt: number, timeoutMs = 120_000): Promise<{ claimedMs: number; doneMs: number }> {
+  const ids = [...held.keys()];
+  const claimed = new Map<string, number>();
+  const done = new Map<string, number>();
+  while ((claimed.size < ids.length || done.size < ids.length) && Date.now() - killedAt < timeoutMs) {
+    const now = Date.now();
+    const rows = await db.connection.findMany({ where: { id: { in: ids } }, select: { id: true, checkLeaseOwner: true } });
+    for (const r of rows) if (!claimed.has(r.id) && r.checkLeaseOwner !== null && r.checkLeaseOwner !== held.get(r.id)) claimed.set(r.id, now);
+    const logs = await db.connectionLog.findMany({ where: { kind: 'check', connectionId: { in: ids }, at: { gt: new Date(killedAt) } }, select: { connectionId: true, at: true } });
+    for (const l of logs) {
+      const id = l.connectionId!;
+      if (!done.has(id)) done.set(id, l.at.getTime());
+      // A check done between two polls was claimed at the latest when it was done.
+      if (!claimed.has(id)) claimed.set(id, l.at.getTime());
+    }
+    await sleep(200);
+  }
+  const last = (m: Map<string, number>) => (m.size < ids.length ? Number.POSITIVE_INFINITY : Math.max(killedAt, ...m.values()) - killedAt);
+  return { claimedMs: last(claimed), doneMs: last(done) };
 }
