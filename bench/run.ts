@@ -106,7 +106,8 @@ await scenario('scale-out', async () => {
   scaleOut = await benchScaleOut({
     connections: Number(env('BENCH_SCALE_OUT', quick ? '5000' : '100000')),
     intervalMs: durationMs(env('BENCH_SCALE_OUT_INTERVAL', quick ? '2m' : '15m')),
-    killAt: Number(env('BENCH_SCALE_OUT_KILL_AT', '0.5')),
+    // BENCH_SCALE_OUT_KILL_AT=none keeps both replicas to the end.
+    killAt: env('BENCH_SCALE_OUT_KILL_AT', '0.5') === 'none' ? undefined : Number(env('BENCH_SCALE_OUT_KILL_AT', '0.5')),
   });
   return scaleOut.figures;
 });

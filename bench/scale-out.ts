@@ -51,7 +51,7 @@ export async function benchScaleOut(options: ScaleOutOptions): Promise<ScaleOutR
     const from = Date.now() + 2_000;
     const dueOfGrant = await scheduleSteady(world.url, world.grantIds, from, interval);
     const end = from + interval;
-    const killAt = options.killAt === undefined ? undefined : from + interval * options.killAt;
+    const killAt = options.killAt === undefined || !Number.isFinite(options.killAt) ? undefined : from + interval * options.killAt;
     let takeOver: { killedAt: number; held: string[]; heldBy: string; watching: ReturnType<typeof watchTakeOver> } | undefined;
 
     // Every few seconds: peak memory, CPU and checks of each live replica (after a SIGKILL its
@@ -110,6 +110,16 @@ export async function benchScaleOut(options: ScaleOutOptions): Promise<ScaleOutR
       }
     }
     const taken = takeOver ? await takeOver.watching : undefined;
+    // Checks done per minute of the run (from the connection log), and how many were due by then:
+    // where a run fell behind, and whether it was before or after the kill.
+    const perMinute: number[] = [];
+    const duePerMinute: number[] = [];
+    for (const list of checks.values()) for (const t of list) perMinute[Math.floor((t - from) / 60_000)] = (perMinute[Math.floor((t - from) / 60_000)] ?? 0) + 1;
+    for (const [, grantId] of grantOf) {
+      const m = Math.floor((dueOfGrant.get(grantId)! - from) / 60_000);
+      duePerMinute[m] = (duePerMinute[m] ?? 0) + 1;
+    }
+    const pace = Array.from({ length: Math.max(perMinute.length, duePerMinute.length) }, (_, m) => `${perMinute[m] ?? 0}/${duePerMinute[m] ?? 0}`).join(', ');
     const stats = world.xero.fake.stats();
     const apiCalls = (stats.byRoute.connections ?? 0) + (stats.byRoute.organisation ?? 0) + (stats.byRoute.delete ?? 0);
     // The run goes on past the interval (the grace), so some connections are checked into their
@@ -128,7 +138,7 @@ export async function benchScaleOut(options: ScaleOutOptions): Promise<ScaleOutR
         value: n - missed,
         unit: '',
         bar: { limit: n, kind: 'min', source: 'every connection, DESIGN §9' },
-        note: `the last first check ${((lastCheckAt - from) / 1000).toFixed(0)} s after the interval began; latest ${(latestLateMs / 1000).toFixed(1)} s after its slot`,
+        note: `the last first check ${((lastCheckAt - from) / 1000).toFixed(0)} s after the interval began; latest ${(latestLateMs / 1000).toFixed(1)} s after its slot; checks done/due per minute: ${pace}`,
       },
       {
         scenario,
