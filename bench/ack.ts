@@ -292,7 +292,8 @@ const run = promisify(execFile);
 async function loadInOwnProcess(job: LoadJob): Promise<LatencySummary> {
   const file = path.join(tmpdir(), `xg-load-${process.pid}-${Date.now()}.json`);
   writeFileSync(file, JSON.stringify(job));
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/load-process.ts', file], { maxBuffer: 1 << 20 });
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'bench/load-process.ts', file], { maxBuffer: 1 << 24 });
+  if (stderr) process.stderr.write(stderr);
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as LatencySummary;
 }
 

@@ -18,6 +18,8 @@ export async function runOpenLoop(options: {
   const total = Math.round((options.ratePerSecond * options.durationMs) / 1000);
   const interval = 1000 / options.ratePerSecond;
   const started = performance.now();
+  // BENCH_LOAD_SLOW_MS: each request slower than this is named on stderr (index, when it was due).
+  const slowMs = process.env.BENCH_LOAD_SLOW_MS ? Number(process.env.BENCH_LOAD_SLOW_MS) : undefined;
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + i * interval;
@@ -28,8 +30,10 @@ export async function runOpenLoop(options: {
       send(agent, url, spec).then(
         (status) => {
           // Measured from when the request was due, not when it happened to be sent.
-          latencies.push(performance.now() - due);
+          const ms = performance.now() - due;
+          latencies.push(ms);
           if (status !== 200) errors++;
+          if (slowMs !== undefined && ms > slowMs) console.error(JSON.stringify({ slow: i, atMs: Math.round(due - started), ms: Math.round(ms), status }));
         },
         () => {
           errors++;

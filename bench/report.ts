@@ -152,6 +152,11 @@ How the scenarios run:
   Half way through, one replica is killed with SIGKILL; the take-over runs from the kill until the
   survivor has checked every connection the dead one held.
 
+Where the quarter-second stalls of clicks at 200/s came from in the run of 2026-11-23 (a CPU
+profile, the event-loop delay and every GC pause of that phase) and what removed them:
+[bench/findings/click-stall.md](bench/findings/click-stall.md). \`BENCH_PROFILE=dir npm run bench -- ack\`
+records the same for every ack phase.
+
 Run it again with \`npm run bench\` (about 35 minutes), or some scenarios: \`npm run bench -- ack
 scale-out\`; \`-- --quick\` is a smaller smoke run. \`BENCH_SCALE_OUT=10000 BENCH_SCALE_OUT_INTERVAL=2m\`
 scales the scale-out run down for a trial; bench/run.ts lists the other settings.

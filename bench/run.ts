@@ -10,6 +10,7 @@
 //   BENCH_ACK_RATES=50,200 BENCH_ACK_SECONDS=10        ack rates and seconds per phase
 //   BENCH_ACK_PHASES=command,click,spread               which ack phases; BENCH_BASELINE=0 skips the bare Bolt app
 //   BENCH_PROFILE=dir                                   CPU profile and event-loop/GC record of each ack phase
+//   BENCH_LOAD_SLOW_MS=300                              names every ack slower than this (when it was due)
 //   BENCH_POSTGRES_URL                                  the PostgreSQL server for the scale-out databases
 //   BENCH_POSTGRES_THROUGHPUT=1                         also a single-process checking run on PostgreSQL
 // A run writing BENCHMARKS.md with every scenario also rewrites the README's figures (between its
