@@ -3,7 +3,7 @@
 // of a minute. A replica reserves a block of calls for the current second and spends it locally
 // (src/adapters/xero/rate-budget.ts), so the database sees about one short transaction per second
 // per replica, not one per call. SQLite runs one process, which keeps its count in memory.
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import type { SharedAppWindow, WindowReservation } from '../xero/rate-budget.ts';
 
 /** Any fixed number: the advisory lock every replica takes to change the window. */
@@ -16,9 +16,10 @@ const KEEP_SECONDS = 120;
 export function createSharedAppWindow(db: Db): SharedAppWindow {
   let lastPrune = 0;
 
-  async function used(client: Pick<Db, 'xeroAppBudget'>, second: number): Promise<number> {
-    const sum = await client.xeroAppBudget.aggregate({ _sum: { calls: true }, where: { second: { gt: BigInt(second - SPAN) } } });
-    return sum._sum.calls ?? 0;
+  /** Calls taken in the window ending at `second`: at most SPAN rows, summed here. */
+  async function used(client: Pick<Tx, 'xeroAppBudget'>, second: number): Promise<number> {
+    const rows = await client.xeroAppBudget.findMany({ where: { second: { gt: BigInt(second - SPAN) } }, select: { calls: true } });
+    return rows.reduce((sum, row) => sum + row.calls, 0);
   }
 
   return {

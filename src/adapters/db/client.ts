@@ -1,12 +1,37 @@
 // Opens the database named by DATABASE_URL: SQLite (default, a file under ./data) or PostgreSQL.
 // Both dialects share one model (prisma/models.prisma), so both clients have the same API; the
-// rest of the code sees one `Db` type.
+// rest of src/adapters/db sees one `Db` type, which each dialect's client is without a cast.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
 import { yieldingFactory } from './yielding-sqlite.ts';
 
-export type Db = SqliteClient;
+/** The client methods that differ between dialects or do not exist inside a transaction. */
+type ClientOnly = '$on' | '$connect' | '$disconnect' | '$transaction' | '$extends';
+
+/**
+ * A client bound to one transaction: the models and raw queries both dialects share (the same
+ * model file generates both; only the generated code's dialect tag differs).
+ */
+export type Tx = {
+  [K in Exclude<keyof SqliteClient, ClientOnly>]: K extends `$${string}` ? SqliteClient[K] : Shared<SqliteClient[K]>;
+};
+
+/** A model's delegate without its dialect-typed methods and its dialect-tagged type metadata. */
+type Shared<Delegate> = { [M in keyof Delegate as M extends DialectTyped | symbol ? never : M]: Delegate[M] };
+
+/** Delegate methods whose result types each dialect's generated code spells differently. */
+type DialectTyped = 'aggregate' | 'groupBy';
+
+/**
+ * Either dialect's client. `$transaction` takes only what both accept: the interactive form with
+ * its time limits (isolation levels differ: SQLite knows only Serializable).
+ */
+export type Db = Tx & {
+  $connect(): Promise<void>;
+  $disconnect(): Promise<void>;
+  $transaction<R>(work: (tx: Tx) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
+};
 export type Dialect = 'sqlite' | 'postgres';
 
 export type Database = {
@@ -31,7 +56,7 @@ export async function openDatabase(url: string): Promise<Database> {
   // Only the dialect in use is loaded: each generated client brings its own query compiler.
   if (dialect === 'postgres') {
     const [{ PrismaPg }, { PrismaClient: PostgresClient }] = await Promise.all([import('@prisma/adapter-pg'), import('../../generated/postgres/client.ts')]);
-    const db = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) }) as unknown as Db;
+    const db: Db = new PostgresClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
     await db.$connect();
     return { db, dialect, url, close: () => db.$disconnect() };
   }
@@ -43,7 +68,7 @@ export async function openDatabase(url: string): Promise<Database> {
     import('@prisma/adapter-better-sqlite3'),
     import('../../generated/sqlite/client.ts'),
   ]);
-  const db = new SqliteClient({ adapter: yieldingFactory(new PrismaBetterSQLite3({ url: file, timeout: 10_000 })) });
+  const db: Db = new SqliteClient({ adapter: yieldingFactory(new PrismaBetterSQLite3({ url: file, timeout: 10_000 })) });
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
   await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');

@@ -1,15 +1,14 @@
 // Connections as the monitor sees them: schedule, check leases, state changes. Every state change
 // writes its connection log row through the same client, so inside a transaction both land or
 // neither does.
-import type { Prisma } from '../../generated/sqlite/client.ts';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { toRow as toLogRow } from './connection-log.ts';
 import type { LogEntry } from '../../handlers/ports.ts';
 import type { ConnectionPatch, ConnectionRow, ConnectionsRepo, ConnectionWithGrant, ConnectionWithOpenIncident, FailureLogRow } from '../../handlers/store.ts';
 import { isWatched, STATES, type ConnectionState } from '../../domain/states.ts';
 import { asConnection, maybe } from './rows.ts';
 
-export type Client = Db | Prisma.TransactionClient;
+export type Client = Db | Tx;
 
 const WATCHED_STATES = STATES.filter(isWatched);
 

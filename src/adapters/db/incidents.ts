@@ -109,9 +109,15 @@ export function createIncidents(db: Client): IncidentsRepo {
       });
       if (recent.length === 0) return [];
       const keys = recent.map((r) => r.alertKey!);
-      const counts = await db.incident.groupBy({ by: ['alertKey'], where: { alertKey: { in: keys } }, _count: { _all: true }, _max: { announcedAt: true } });
+      // A summary lists a handful of incidents: counted here rather than by a GROUP BY, whose
+      // result type each dialect's generated client spells differently.
+      const members = await db.incident.findMany({ where: { alertKey: { in: keys } }, select: { alertKey: true, announcedAt: true } });
       const target = new Map(recent.map((r) => [r.alertKey!, r.connection.alertTargetId]));
-      return counts.map((c) => ({ alertKey: c.alertKey!, members: c._count._all, lastAnnouncedAt: c._max.announcedAt ?? since, alertTargetId: target.get(c.alertKey!) ?? null }));
+      return [...keys].sort().map((alertKey) => {
+        const mine = members.filter((m) => m.alertKey === alertKey);
+        const last = Math.max(...mine.map((m) => m.announcedAt?.getTime() ?? -Infinity));
+        return { alertKey, members: mine.length, lastAnnouncedAt: Number.isFinite(last) ? new Date(last) : since, alertTargetId: target.get(alertKey) ?? null };
+      });
     },
   };
 }

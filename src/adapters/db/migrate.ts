@@ -5,7 +5,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Db, Dialect } from './client.ts';
+import type { Db, Dialect, Tx } from './client.ts';
 
 export type Migration = { name: string; sql: string; checksum: string };
 export type MigrationReport = { applied: string[]; alreadyApplied: number };
@@ -84,15 +84,18 @@ export async function migrate(db: Db, dialect: Dialect, migrations: Migration[])
     return db.$transaction(
       async (tx) => {
         await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
-        return applyPending(tx as unknown as Db, dialect, migrations);
+        return applyPending(tx, dialect, migrations, (work) => work(tx));
       },
       { timeout: 120_000, maxWait: 120_000 },
     );
   }
-  return applyPending(db, dialect, migrations);
+  // Postgres runs inside the lock's transaction above; SQLite gives each migration one of its own,
+  // so a crash mid-migration leaves nothing half-applied.
+  return applyPending(db, dialect, migrations, (work) => db.$transaction(work, { timeout: 120_000 }));
 }
 
-async function applyPending(db: Db, dialect: Dialect, migrations: Migration[]): Promise<MigrationReport> {
+/** `transact` runs one migration whole or not at all (on Postgres the caller's lock transaction already does). */
+async function applyPending(db: Tx, dialect: Dialect, migrations: Migration[], transact: (work: (tx: Tx) => Promise<void>) => Promise<void>): Promise<MigrationReport> {
   await db.$executeRawUnsafe(BOOKKEEPING[dialect]);
   const rows = await db.$queryRawUnsafe<{ migration_name: string; checksum: string; finished_at: unknown; rolled_back_at: unknown }[]>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
@@ -109,18 +112,18 @@ async function applyPending(db: Db, dialect: Dialect, migrations: Migration[]): 
       if (known !== migration.checksum) throw new Error(`migration ${migration.name} was edited after it was applied`);
       continue;
     }
-    await applyOne(db, dialect, migration);
+    await applyOne(db, dialect, migration, transact);
     applied.push(migration.name);
   }
   return { applied, alreadyApplied: done.size };
 }
 
-async function applyOne(db: Db, dialect: Dialect, migration: Migration): Promise<void> {
+async function applyOne(db: Tx, dialect: Dialect, migration: Migration, transact: (work: (tx: Tx) => Promise<void>) => Promise<void>): Promise<void> {
   const id = randomUUID();
   const now = dialect === 'sqlite' ? Date.now() : new Date();
   const statements = splitStatements(migration.sql);
   const p = (n: number) => (dialect === 'sqlite' ? '?' : `$${n}`);
-  const run = async (tx: Db) => {
+  const run = async (tx: Tx) => {
     await tx.$executeRawUnsafe(
       `INSERT INTO "_prisma_migrations" ("id", "checksum", "migration_name", "started_at", "applied_steps_count") VALUES (${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, 0)`,
       id,
@@ -135,8 +138,5 @@ async function applyOne(db: Db, dialect: Dialect, migration: Migration): Promise
       id,
     );
   };
-  // Postgres callers are already inside the lock's transaction; SQLite gets one of its own, so a
-  // crash mid-migration leaves nothing half-applied.
-  if (dialect === 'postgres') await run(db);
-  else await db.$transaction(async (tx) => run(tx as unknown as Db), { timeout: 120_000 });
+  await transact(run);
 }

@@ -46,7 +46,7 @@ export async function seedServiceDatabase(db: Db, keys: readonly EncryptionKey[]
       },
     } as unknown as Db;
     const store = createGrantStore(capture, cipher);
-    const connectionRows = [];
+    const connectionRows: Extract<NonNullable<Parameters<Db['connection']['createMany']>[0]>['data'], unknown[]> = [];
     for (const g of grants.slice(start, start + batch)) {
       const grantId = await store.create(
         g.userId,
@@ -77,10 +77,10 @@ export async function seedServiceDatabase(db: Db, keys: readonly EncryptionKey[]
         });
       }
     }
-    await db.$transaction([
-      db.grant.createMany({ data: grantRows as Parameters<Db['grant']['createMany']>[0] extends { data: infer D } ? D : never }),
-      db.connection.createMany({ data: connectionRows }),
-    ]);
+    await db.$transaction(async (tx) => {
+      await tx.grant.createMany({ data: grantRows as Parameters<Db['grant']['createMany']>[0] extends { data: infer D } ? D : never });
+      await tx.connection.createMany({ data: connectionRows });
+    });
   }
   return { grantIds, connectionIds };
 }
