@@ -27,10 +27,19 @@ module.exports = {
     },
     {
       name: 'prisma-only-in-db',
-      comment: 'Prisma (the client and the generated code) is used in src/adapters/db only.',
+      comment:
+        'Prisma (the client, its type in src/adapters/db/client.ts, and the generated code) is used in src/adapters/db only; ' +
+        'everything else sees the handlers\' repository interfaces.',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/adapters/db/', '^src/generated/'] },
-      to: { path: ['^src/generated/', '(^|/)node_modules/@prisma/', '(^|/)node_modules/prisma/'] },
+      to: { path: ['^src/generated/', '^src/adapters/db/client\\.ts$', '(^|/)node_modules/@prisma/', '(^|/)node_modules/prisma/'] },
+    },
+    {
+      name: 'database-built-by-the-composition-root',
+      comment: 'Only src/service.ts opens the database (createDatabase in src/adapters/db/index.ts) and hands its repositories out.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/adapters/db/', '^src/service\\.ts$'] },
+      to: { path: '^src/adapters/db/index\\.ts$' },
     },
     {
       name: 'chat-adapters-stay-apart',

@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Db } from '../src/adapters/db/client.ts';
+import { createGrantTokens } from '../src/adapters/db/xero-repos.ts';
 import { createGrantStore } from '../src/adapters/xero/grant-store.ts';
 import { createTokenCipher, type EncryptionKey } from '../src/adapters/xero/token-cipher.ts';
 import { phaseOf } from '../src/domain/schedule.ts';
@@ -79,7 +80,7 @@ export async function bulkSeedPostgres(url: string, keys: readonly EncryptionKey
       },
     },
   } as unknown as Db;
-  const store = createGrantStore(capture, cipher);
+  const store = createGrantStore(createGrantTokens(capture), cipher);
   const connectionRows: Record<string, unknown>[] = [];
   const connectionIds = new Map<string, string>();
   const grantIds: string[] = [];

@@ -3,8 +3,7 @@
 // TOKEN_ENCRYPTION_KEY from the environment and the settings file, as `npm start` does; safe to run while the
 // service runs (each grant is one compare-and-set write), safe to interrupt and to run again.
 import dotenv from 'dotenv';
-import { openDatabase } from '../src/adapters/db/client.ts';
-import { migrate, migrationsDir, readMigrations } from '../src/adapters/db/migrate.ts';
+import { createDatabase } from '../src/adapters/db/index.ts';
 import { reencryptStoredTokens } from '../src/adapters/xero/stored-token-keys.ts';
 import { createTokenCipher } from '../src/adapters/xero/token-cipher.ts';
 import { loadKeySettings } from '../src/config.ts';
@@ -20,12 +19,11 @@ async function main(): Promise<number> {
   }
   const { DATABASE_URL, TOKEN_ENCRYPTION_KEY } = loaded.settings;
   const cipher = createTokenCipher(TOKEN_ENCRYPTION_KEY);
-  const database = await openDatabase(DATABASE_URL);
+  // Opened as `npm start` opens it, with the same migrations (idempotent, locked across replicas).
+  const storage = await createDatabase(DATABASE_URL, { events: { endpoints: [] } });
   try {
-    // The same migrations `npm start` applies (idempotent, locked across replicas).
-    await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
     console.log(`keys:rotate: moving stored tokens to key ${cipher.currentKeyId} (the first in TOKEN_ENCRYPTION_KEY)`);
-    const report = await reencryptStoredTokens(database.db, cipher);
+    const report = await reencryptStoredTokens(storage.store.grantTokens, cipher);
     console.log(
       `keys:rotate: ${report.reencrypted} token set${report.reencrypted === 1 ? '' : 's'} re-encrypted, ${report.alreadyCurrent} already under key ${cipher.currentKeyId}, ` +
         `${report.unreadable} unreadable, ${report.busy} busy`,
@@ -42,7 +40,7 @@ async function main(): Promise<number> {
     }
     return 0;
   } finally {
-    await database.close();
+    await storage.close();
   }
 }
 

@@ -1,26 +1,31 @@
-// Builds and starts the whole service from a Config. main.ts calls it for `npm start`; tests call
-// it to run the real service in-process. Adapters are wired here and nowhere else.
+// Builds and starts the whole service from a Config: the composition root. main.ts calls it for
+// `npm start`; tests call it to run the real service in-process. Everything is built here, in the
+// order each part needs the others, and handed its collaborators at construction; nothing starts
+// before what it needs exists.
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.ts';
-import { openDatabase, isReachable, type Database } from './adapters/db/client.ts';
-import { createSharedAppWindow } from './adapters/db/app-budget.ts';
-import { migrate, migrationsDir, readMigrations } from './adapters/db/migrate.ts';
+import { createDatabase, type Database } from './adapters/db/index.ts';
 import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
 import { registerServiceGauges } from './adapters/observability/service-gauges.ts';
-import { readServiceFigures } from './adapters/db/service-figures.ts';
 import { createAfterAck } from './adapters/http/after-ack.ts';
 import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
-import { createConnectionLog } from './adapters/db/connection-log.ts';
-import { createXeroConnections } from './adapters/db/xero-repos.ts';
-import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
-import type { ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler } from './handlers/ports.ts';
-import type { SlackSurface } from './adapters/slack/index.ts';
-import { createMonitor, type Monitor } from './adapters/scheduler/monitor.ts';
-import { routingOf } from './adapters/events/worker.ts';
+import { consentRouter } from './adapters/http/consent-routes.ts';
 import { createApiRouter } from './adapters/http/api.ts';
+import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
+import { grantKeeper } from './adapters/xero/grant-keeper.ts';
+import { createOutboxWorker } from './adapters/outbox/worker.ts';
+import { createScheduler } from './adapters/scheduler/scheduler.ts';
+import { createWebhookWorker, routingOf } from './adapters/events/worker.ts';
+import type { SlackSurface } from './adapters/slack/index.ts';
+import type { TeamsSurface } from './adapters/teams/surface.ts';
+import { createHandlers, settingsFromConfig, type Handlers } from './handlers/index.ts';
+import { createConsentHandlers } from './handlers/oauth/consent.ts';
+import { createLinkIssuer } from './handlers/oauth/issue-link.ts';
+import type { ChatSender, Clock } from './handlers/ports.ts';
 import { getConnection, listConnections } from './handlers/read-api.ts';
+import type { Platform } from './domain/permissions.ts';
 
 export type RunningService = {
   config: Config;
@@ -28,119 +33,161 @@ export type RunningService = {
   logger: Logger;
   server: http.Server;
   port: number;
-  /** Handlers, outbox worker and check scheduler. */
-  monitor: Monitor;
+  /** The use cases, as the chat adapters and the scheduler call them. */
+  handlers: Handlers;
   stop(): Promise<void>;
 };
 
 export type ServiceOptions = { logger?: Logger };
 
+const systemClock: Clock = { now: () => new Date() };
+
 export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const metrics = createMetrics();
+  const clock = systemClock;
   warnAboutOpenPlatforms(config, logger);
 
-  const database = await openDatabase(config.DATABASE_URL);
-  const migrated = await migrate(database.db, database.dialect, readMigrations(migrationsDir(database.dialect)));
-  logger.info({ dialect: database.dialect, applied: migrated.applied }, 'database ready');
+  // 1. The database: opened, migrated, and every repository over it. Events for the host app
+  // (webhooks) are recorded with each state change when endpoints are configured.
+  const storage = await createDatabase(config.DATABASE_URL, { events: routingOf(config.WEBHOOK_ENDPOINTS) });
+  const { store } = storage;
+  logger.info({ dialect: storage.dialect, applied: storage.applied }, 'database ready');
 
   const app = createHttpApp({
     logger,
     metrics,
-    health: async () => ({ database: await isReachable(database.db) }),
+    health: async () => ({ database: await storage.isReachable() }),
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
   });
   const stoppers: (() => Promise<void>)[] = [];
 
-  // --- platform and Xero wiring (added as the adapters land) ---
-
-  // Xero: /xero/connect and /xero/callback, checks, disconnect, single-use links.
-  // `xero` is the XeroPort and `xero.linkIssuer` the LinkIssuer for createHandlers(); set
-  // `xeroConsentBound.handler = handlers.onConsentBound` once the handlers exist.
-  const xeroConsentBound: { handler?: ConsentBoundHandler; fresh?: FreshLinkHandler; refused?: ConsentRefusedHandler } = {};
+  // 2. Xero: probes, disconnects, refreshes, and its half of a consent. Replicas on PostgreSQL
+  // spend one app-wide Xero budget between them.
   const xero = createXeroAdapter({
-    db: database.db,
-    connections: createXeroConnections(database.db),
+    repos: store,
     settings: xeroSettingsFrom(config),
     encryptionKeys: config.TOKEN_ENCRYPTION_KEY,
-    publicUrl: config.PUBLIC_URL,
-    connectionLog: createConnectionLog(database.db),
+    connectionLog: storage.connectionLog,
     log: logger,
+    clock,
     metrics,
-    // Replicas on PostgreSQL spend one app-wide Xero budget between them.
-    ...(database.dialect === 'postgres' ? { sharedBudget: createSharedAppWindow(database.db) } : {}),
-    onConsentBound: async (result) => xeroConsentBound.handler?.(result),
-    onFreshLink: async (request) => (xeroConsentBound.fresh ? xeroConsentBound.fresh(request) : { ok: false }),
-    onConsentRefused: async (event) => xeroConsentBound.refused?.(event),
-    events: routingOf(config.WEBHOOK_ENDPOINTS),
+    ...(storage.sharedAppWindow ? { sharedBudget: storage.sharedAppWindow } : {}),
   });
-  app.use(xero.router);
   registerServiceGauges(metrics, {
-    readFigures: (now) => readServiceFigures(database.db, now, CHECK_OVERDUE_AFTER_MS),
+    readFigures: (now) => storage.readFigures(now, CHECK_OVERDUE_AFTER_MS),
     xeroCallsLeft: () => xero.budget.appSpare(),
     xeroCallsPerDay: () => xero.callRate.perDay(),
     log: logger,
   });
   await reportStoredTokenKeys(xero, logger);
 
-  // Monitor: platform-neutral handlers, the outbox worker and the check scheduler. Chat
-  // adapters set `monitor.senders.slack|teams` (their ChatSender) and route commands and clicks to
-  // `monitor.handlers`; messages queued before a sender is set wait for it.
-  const monitor = createMonitor({
-    database,
-    config,
+  // 3. The use cases, platform-neutral. Links are issued by the handlers themselves. Whatever they
+  // queue wakes the workers built below (which also poll, so nothing waits for a wake).
+  const workers: { wake(): void }[] = [];
+  const handlers = createHandlers({
+    store,
     xero,
-    links: xero.linkIssuer,
-    log: logger,
-    metrics,
-    // Events for the host app (webhooks): recorded with each state change, delivered by their own worker.
-    webhooks: { endpoints: config.WEBHOOK_ENDPOINTS, retryForMs: config.WEBHOOK_RETRY_FOR, timeoutMs: config.WEBHOOK_TIMEOUT },
+    links: createLinkIssuer({ links: store.links, clock, publicUrl: config.PUBLIC_URL }),
+    grants: grantKeeper(xero.refresher),
+    clock,
+    log: logger.child({ component: 'handlers' }),
+    admins: { slack: config.SLACK_ADMIN_USER_IDS, teams: config.TEAMS_ADMIN_USER_IDS },
+    settings: settingsFromConfig(config),
+    wakeOutbox: () => {
+      for (const worker of workers) worker.wake();
+    },
   });
-  xeroConsentBound.handler = monitor.handlers.onConsentBound;
-  // The read API for the host app (bearer keys from API_KEYS).
+
+  // 4. HTTP in: the consent pages (/xero/connect, /xero/callback) and the read API for the host
+  // app (bearer keys from API_KEYS). The pages only lay out what the consent handler decided.
+  const consent = createConsentHandlers({
+    store,
+    clock,
+    log: logger.child({ component: 'consent' }),
+    xero: xero.consent,
+    followUps: { bound: handlers.onConsentBound, freshLink: handlers.sendFreshLink, refused: handlers.onConsentRefused },
+  });
+  app.use(consentRouter(consent));
   app.use(
     createApiRouter({
       keys: config.API_KEYS,
       revoked: config.API_KEYS_REVOKED,
-      listConnections: () => listConnections(monitor),
-      getConnection: (tenantId) => getConnection(monitor, tenantId),
+      listConnections: () => listConnections({ store }),
+      getConnection: (tenantId) => getConnection({ store }, tenantId),
     }),
   );
-  xeroConsentBound.fresh = monitor.handlers.sendFreshLink;
-  xeroConsentBound.refused = monitor.handlers.onConsentRefused;
   // One bound per process on the work that follows an ack, shared by both platforms.
   const afterAck = createAfterAck();
-  stoppers.push(() => monitor.stop());
 
-  // Microsoft Teams: POST /api/messages through CloudAdapter (JWT checked when
-  // MicrosoftAppId is set), commands and Action.Execute clicks to the handlers, and the ChatSender
-  // the outbox uses for Teams. Its stop waits for commands still being answered.
+  // 5. The chat surfaces: commands and clicks to the handlers, and each platform's ChatSender.
+  // Microsoft Teams: POST /api/messages through CloudAdapter (JWT checked when MicrosoftAppId is
+  // set). Loaded only when used: botbuilder alone is ~25 MB of resident memory. Its stop waits for
+  // commands still being answered.
+  let teams: TeamsSurface | undefined;
   if (config.teamsEnabled) {
-    // Loaded only when used: botbuilder alone is ~25 MB of resident memory.
     const { createTeamsSurface } = await import('./adapters/teams/surface.ts');
-    const teams = createTeamsSurface({ config, handlers: monitor.handlers, logger, app, db: database.db, metrics, afterAck });
-    monitor.senders.teams = teams.sender;
-    stoppers.push(() => teams.stop());
+    teams = createTeamsSurface({ config, handlers, logger, app, targets: store.targets, metrics, afterAck });
   }
-
-  // Slack: POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is
-  // set), the /xero command, alert buttons and App Home to the handlers, and the ChatSender the
-  // outbox uses for Slack. Started once the HTTP server listens, so health, metrics and the Xero
-  // callback answer while Slack is slow or unreachable: start() checks the bot token (auth.test; a
-  // refused token stops the start with one line, an unreachable Slack only logs) and, in Socket
-  // Mode, keeps trying to open the connection in the background. Its stop waits for acked work.
+  // Slack: POST /slack/events on this app (Socket Mode instead when SLACK_APP_TOKEN is set), the
+  // /xero command, alert buttons and App Home. Started once the HTTP server listens, so health,
+  // metrics and the Xero callback answer while Slack is slow or unreachable: start() checks the
+  // bot token (auth.test; a refused token stops the start with one line, an unreachable Slack only
+  // logs) and, in Socket Mode, keeps trying to open the connection in the background. Its stop
+  // waits for acked work.
   let slack: SlackSurface | undefined;
   if (config.slackEnabled) {
     const { createSlackSurface } = await import('./adapters/slack/index.ts');
-    slack = createSlackSurface({ config, handlers: monitor.handlers, logger, app, metrics, afterAck });
-    monitor.senders.slack = slack.sender;
-    const surface = slack;
-    stoppers.push(() => surface.stop());
+    slack = createSlackSurface({ config, handlers, logger, app, metrics, afterAck });
   }
+  const senders: Partial<Record<Platform, ChatSender>> = {
+    ...(slack ? { slack: slack.sender } : {}),
+    ...(teams ? { teams: teams.sender } : {}),
+  };
 
-  // The scheduler and the outbox worker start only now that every chat sender exists: messages
-  // left pending by the last run go out at once instead of failing for want of a sender.
-  monitor.start();
+  // 6. The workers: the outbox (chat messages), webhook deliveries, and the check scheduler.
+  const workLog = logger.child({ component: 'workers' });
+  const deliveries = metrics.counter('outbox_deliveries_total', 'Outbox delivery outcomes', ['platform', 'kind', 'outcome']);
+  const outbox = createOutboxWorker({
+    store,
+    senders,
+    clock,
+    log: workLog,
+    onUnreachable: handlers.onUnreachable,
+    metrics: { delivered: (platform, kind, outcome) => deliveries.inc({ platform, kind, outcome }) },
+  });
+  workers.push(outbox);
+  const webhooks =
+    config.WEBHOOK_ENDPOINTS.length > 0
+      ? createWebhookWorker({
+          deliveries: store.eventDeliveries,
+          events: store.events,
+          endpoints: config.WEBHOOK_ENDPOINTS,
+          clock,
+          log: workLog,
+          retryForMs: config.WEBHOOK_RETRY_FOR,
+          timeoutMs: config.WEBHOOK_TIMEOUT,
+          metrics,
+        })
+      : undefined;
+  if (webhooks) workers.push(webhooks);
+  const scheduler = createScheduler({ store, xero, handlers, clock, log: workLog, checkIntervalMs: config.CHECK_INTERVAL });
+
+  // Stopped in reverse: the chat surfaces finish what they acked, then checking stops (checks in
+  // flight finish and queue their messages), then the workers deliver what they hold.
+  stoppers.push(async () => {
+    await scheduler.stop();
+    await outbox.stop();
+    await webhooks?.stop();
+  });
+  const surfaces = [teams, slack].filter((surface): surface is TeamsSurface | SlackSurface => surface !== undefined);
+  for (const surface of surfaces) stoppers.push(() => surface.stop());
+
+  // 7. Start: every chat sender exists now, so messages left pending by the last run go out at
+  // once instead of failing for want of a sender.
+  outbox.start();
+  webhooks?.start();
+  scheduler.start();
 
   finishHttpApp(app, logger);
   const server = await listen(app, config.PORT);
@@ -153,7 +200,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     stopped = true;
     await closeServer(server);
     for (const stopper of stoppers.reverse()) await stopper();
-    await database.close();
+    await storage.close();
   };
   try {
     await slack?.start();
@@ -161,7 +208,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await stop();
     throw error;
   }
-  return { config, database, logger, server, port, monitor, stop };
+  return { config, database: storage.database, logger, server, port, handlers, stop };
 }
 
 /** A check later than this past its time counts as overdue (xero_guard_checks_overdue). */

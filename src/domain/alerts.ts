@@ -1,4 +1,4 @@
-// The alert lifecycle (DESIGN.md section 3), as pure decisions over plain snapshots. The monitor
+// The alert lifecycle (DESIGN.md section 3), as pure decisions over plain snapshots. The
 // handlers carry them out in one database transaction each.
 import { causeAfterCheck, isCause, isTransient, type Cause, type DefiniteCause } from './causes.ts';
 import type { ConnectionState } from './states.ts';

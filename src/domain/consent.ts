@@ -1,5 +1,6 @@
-// What a trip through Xero's consent can end in, as a closed vocabulary, and the one decision a
-// reconnect makes: which of the link's organisations this consent repaired. Pure: the Xero adapter
+// What a trip through Xero's consent can end in, as a closed vocabulary, and the decisions it
+// makes: whether a link still works, what Xero's refusal at the callback means, and which of the
+// link's organisations a reconnect repaired. Pure: the consent handler (src/handlers/oauth/consent.ts)
 // gathers the facts, src/domain/views/pages.ts words the page.
 import type { Platform } from './permissions.ts';
 
@@ -59,4 +60,24 @@ export function matchReconnect<T extends ReconnectTarget>(targets: readonly T[],
 /** A link is finished when every organisation it was for is bound (a connect link: when anything is). */
 export function linkFinished(purpose: LinkPurpose, remaining: number, boundNow: number): boolean {
   return purpose === 'connect' ? boundNow > 0 : remaining === 0;
+}
+
+export type LinkState = 'live' | 'used' | 'expired';
+
+/** A link works until a consent through it bound everything it was for, or until it expires. */
+export function linkState(link: { usedAt: Date | null; expiresAt: Date }, now: Date): LinkState {
+  if (link.usedAt) return 'used';
+  return link.expiresAt.getTime() > now.getTime() ? 'live' : 'expired';
+}
+
+/**
+ * Xero's words at the callback: access_denied is the person's cancel (or Xero's refusal); a
+ * description naming a limit is the app's connection cap for its pricing tier.
+ */
+export function classifyCallbackError(error: string, description: string | null): ConsentRefusal {
+  const words = `${error} ${description ?? ''}`.toLowerCase();
+  if (/limit|maximum|cap\b|tier|quota|too many/.test(words)) return 'connection_cap';
+  if (error === 'access_denied') return 'declined';
+  if (error === 'temporarily_unavailable' || error === 'server_error') return 'xero_down';
+  return 'xero_refused';
 }

@@ -1,6 +1,6 @@
 // Keeping paused grants alive (DESIGN.md section 4: refresh tokens die after 60 days unused). A
 // grant whose connections are all paused is never checked, so nothing refreshes it; the monitor
-// refreshes it once a day instead. Pure: the caller passes `now`.
+// tick refreshes it once a day instead. Pure: the caller passes `now`.
 import { IDLE_REFRESH_MS } from './refresh.ts';
 
 /** After a failed keep-alive the grant is tried again after this, doubling per failure. */

@@ -12,7 +12,7 @@ import { linkView, textView } from '../domain/views/text.ts';
 import { DM } from '../domain/views/wording.ts';
 import type { Person, View } from '../domain/views/model.ts';
 import type { HandlerDeps } from './deps.ts';
-import type { IncidentWithConnection, MonitorRepos, OutboxInput } from './store.ts';
+import type { IncidentWithConnection, Repos, OutboxInput } from './store.ts';
 import { alertKeyOf, alertTargets, currentViewOf, directMessage, linkSent, lockMessage, onEveryCopy, personAddress, postsTo, reconnectLinkFor, recordLinksSent, summaryKeyOf, SUMMARY_PREFIX } from './messages.ts';
 
 /** `waits`: incidents to leave for a later tick (a burst that may be Xero-wide trouble, src/handlers/xero-trouble.ts). */
@@ -114,7 +114,7 @@ async function announceInSummary(deps: HandlerDeps, alertKey: string, incidents:
  * already has its DM gets that DM edited to the longer list; a person new to it gets one.
  */
 async function summaryDirectMessages(
-  tx: MonitorRepos,
+  tx: Repos,
   alertKey: string,
   claimed: IncidentWithConnection[],
   event: string,
@@ -188,12 +188,12 @@ async function summaryLinks(deps: HandlerDeps, incidents: IncidentWithConnection
 }
 
 /** Compare-and-set: of two replicas announcing the same incident, one does. */
-function claimAnnouncement(tx: MonitorRepos, incidentId: string, alertKey: string, now: Date): Promise<boolean> {
+function claimAnnouncement(tx: Repos, incidentId: string, alertKey: string, now: Date): Promise<boolean> {
   return tx.incidents.updateIf(incidentId, { status: 'open', announcedAt: null }, { announcedAt: now, alertKey });
 }
 
-/** The connection log row for something the monitor said about an incident (alert, reminder). */
-export function logAnnounced(tx: MonitorRepos, incident: IncidentWithConnection, operation: 'alert' | 'reminder', detail: string, at: Date): Promise<void> {
+/** The connection log row for something the monitor tick said about an incident (alert, reminder). */
+export function logAnnounced(tx: Repos, incident: IncidentWithConnection, operation: 'alert' | 'reminder', detail: string, at: Date): Promise<void> {
   return tx.connections.log({
     connectionId: incident.connectionId,
     tenantId: incident.connection.tenantId,

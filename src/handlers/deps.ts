@@ -1,11 +1,11 @@
-// Everything the monitor's handlers need, passed in once by the composition root (service.ts).
+// Everything the handlers need, passed in once by the composition root (service.ts).
 import type { Logger } from 'pino';
 import type { Admins } from '../domain/permissions.ts';
-import type { MonitorStore } from './store.ts';
+import type { Store } from './store.ts';
 import type { Clock, GrantKeeper, LinkIssuer, XeroPort } from './ports.ts';
 import type { TroubleRules } from '../domain/xero-trouble.ts';
 
-export type MonitorSettings = {
+export type HandlerSettings = {
   /** CHECK_INTERVAL: every watched connection is checked once per interval. */
   checkIntervalMs: number;
   /** REPEAT_INTERVAL: reminders of an unresolved incident. */
@@ -19,7 +19,7 @@ export type MonitorSettings = {
 };
 
 export type HandlerDeps = {
-  store: MonitorStore;
+  store: Store;
   xero: XeroPort;
   links: LinkIssuer;
   /** Refreshes grants nothing checks (all their connections paused); without it they are left alone. */
@@ -27,7 +27,7 @@ export type HandlerDeps = {
   clock: Clock;
   log: Logger;
   admins: Admins;
-  settings: MonitorSettings;
+  settings: HandlerSettings;
   /** Wakes the outbox worker after something was queued (optional: it also polls). */
   wakeOutbox?: () => void;
   /** Jitter source; tests pass a fixed one. */
@@ -43,7 +43,7 @@ export function settingsFromConfig(config: {
   XERO_TROUBLE_MIN_GRANTS: number;
   XERO_TROUBLE_WINDOW: number;
   XERO_TROUBLE_RECHECK_AFTER: number;
-}): MonitorSettings {
+}): HandlerSettings {
   return {
     checkIntervalMs: config.CHECK_INTERVAL,
     repeatIntervalMs: config.REPEAT_INTERVAL,

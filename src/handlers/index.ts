@@ -1,4 +1,4 @@
-// The monitor's entry point for adapters: one function per use case, platform-neutral.
+// The handlers' entry point for adapters: one function per use case, platform-neutral.
 //
 //   const handlers = createHandlers(deps);
 //   await handlers.runCommand(actor, 'errors Demo 5', { platform: 'slack', channelId, responseUrl });
@@ -25,7 +25,7 @@ import { recordCheck, type CheckApplied } from './record-check.ts';
 import { runMonitorTick, type TickReport } from './monitor-tick.ts';
 import { keepPausedGrantsAlive, type KeepAliveReport } from './keep-grants-alive.ts';
 
-export type { HandlerDeps, MonitorSettings } from './deps.ts';
+export type { HandlerDeps, HandlerSettings } from './deps.ts';
 export { settingsFromConfig } from './deps.ts';
 export type { ChatHandlers, ChosenPerson, CommandContext, HandlerAnswer, HandlerFailure, HandlerResult } from './types.ts';
 export type { Unreachable } from './unreachable.ts';

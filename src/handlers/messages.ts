@@ -1,8 +1,8 @@
-// Building outbox rows for the monitor: where an organisation's alerts go, how a person is reached
+// Building outbox rows for the handlers: where an organisation's alerts go, how a person is reached
 // by direct message, and the edits and thread replies that follow an alert wherever it was posted.
 // Message keys: an incident's alert is `alert:<incidentId>`, a summary `summary:<firstIncidentId>`;
 // each channel copy is `<alertKey>@<chatTargetId>`.
-import type { ChatTargetRow, ConnectionRow, IncidentWithConnection, MonitorRepos, OutboxInput, OutboxMeta, PostedCopy } from './store.ts';
+import type { ChatTargetRow, ConnectionRow, IncidentWithConnection, Repos, OutboxInput, OutboxMeta, PostedCopy } from './store.ts';
 import type { ChatAddress } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import type { LinkSent, Person, View } from '../domain/views/model.ts';
@@ -17,7 +17,7 @@ export const summaryKeyOf = (firstIncidentId: string) => `${SUMMARY_PREFIX}${fir
 export const copyKey = (alertKey: string, targetId: string) => `${alertKey}@${targetId}`;
 
 /** The connection's own alert channel when it has one, else every platform's alert channel. */
-export async function alertTargets(tx: MonitorRepos, connection: Pick<ConnectionRow, 'alertTargetId'> | null): Promise<ChatTargetRow[]> {
+export async function alertTargets(tx: Repos, connection: Pick<ConnectionRow, 'alertTargetId'> | null): Promise<ChatTargetRow[]> {
   if (connection?.alertTargetId) {
     const own = await tx.targets.get(connection.alertTargetId);
     if (own) return [own];
@@ -30,7 +30,7 @@ export function channelAddress(target: ChatTargetRow): ChatAddress {
 }
 
 /** A direct message: Slack opens it by user id; Teams needs a stored 1:1 reference or the tenant. */
-export async function personAddress(tx: MonitorRepos, person: Person): Promise<ChatAddress> {
+export async function personAddress(tx: Repos, person: Person): Promise<ChatAddress> {
   if (person.platform === 'slack') return { platform: 'slack', user: person.userId };
   const stored = await tx.targets.find('teams', 'user', person.userId);
   if (stored?.conversationReference) return { platform: 'teams', targetId: stored.id };
@@ -73,7 +73,7 @@ export function postsTo(targets: readonly ChatTargetRow[], alertKey: string, vie
 }
 
 export async function directMessage(
-  tx: MonitorRepos,
+  tx: Repos,
   person: Person,
   dedupeKey: string,
   view: View,
@@ -83,7 +83,7 @@ export async function directMessage(
 }
 
 /** The current view of the message an incident is shown in: its own alert, or its summary. */
-export async function currentViewOf(tx: MonitorRepos, alertKey: string, groupWindowMs: number): Promise<View | undefined> {
+export async function currentViewOf(tx: Repos, alertKey: string, groupWindowMs: number): Promise<View | undefined> {
   const members = await tx.incidents.byAlertKey(alertKey);
   if (members.length === 0) return undefined;
   if (alertKey.startsWith('alert:')) {
@@ -103,7 +103,7 @@ export async function currentViewOf(tx: MonitorRepos, alertKey: string, groupWin
  * each read it without the other's change, and the later-queued edit, the one the outbox keeps,
  * could lack a row. Call it after this transaction's own incident writes, before reading the view.
  */
-export async function lockMessage(tx: MonitorRepos, alertKey: string): Promise<void> {
+export async function lockMessage(tx: Repos, alertKey: string): Promise<void> {
   await tx.incidents.updateIf(alertKey.slice(alertKey.indexOf(':') + 1), { alertKey }, { alertKey });
 }
 
@@ -113,7 +113,7 @@ export async function lockMessage(tx: MonitorRepos, alertKey: string): Promise<v
  * handler) queues nothing new.
  */
 export async function followUps(
-  tx: MonitorRepos,
+  tx: Repos,
   alertKey: string | null,
   event: string,
   groupWindowMs: number,
@@ -143,7 +143,7 @@ export function onEveryCopy(copies: readonly PostedCopy[], event: string, conten
  * and since when. A compare-and-set on the list: of two writers at once, the second re-reads.
  * Call it before `followUps`, so the edit it queues shows the link.
  */
-export async function recordLinksSent(tx: MonitorRepos, incidentId: string, sent: readonly LinkSent[]): Promise<void> {
+export async function recordLinksSent(tx: Repos, incidentId: string, sent: readonly LinkSent[]): Promise<void> {
   if (sent.length === 0) return;
   for (let attempt = 0; attempt < 5; attempt++) {
     const incident = await tx.incidents.get(incidentId);

@@ -62,10 +62,9 @@ export interface ChatSender {
   findDelivered?(delivery: Delivery): Promise<{ channelId: string; messageId: string } | undefined>;
 }
 
-// ---- Xero, as the monitor and the buttons see it (implemented by the Xero adapter) ----
+// ---- Xero, as the checks and the buttons see it (implemented by the Xero adapter) ----
 
 import type { Cause } from '../domain/causes.ts';
-import type { ConnectionState } from '../domain/states.ts';
 import type { ChatActor } from '../domain/permissions.ts';
 
 /** Shares one GET /connections per grant among all the connections checked in one cycle. */
@@ -99,17 +98,8 @@ export type DisconnectOutcome = {
   error?: string;
 };
 
-/** What a check needs to know of a connection: the caller has read the row already. */
-/** `state` and `tenantProbedAt` decide whether the tenant itself is asked (src/domain/tenant-probe.ts). */
-export type CheckTarget = {
-  id: string;
-  tenantId: string;
-  tenantName: string;
-  grantId: string | null;
-  xeroConnectionId: string | null;
-  state: ConnectionState;
-  tenantProbedAt: Date | null;
-};
+export type { CheckTarget } from './rows.ts';
+import type { CheckTarget } from './rows.ts';
 
 export interface XeroPort {
   newCycle(): CheckCycle;
@@ -126,7 +116,7 @@ export interface XeroPort {
 
 /**
  * Refreshes a grant's tokens when due (the Xero adapter's refresher, under its per-grant lock).
- * Checks do this on their own; the monitor calls it for grants nothing checks (all paused).
+ * Checks do this on their own; the handlers call it for grants nothing checks (all paused).
  */
 export interface GrantKeeper {
   ensureFresh(grantId: string): Promise<
@@ -164,7 +154,7 @@ export type { LinkPurpose } from '../domain/consent.ts';
 import type { LinkPurpose } from '../domain/consent.ts';
 import type { ConsentRefusal } from '../domain/consent.ts';
 
-/** Issues a single-use /xero/connect link bound to a chat user (src/handlers/oauth issueLink). */
+/** Issues a single-use /xero/connect link bound to a chat user (createLinkIssuer in src/handlers/oauth/issue-link.ts). */
 export interface LinkIssuer {
   /** `connectionIds`: a reconnect link for several organisations at once (one consent fixes many). */
   issue(input: { purpose: LinkPurpose; actor: ChatActor; connectionId?: string; connectionIds?: string[]; incidentId?: string }): Promise<{ url: string; expiresAt: Date | string }>;
@@ -176,8 +166,8 @@ export interface LinkIssuer {
 }
 
 /**
- * What the /xero/callback handler reports after it bound a consent (in its own transaction). The
- * monitor resolves incidents and queues "Connected: <org>" from it; the callback posts nothing.
+ * What the consent handler reports after it bound a consent (in its own transaction):
+ * onConsentBound resolves incidents and queues "Connected: <org>" from it.
  */
 export type ConsentBound = {
   purpose: LinkPurpose;
@@ -193,13 +183,51 @@ export type ConsentBound = {
   consentId?: string;
 };
 
-export type ConsentBoundHandler = (result: ConsentBound) => Promise<void>;
-
 /** A link's page asked for a fresh link for the same person and the same purpose. */
 export type FreshLinkRequest = { purpose: LinkPurpose; actor: ChatActor; connectionIds: string[]; incidentId?: string };
-export type FreshLinkHandler = (request: FreshLinkRequest) => Promise<{ ok: boolean }>;
 
 /** Xero refused a consent at the callback (declined, tier cap, failed exchange, ...). */
 export type ConsentRefused = { purpose: LinkPurpose; actor: ChatActor; reason: ConsentRefusal; tenantNames: string[]; attemptId: string; at: Date };
-export type ConsentRefusedHandler = (event: ConsentRefused) => Promise<void>;
 
+// ---- Xero's consent, as the consent handler sees it (implemented by the Xero adapter) ----
+
+import type { Result } from '../domain/result.ts';
+import type { SealedTokens } from './xero-repos.ts';
+
+/** A Xero call in a consent that failed, in safe fields only (no token, no credential). */
+export type XeroCallFailure = {
+  cause: Cause;
+  status?: number | undefined;
+  xeroError?: string | undefined;
+  /** A check on our side failed (state, nonce, id_token signature): not Xero's availability. */
+  clientCheck?: boolean | undefined;
+};
+
+/** One trip to Xero's consent page: where to send the browser, and what the callback must match. */
+export type ConsentTrip = { url: string; state: string; nonce: string; verifierEnc: string };
+
+/** An organisation a token may reach, as GET /connections lists it. */
+export type XeroTenant = { id: string; tenantId: string; tenantName?: string | null | undefined; tenantType?: string | null | undefined; authEventId?: string | null | undefined };
+
+/** What a consent gave: the Xero user (from the id_token) and their tokens, sealed for storage. */
+export type ConsentGrant = {
+  xeroUserId: string;
+  email?: string | undefined;
+  name?: string | undefined;
+  /** Which consent this was: matched against the connections' authEventId. */
+  authEventId?: string | undefined;
+  tokens: SealedTokens;
+  /** For the calls that follow at once (list, remove); never stored as it is. */
+  accessToken: string;
+};
+
+export type ExchangeFailure = { code: 'verifier_unreadable' } | ({ code: 'xero' } & XeroCallFailure);
+
+export interface XeroConsentPort {
+  /** The authorize URL with a fresh state, OpenID nonce and PKCE pair (its verifier sealed). */
+  startTrip(): Promise<Result<ConsentTrip, XeroCallFailure>>;
+  /** Redeems the callback's code with the trip's verifier; the id_token must carry the trip's nonce. */
+  finishTrip(callbackQuery: string, trip: { state: string; nonce: string; verifierEnc: string }): Promise<Result<ConsentGrant, ExchangeFailure>>;
+  listConnections(accessToken: string): Promise<Result<XeroTenant[], XeroCallFailure>>;
+  removeConnection(accessToken: string, xeroConnectionId: string): Promise<Result<'removed' | 'already_gone', XeroCallFailure>>;
+}

@@ -11,7 +11,7 @@ import type { EventType } from '../domain/events.ts';
 import type { CheckCycle, CheckOutcome } from './ports.ts';
 import type { HandlerDeps } from './deps.ts';
 import { followUps } from './messages.ts';
-import type { ConnectionPatch, ConnectionWithOpenIncident, IncidentRow, MonitorRepos } from './store.ts';
+import type { ConnectionPatch, ConnectionWithOpenIncident, IncidentRow, Repos } from './store.ts';
 
 type Decision = AfterCheck['kind'] | 'lease_lost';
 
@@ -68,7 +68,7 @@ async function applyCheckOutcome(
   // disconnect that landed while Xero answered wins, and the incident writes are compare-and-sets
   // or unique keys: nothing needs the rows re-read inside the transaction.
   const checked: Checked = { deps, connection, open, from, outcome, owner, now };
-  const apply = (tx: MonitorRepos) => applyDecision(tx, checked, decision);
+  const apply = (tx: Repos) => applyDecision(tx, checked, decision);
   const result = await (isQuiet(decision, from) && !causeChanged(checked) ? apply(deps.store) : deps.store.transaction(apply));
   if (result === 'resolve') deps.wakeOutbox?.();
   deps.log.debug({ connectionId: connection.id, decision: result, ok: outcome.ok, cause: outcome.ok ? undefined : outcome.cause }, 'check applied');
@@ -86,7 +86,7 @@ type Checked = {
   now: Date;
 };
 
-async function applyDecision(tx: MonitorRepos, c: Checked, decision: AfterCheck): Promise<Decision> {
+async function applyDecision(tx: Repos, c: Checked, decision: AfterCheck): Promise<Decision> {
   const { now } = c;
   switch (decision.kind) {
     case 'wait':
@@ -133,7 +133,7 @@ function probedAt(c: Checked): ConnectionPatch {
 /** Columns of a connection that works: no failure streak, no degradation, no cause. */
 const HEALTHY = { consecutiveFailures: 0, degradedSince: null, lastCause: null } as const;
 
-async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'open_incident' }>): Promise<Decision> {
+async function openIncident(tx: Repos, c: Checked, decision: Extract<AfterCheck, { kind: 'open_incident' }>): Promise<Decision> {
   const { connection, now } = c;
   const data = {
     ...stateChange(c, decision.toState),
@@ -168,7 +168,7 @@ async function openIncident(tx: MonitorRepos, c: Checked, decision: Extract<Afte
   return decision.kind;
 }
 
-async function resolveIncident(tx: MonitorRepos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<Decision> {
+async function resolveIncident(tx: Repos, c: Checked, decision: Extract<AfterCheck, { kind: 'resolve' }>): Promise<Decision> {
   const { connection, now } = c;
   const incident = c.open!;
   const data = { ...stateChange(c, 'connected'), ...HEALTHY, ...probedAt(c), lastCheckAt: now, lastGoodCheckAt: now, nextCheckAt: decision.nextCheckAt, syncFrom: incident.brokenSince };
@@ -201,7 +201,7 @@ function causeChanged(c: Checked): boolean {
  * A new cause: the alert says the new one, and a snooze ends at once (the next reminder goes out
  * on the next tick), because whoever snoozed it decided on the old cause.
  */
-async function onNewCause(tx: MonitorRepos, c: Checked): Promise<void> {
+async function onNewCause(tx: Repos, c: Checked): Promise<void> {
   const incident = c.open!;
   if (c.outcome.ok) return;
   const cause = c.outcome.cause;
@@ -237,7 +237,7 @@ async function onNewCause(tx: MonitorRepos, c: Checked): Promise<void> {
 }
 
 /** Ends the check's lease with `data`, only while the state is the one the check read. */
-async function release(tx: MonitorRepos, c: Checked, data: ConnectionPatch): Promise<boolean> {
+async function release(tx: Repos, c: Checked, data: ConnectionPatch): Promise<boolean> {
   if (await tx.connections.releaseIf(c.connection.id, c.owner, c.from, data)) return true;
   // The state moved under us: give the lease back untouched so the next slot checks it afresh.
   await tx.connections.release(c.connection.id, c.owner, { lastCheckAt: c.now });
@@ -248,7 +248,7 @@ function stateChange(c: Checked, to: ConnectionState): ConnectionPatch {
   return to !== c.from ? { state: to, stateSince: c.now } : {};
 }
 
-async function logStateChange(tx: MonitorRepos, c: Checked, to: ConnectionState, detail?: string): Promise<void> {
+async function logStateChange(tx: Repos, c: Checked, to: ConnectionState, detail?: string): Promise<void> {
   if (to === c.from) return;
   await tx.connections.log({
     connectionId: c.connection.id,
@@ -264,7 +264,7 @@ async function logStateChange(tx: MonitorRepos, c: Checked, to: ConnectionState,
   });
 }
 
-function emit(tx: MonitorRepos, c: Checked, type: EventType, incidentId?: string): Promise<void> {
+function emit(tx: Repos, c: Checked, type: EventType, incidentId?: string): Promise<void> {
   return tx.events.emit({ type, connectionId: c.connection.id, previousState: c.from, ...(incidentId ? { incidentId } : {}), at: c.now });
 }
 

@@ -2,6 +2,8 @@
 // unions, times as dates. The database adapter maps Prisma's rows onto these at its boundary, so
 // nothing inward of src/adapters/db depends on generated code.
 import type { Cause } from '../domain/causes.ts';
+import type { LinkPurpose } from '../domain/consent.ts';
+import type { Platform } from '../domain/permissions.ts';
 import type { ConnectionState } from '../domain/states.ts';
 import type { IncidentFacts } from '../domain/views/facts.ts';
 
@@ -22,6 +24,8 @@ export type GrantRecord = {
   leaseOwner: string | null;
   leaseUntil: Date | null;
   refreshFailures: number;
+  /** Xero refused the stored refresh token (invalid_grant): only a new consent brings the grant back. */
+  refusedAt: Date | null;
   revokedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
@@ -57,6 +61,12 @@ export type ConnectionRecord = {
   createdAt: Date;
   updatedAt: Date;
 };
+
+/**
+ * What a check needs to know of a connection: the caller has read the row already. `state` and
+ * `tenantProbedAt` decide whether the tenant itself is asked (src/domain/tenant-probe.ts).
+ */
+export type CheckTarget = Pick<ConnectionRecord, 'id' | 'tenantId' | 'tenantName' | 'grantId' | 'xeroConnectionId' | 'state' | 'tenantProbedAt'>;
 
 /**
  * A row of Incident, as the handlers see it: the facts an alert is drawn from (every one present,
@@ -123,3 +133,39 @@ export type NoticeRecord = {
   updatedAt: Date;
 };
 
+
+/** A row of LinkToken (a connect or reconnect link), as the handlers see it. */
+export type LinkRecord = {
+  id: string;
+  purpose: LinkPurpose;
+  platform: Platform;
+  chatUserId: string;
+  chatUserName: string | null;
+  /** Reconnect: every connection the link repairs. */
+  connectionIds: string[];
+  incidentId: string | null;
+  expiresAt: Date;
+  usedAt: Date | null;
+  renewedAt: Date | null;
+};
+
+/** A row of ConsentAttempt (one trip to Xero's consent page), as the handlers see it. */
+export type ConsentAttemptRecord = { id: string; nonce: string; verifierEnc: string; outcome: string | null };
+
+/** A row of EventDelivery (one event on its way to one endpoint), as the handlers see it. */
+export type EventDeliveryRecord = {
+  id: string;
+  eventId: string;
+  endpoint: string;
+  connectionId: string;
+  seq: number;
+  status: 'pending' | 'sending' | 'sent' | 'dead';
+  attempts: number;
+  nextAttemptAt: Date;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  lastAttemptAt: Date | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+  createdAt: Date;
+};

@@ -1,4 +1,4 @@
-// What the monitor's handlers need from storage: the repositories they read and write, and a unit
+// What the handlers need from storage: the repositories they read and write, and a unit
 // of work that commits a state change, its log row and its outbox rows together. The handlers own
 // this contract; the database adapter implements it over Prisma (DESIGN.md section 10: dependencies
 // point inward). Row types are the handlers' own (rows.ts).
@@ -6,6 +6,7 @@ import type {
   ChatTargetRecord as ChatTargetModel,
   ConnectionLogRecord as ConnectionLogModel,
   ConnectionRecord as ConnectionModel,
+  EventDeliveryRecord,
   GrantRecord as GrantModel,
   IncidentRecord as IncidentModel,
   NoticeRecord as NoticeModel,
@@ -15,6 +16,7 @@ import type { View } from '../domain/views/model.ts';
 import type { ChatAddress, LogEntry, OutboxKind } from './ports.ts';
 import type { ConnectionSnapshot, EndpointHealth, EventType, IncidentSnapshot } from '../domain/events.ts';
 import type { ChatActor } from '../domain/permissions.ts';
+import type { GrantTokensRepo, LinksRepo, XeroConnectionsRepo } from './xero-repos.ts';
 
 // ---- rows ----
 
@@ -176,6 +178,12 @@ export interface ChatTargetsRepo {
   find(platform: string, kind: 'channel' | 'user', externalId: string): Promise<ChatTargetRow | null>;
   /** Makes this conversation the platform's alert channel; `previous` are the ids it replaces. */
   makeAlertChannel(input: AlertChannelInput): Promise<{ target: ChatTargetRow; previous: string[] }>;
+  /** The newest person of a platform whose stored reference contains `fragment` (another id of theirs). */
+  findUserByReference(platform: string, fragment: string): Promise<ChatTargetRow | null>;
+  /** Remembers how to reach a person (the reference as the chat adapter serialised it); `name` when known. */
+  saveUserReference(platform: string, userId: string, reference: string, name?: string): Promise<void>;
+  /** Targets of a platform holding a reference: the alert channel first, then newest first. */
+  withReferences(platform: string, limit: number): Promise<ChatTargetRow[]>;
 }
 
 export interface LeasesRepo {
@@ -209,6 +217,9 @@ export type EventDraft = {
   at: Date;
 };
 
+/** Which endpoints take which events (from WEBHOOK_ENDPOINTS). */
+export type EventRouting = { endpoints: readonly { name: string; events: readonly EventType[] | 'all' }[] };
+
 export interface EventsRepo {
   /**
    * Writes the event and one delivery per endpoint that takes its type, in the caller's
@@ -221,7 +232,7 @@ export interface EventsRepo {
   readConnections(tenantId?: string): Promise<{ connection: ConnectionSnapshot; openIncident: IncidentSnapshot | null }[]>;
 }
 
-export type MonitorRepos = {
+export type Repos = {
   connections: ConnectionsRepo;
   incidents: IncidentsRepo;
   notices: NoticesRepo;
@@ -230,9 +241,39 @@ export type MonitorRepos = {
   leases: LeasesRepo;
   grants: GrantsRepo;
   events: EventsRepo;
+  /** Grants' sealed tokens (the Xero adapter's refresher, the consent). */
+  grantTokens: GrantTokensRepo;
+  /** Connections as Xero knows them (probe, disconnect, consent). */
+  xeroConnections: XeroConnectionsRepo;
+  /** Single-use links and their trips to Xero. */
+  links: LinksRepo;
 };
 
-export type MonitorStore = MonitorRepos & {
+/** One event on its way to one endpoint, as the delivery worker claims it. */
+export type EventDeliveryRow = Pick<EventDeliveryRecord, 'id' | 'eventId' | 'endpoint' | 'connectionId' | 'seq' | 'status' | 'attempts' | 'createdAt' | 'leaseOwner'>;
+
+/** Webhook deliveries (src/adapters/events/worker.ts): claims in per-connection order, results, clean-up. */
+export interface EventDeliveriesRepo {
+  /**
+   * Deliveries ready to go (or whose sender died mid-flight), each the first unfinished one of
+   * its endpoint and connection: event N+1 waits while event N is pending, even in backoff.
+   */
+  findReady(now: Date, limit: number, skipEndpoints?: readonly string[]): Promise<EventDeliveryRow[]>;
+  /** Compare-and-set on the row as read: exactly one worker wins. */
+  claim(row: EventDeliveryRow, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  /** Extends this worker's lease while the POST runs; false once the lease is no longer ours. */
+  renew(id: string, owner: string, now: Date, leaseMs: number): Promise<boolean>;
+  payloadOf(eventId: string): Promise<string | null>;
+  markSent(id: string, owner: string, at: Date): Promise<boolean>;
+  reschedule(id: string, owner: string, nextAttemptAt: Date, error: string): Promise<boolean>;
+  giveUp(id: string, owner: string, error: string): Promise<boolean>;
+  /** Deliveries to an endpoint no longer configured: kept for the record, never sent. */
+  abandon(endpoints: readonly string[], now: Date): Promise<number>;
+  /** Finished deliveries older than `before`, and events left with none. */
+  prune(before: Date): Promise<number>;
+}
+
+export type Store = Repos & {
   /** Runs `work` against the same repositories bound to one database transaction. */
-  transaction<T>(work: (tx: MonitorRepos) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Repos) => Promise<T>): Promise<T>;
 };

@@ -5,8 +5,8 @@
 import { isTransientNoticeDue, planTransientNotice } from '../domain/alerts.ts';
 import { toRecoveredNotice, toUnreachableNotice } from '../domain/views/notice.ts';
 import type { NoticeView } from '../domain/views/model.ts';
-import type { HandlerDeps, MonitorSettings } from './deps.ts';
-import type { MonitorRepos, Notice } from './store.ts';
+import type { HandlerDeps, HandlerSettings } from './deps.ts';
+import type { Repos, Notice } from './store.ts';
 import { editNotice, postNotice } from './notices.ts';
 
 export const NOTICE_KIND = 'xero_unavailable';
@@ -28,23 +28,23 @@ export async function updateTransientNotice(deps: HandlerDeps): Promise<'nothing
 }
 
 /** The open notice as it reads now (also for `/xero here`, which re-posts it). */
-export function unreachableView(notice: Pick<Notice, 'organisations' | 'openedAt'>, now: Date, settings: MonitorSettings): NoticeView {
+export function unreachableView(notice: Pick<Notice, 'organisations' | 'openedAt'>, now: Date, settings: HandlerSettings): NoticeView {
   return toUnreachableNotice(notice.organisations, notice.openedAt, now, settings.transientAlertAfterMs);
 }
 
-async function openNotice(tx: MonitorRepos, settings: MonitorSettings, organisations: string[], now: Date): Promise<void> {
+async function openNotice(tx: Repos, settings: HandlerSettings, organisations: string[], now: Date): Promise<void> {
   const notice = await tx.notices.open(NOTICE_KIND, organisations, now);
   await postNotice(tx, notice, unreachableView(notice, now, settings), now);
   await tx.connections.log({ kind: 'notice', operation: 'xero_unreachable', outcome: 'failure', cause: 'xero_unavailable', detail: `${organisations.length} organisation(s)`, at: now });
 }
 
-async function growNotice(tx: MonitorRepos, settings: MonitorSettings, notice: Notice, organisations: string[], now: Date): Promise<void> {
+async function growNotice(tx: Repos, settings: HandlerSettings, notice: Notice, organisations: string[], now: Date): Promise<void> {
   // Compare-and-set on the update count: of two replicas, one grows it.
   if (!(await tx.notices.grow(notice.id, notice.updates, organisations))) return;
   await editNotice(tx, notice, `${notice.updates + 1}`, unreachableView({ ...notice, organisations }, now, settings), now);
 }
 
-async function closeNotice(tx: MonitorRepos, settings: MonitorSettings, notice: Notice, now: Date): Promise<void> {
+async function closeNotice(tx: Repos, settings: HandlerSettings, notice: Notice, now: Date): Promise<void> {
   if (!(await tx.notices.close(notice.id, now))) return;
   const after = settings.transientAlertAfterMs;
   await editNotice(tx, notice, 'closed', toRecoveredNotice(notice.organisations, notice.openedAt, now, after), now, { reply: true });

@@ -11,8 +11,8 @@ import { assessTrouble, isReleaseDue, isTroubleCause, joinsHold, recheckAt, trou
 import { isWatched } from '../domain/states.ts';
 import { toTroubleNotice, toTroubleOverNotice } from '../domain/views/notice.ts';
 import type { NoticeView } from '../domain/views/model.ts';
-import type { HandlerDeps, MonitorSettings } from './deps.ts';
-import type { IncidentWithConnection, MonitorRepos, Notice } from './store.ts';
+import type { HandlerDeps, HandlerSettings } from './deps.ts';
+import type { IncidentWithConnection, Repos, Notice } from './store.ts';
 import { editNotice, postNotice } from './notices.ts';
 
 export const TROUBLE_KIND = 'xero_trouble';
@@ -78,7 +78,7 @@ export async function holdForXeroTrouble(deps: HandlerDeps): Promise<TroubleStep
 }
 
 /** The notice as it reads now (also for `/xero here`, which re-posts it). */
-export function troubleView(notice: Pick<Notice, 'organisations' | 'openedAt'>, now: Date, settings: MonitorSettings): NoticeView {
+export function troubleView(notice: Pick<Notice, 'organisations' | 'openedAt'>, now: Date, settings: HandlerSettings): NoticeView {
   return toTroubleNotice(notice.organisations, recheckAt(notice.openedAt, settings.trouble), now);
 }
 
@@ -137,7 +137,7 @@ async function release(deps: HandlerDeps, notice: Notice, now: Date): Promise<Tr
 }
 
 /** Every connection's log says its alert waits, and why. */
-async function logHeld(tx: MonitorRepos, incidents: readonly IncidentWithConnection[], now: Date): Promise<void> {
+async function logHeld(tx: Repos, incidents: readonly IncidentWithConnection[], now: Date): Promise<void> {
   for (const incident of incidents) {
     await tx.connections.log({
       connectionId: incident.connectionId,

@@ -3,11 +3,11 @@
 // a link issuer, the in-memory notifiers and the real outbox worker.
 import pino from 'pino';
 import type { Dialect } from '../../src/adapters/db/client.ts';
-import { createMonitorStore, type DbMonitorStore } from '../../src/adapters/db/monitor-store.ts';
+import { createStore, type DbStore } from '../../src/adapters/db/store.ts';
 import type { EventRouting } from '../../src/adapters/db/events.ts';
 import { createOutboxWorker, type OutboxWorkerDeps } from '../../src/adapters/outbox/worker.ts';
 import { createHandlers, type HandlerDeps, type Handlers } from '../../src/handlers/index.ts';
-import type { MonitorSettings } from '../../src/handlers/deps.ts';
+import type { HandlerSettings } from '../../src/handlers/deps.ts';
 import type { CheckCycle, CheckOutcome, CheckTarget, Clock, DisconnectOutcome, GrantKeeper, LinkIssuer, XeroPort } from '../../src/handlers/ports.ts';
 import type { Cause } from '../../src/domain/causes.ts';
 import type { ChatActor } from '../../src/domain/permissions.ts';
@@ -30,7 +30,7 @@ export class FixedClock implements Clock {
   }
 }
 
-export const SETTINGS: MonitorSettings = {
+export const SETTINGS: HandlerSettings = {
   checkIntervalMs: 5 * 60_000,
   repeatIntervalMs: 24 * 3_600_000,
   transientAlertAfterMs: 15 * 60_000,
@@ -106,7 +106,7 @@ export class RecordingGrantKeeper implements GrantKeeper {
   readonly calls: string[] = [];
   readonly failing = new Map<string, Cause>();
   constructor(
-    private readonly store: DbMonitorStore,
+    private readonly store: DbStore,
     private readonly clock: Clock,
   ) {}
   async ensureFresh(grantId: string) {
@@ -123,7 +123,7 @@ export class RecordingGrantKeeper implements GrantKeeper {
 
 export type MonitorHarness = {
   database: TestDatabase;
-  store: DbMonitorStore;
+  store: DbStore;
   clock: FixedClock;
   xero: ScriptedXero;
   links: RecordingLinks;
@@ -143,7 +143,7 @@ export async function createMonitorHarness(
   dialect: Dialect = 'sqlite',
   options: {
     xero?: XeroPort;
-    settings?: Partial<MonitorSettings>;
+    settings?: Partial<HandlerSettings>;
     admins?: HandlerDeps['admins'];
     worker?: Partial<OutboxWorkerDeps>;
     links?: LinkIssuer;
@@ -154,7 +154,7 @@ export async function createMonitorHarness(
   } = {},
 ): Promise<MonitorHarness> {
   const database = await createTestDatabase(dialect);
-  const store = createMonitorStore(database.db, database.dialect, options.events ? { events: options.events } : {});
+  const store = createStore(database.db, database.dialect, options.events ? { events: options.events } : {});
   const clock = new FixedClock();
   const xero = new ScriptedXero();
   const links = new RecordingLinks(clock);
@@ -189,7 +189,7 @@ export async function createMonitorHarness(
 let tenantSeq = 0;
 
 /** A grant holding (placeholder) tokens, last refreshed at `refreshedAt` (T0 unless told). */
-export async function aGrant(store: DbMonitorStore, overrides: Partial<{ refreshedAt: Date; refreshFailures: number; revokedAt: Date | null; tokens: boolean }> = {}) {
+export async function aGrant(store: DbStore, overrides: Partial<{ refreshedAt: Date; refreshFailures: number; revokedAt: Date | null; tokens: boolean }> = {}) {
   return store.db.grant.create({
     data: {
       xeroUserId: `xero-user-${Math.random().toString(36).slice(2, 8)}`,
@@ -205,7 +205,7 @@ export async function aGrant(store: DbMonitorStore, overrides: Partial<{ refresh
 
 /** A watched connection, connected by CONNECTOR unless told otherwise. */
 export async function aConnection(
-  store: DbMonitorStore,
+  store: DbStore,
   overrides: Partial<{ tenantName: string; tenantId: string; state: string; connectedBy: ChatActor; grantId: string | null; nextCheckAt: Date; lastGoodCheckAt: Date | null; alertTargetId: string | null }> = {},
 ) {
   tenantSeq += 1;
@@ -227,7 +227,7 @@ export async function aConnection(
   });
 }
 
-export async function anAlertChannel(store: DbMonitorStore, platform: 'slack' | 'teams' = 'slack', externalId = platform === 'slack' ? 'C-ALERTS' : '19:alerts@thread.tacv2') {
+export async function anAlertChannel(store: DbStore, platform: 'slack' | 'teams' = 'slack', externalId = platform === 'slack' ? 'C-ALERTS' : '19:alerts@thread.tacv2') {
   const { target } = await store.targets.makeAlertChannel({
     platform,
     externalId,

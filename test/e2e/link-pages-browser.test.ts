@@ -58,9 +58,9 @@ describe('link pages in a browser', () => {
       }),
     );
     // Links as the chat commands issue them, on the service's own database.
-    const { adapter } = buildAdapter(database.db, xero.fake as never, keys);
+    const { issueLink } = buildAdapter(database.db, xero.fake as never, keys);
     issue = async (input) => {
-      const link = await adapter.issueLink({ ...input, actor: ADA } as Parameters<typeof adapter.issueLink>[0]);
+      const link = await issueLink({ ...input, actor: ADA } as Parameters<typeof issueLink>[0]);
       if (!link.ok) throw new Error(link.error.code);
       return link.value.url.replace('https://guard.example.com', service.base);
     };

@@ -25,8 +25,9 @@ async function setUp(busyShare?: number) {
   h = await createMonitorHarness('sqlite', {
     settings: { checkIntervalMs: INTERVAL },
     build: (database, clock) => {
-      adapter = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, tenantProbeIntervalMs: DAY, ...(busyShare !== undefined ? { tenantProbeBusyShare: busyShare } : {}) } }).adapter;
-      return { xero: adapter, links: adapter.linkIssuer };
+      const built = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, tenantProbeIntervalMs: DAY, ...(busyShare !== undefined ? { tenantProbeBusyShare: busyShare } : {}) } });
+      adapter = built.adapter;
+      return { xero: adapter, links: built.links };
     },
   });
   // The adapter dates a refreshed token by the wall clock (openid-client's expires_at): starting the

@@ -3,7 +3,7 @@
 // watched connection to the checks.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/adapters/scheduler/scheduler.ts';
-import { grantKeeper } from '../../src/adapters/scheduler/monitor.ts';
+import { grantKeeper } from '../../src/adapters/xero/grant-keeper.ts';
 import { createHandlers } from '../../src/handlers/index.ts';
 import type { ErrorsView } from '../../src/domain/views/model.ts';
 import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xero.ts';
@@ -121,8 +121,8 @@ describe('keep-alive through the scheduler, with the real Xero adapter (nock)', 
     const keys = newKeys();
     h = await createMonitorHarness('sqlite', {
       build: (database, clock) => {
-        const { adapter } = buildAdapter(database.db, fake, keys, { clock, log: silentLog });
-        return { xero: adapter, links: adapter.linkIssuer, grants: grantKeeper(adapter.refresher) };
+        const { adapter, links } = buildAdapter(database.db, fake, keys, { clock, log: silentLog });
+        return { xero: adapter, links, grants: grantKeeper(adapter.refresher) };
       },
     });
     fake.now = () => h!.clock.now().getTime();

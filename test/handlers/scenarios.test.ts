@@ -10,7 +10,7 @@ import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xe
 import { buildAdapter, newKeys, seedGrant } from '../adapters/xero/harness.ts';
 import { anAlertChannel, createMonitorHarness, SETTINGS, silentLog, type MonitorHarness } from '../builders/monitor.ts';
 import { aClick } from '../builders/click.ts';
-import type { MonitorSettings } from '../../src/handlers/deps.ts';
+import type { HandlerSettings } from '../../src/handlers/deps.ts';
 
 const CONNECTOR = 'U_ADA';
 const ADMIN = { platform: 'slack' as const, userId: 'U_ADMIN', name: 'Admin' };
@@ -24,7 +24,7 @@ type Engine = {
   posts(): ReturnType<MonitorHarness['slack']['posts']>;
 };
 
-async function engine(settings: Partial<MonitorSettings> = {}): Promise<Engine> {
+async function engine(settings: Partial<HandlerSettings> = {}): Promise<Engine> {
   interceptXeroOnly();
   const fake = await FakeXero.start();
   const keys = newKeys();
@@ -32,8 +32,8 @@ async function engine(settings: Partial<MonitorSettings> = {}): Promise<Engine> 
     settings: { checkIntervalMs: INTERVAL, ...settings },
     admins: { slack: [ADMIN.userId], teams: [] },
     build: (database, clock) => {
-      const { adapter } = buildAdapter(database.db, fake, keys, { clock, log: silentLog });
-      return { xero: adapter, links: adapter.linkIssuer };
+      const { adapter, links } = buildAdapter(database.db, fake, keys, { clock, log: silentLog });
+      return { xero: adapter, links };
     },
   });
   fake.now = () => h.clock.now().getTime();

@@ -4,7 +4,7 @@
 // are never held. Xero is scripted here; e2e/xero-trouble.test.ts runs the real adapter, Slack and Teams.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/adapters/db/client.ts';
-import { createMonitorStore } from '../../src/adapters/db/monitor-store.ts';
+import { createStore } from '../../src/adapters/db/store.ts';
 import { createHandlers, type Handlers } from '../../src/handlers/index.ts';
 import type { NoticeView, SummaryView } from '../../src/domain/views/model.ts';
 import { aConnection, aGrant, anAlertChannel, checkNowAsScheduler, CONNECTOR, createMonitorHarness, SETTINGS, type MonitorHarness } from '../builders/monitor.ts';
@@ -45,7 +45,7 @@ for (const dialect of DIALECTS) {
     async function otherProcess(): Promise<Handlers> {
       const database = await openDatabase(h.database.url);
       others.push(database);
-      return createHandlers({ ...h.deps, store: createMonitorStore(database.db, database.dialect) });
+      return createHandlers({ ...h.deps, store: createStore(database.db, database.dialect) });
     }
 
     const channelPosts = () => [...h.slack.posts('C-ALERTS'), ...h.teams.posts()];

@@ -7,7 +7,7 @@ import express from 'express';
 import { createScheduler } from '../../src/adapters/scheduler/scheduler.ts';
 import { createSlackSurface, type SlackSurface } from '../../src/adapters/slack/surface.ts';
 import { createTeamsSurface, type TeamsSurface } from '../../src/adapters/teams/surface.ts';
-import type { MonitorSettings } from '../../src/handlers/deps.ts';
+import type { HandlerSettings } from '../../src/handlers/deps.ts';
 import type { XeroSettings } from '../../src/adapters/xero/gateway.ts';
 import { FakeXero, interceptXeroOnly, resetNock } from '../adapters/xero/fake-xero.ts';
 import { buildAdapter, newKeys, seedGrant } from '../adapters/xero/harness.ts';
@@ -38,7 +38,7 @@ export type Engine = {
   close(): Promise<void>;
 };
 
-export async function startEngineWithChat(options: { checkIntervalMs: number; settings?: Partial<MonitorSettings>; xero?: Partial<XeroSettings> }): Promise<Engine> {
+export async function startEngineWithChat(options: { checkIntervalMs: number; settings?: Partial<HandlerSettings>; xero?: Partial<XeroSettings> }): Promise<Engine> {
   interceptXeroOnly();
   const fake = await FakeXero.start();
   const slack = await startFakeSlack();
@@ -51,8 +51,8 @@ export async function startEngineWithChat(options: { checkIntervalMs: number; se
     settings: { checkIntervalMs: options.checkIntervalMs, ...options.settings },
     admins: { slack: ['U_ADMIN'], teams: [] },
     build: (database, clock) => {
-      const { adapter } = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, ...options.xero } });
-      return { xero: adapter, links: adapter.linkIssuer };
+      const { adapter, links } = buildAdapter(database.db, fake, keys, { clock, log: silentLog, settings: { timeoutMs: 5_000, ...options.xero } });
+      return { xero: adapter, links };
     },
     worker: {
       senders: {
@@ -74,7 +74,7 @@ export async function startEngineWithChat(options: { checkIntervalMs: number; se
     handlers: h.handlers,
     logger: silentLog,
     app: express(),
-    db: h.database.db,
+    targets: h.store.targets,
   });
   await h.store.targets.makeAlertChannel({ platform: 'slack', externalId: SLACK_CHANNEL, name: 'xero-alerts' });
   await h.store.targets.makeAlertChannel({

@@ -37,5 +37,22 @@ export function createChatTargets(db: Client): ChatTargetsRepo {
       });
       return { target, previous: previous.map((p) => p.id).filter((id) => id !== target.id) };
     },
+    findUserByReference(platform, fragment) {
+      return db.chatTarget.findFirst({ where: { platform, kind: 'user', conversationReference: { contains: fragment } }, orderBy: { updatedAt: 'desc' } });
+    },
+    async saveUserReference(platform, userId, reference, name) {
+      await db.chatTarget.upsert({
+        where: { platform_kind_externalId: { platform, kind: 'user', externalId: userId } },
+        create: { platform, kind: 'user', externalId: userId, name: name ?? null, conversationReference: reference },
+        update: { conversationReference: reference, ...(name ? { name } : {}) },
+      });
+    },
+    withReferences(platform, limit) {
+      return db.chatTarget.findMany({
+        where: { platform, conversationReference: { not: null } },
+        orderBy: [{ isAlertChannel: 'desc' }, { updatedAt: 'desc' }],
+        take: limit,
+      });
+    },
   };
 }

@@ -32,7 +32,7 @@ export function createConnectionLog(db: Db): ConnectionLogRepo {
   };
 }
 
-/** The row for one entry (also written by the monitor's repositories, inside their transactions). */
+/** The row for one entry (also written by the handlers' repositories, inside their transactions). */
 export function toRow(entry: LogEntry) {
   return {
     connectionId: entry.connectionId ?? null,

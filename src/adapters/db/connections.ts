@@ -1,4 +1,4 @@
-// Connections as the monitor sees them: schedule, check leases, state changes. Every state change
+// Connections as the handlers and the scheduler see them: schedule, check leases, state changes. Every state change
 // writes its connection log row through the same client, so inside a transaction both land or
 // neither does.
 import type { Db, Tx } from './client.ts';
@@ -50,14 +50,17 @@ export function createConnections(db: Client): ConnectionsTable {
       return db.connection.findMany({ where: { state: 'degraded' }, orderBy: { tenantName: 'asc' } }).then((rows) => rows.map(asConnection));
     },
     async lastChecksSince(since: Date): Promise<{ grant: string; at: Date }[]> {
-      const [byGrant, grantless] = await Promise.all([
-        db.connection.groupBy({ by: ['grantId'], where: { grantId: { not: null }, lastCheckAt: { gte: since } }, _max: { lastCheckAt: true } }),
-        db.connection.findMany({ where: { grantId: null, lastCheckAt: { gte: since } }, select: { id: true, lastCheckAt: true } }),
-      ]);
-      return [
-        ...byGrant.map((g) => ({ grant: g.grantId!, at: g._max.lastCheckAt! })),
-        ...grantless.map((c) => ({ grant: grantKeyOf(null, c.id), at: c.lastCheckAt! })),
-      ];
+      // The latest check per grant, taken here rather than by a GROUP BY, whose result type each
+      // dialect's generated client spells differently (this runs only while alerts wait to go out).
+      const checked = await db.connection.findMany({ where: { lastCheckAt: { gte: since } }, select: { id: true, grantId: true, lastCheckAt: true } });
+      const latest = new Map<string, Date>();
+      for (const c of checked) {
+        const grant = grantKeyOf(c.grantId, c.id);
+        const at = c.lastCheckAt!;
+        const seen = latest.get(grant);
+        if (!seen || at > seen) latest.set(grant, at);
+      }
+      return [...latest].map(([grant, at]) => ({ grant, at }));
     },
     findDue(now: Date, limit: number): Promise<Pick<ConnectionRow, 'id' | 'checkLeaseUntil' | 'checkLeaseOwner'>[]> {
       return db.connection.findMany({

@@ -5,16 +5,15 @@
 // reads the rest of this file.
 import { randomUUID } from 'node:crypto';
 import type { Client } from './connections.ts';
-import type { EventDraft, EventsRepo } from '../../handlers/store.ts';
+import type { EventDeliveriesRepo, EventDeliveryRow, EventDraft, EventRouting, EventsRepo } from '../../handlers/store.ts';
+import { deliveryStatus } from './rows.ts';
 import { connectionEvent, endpointHealth, type EndpointHealth, type EventType } from '../../domain/events.ts';
 import { PLATFORMS } from '../../domain/permissions.ts';
 
-/** Which endpoints take which events (from WEBHOOK_ENDPOINTS). */
-export type EventRouting = { endpoints: readonly { name: string; events: readonly EventType[] | 'all' }[] };
+export type { EventRouting };
 
 export const NO_ENDPOINTS: EventRouting = { endpoints: [] };
 
-export type EventDeliveryRow = { id: string; eventId: string; endpoint: string; connectionId: string; seq: number; status: string; attempts: number; createdAt: Date; leaseOwner: string | null };
 
 export function endpointsFor(routing: EventRouting, type: EventType): string[] {
   return routing.endpoints.filter((e) => e.events === 'all' || e.events.includes(type)).map((e) => e.name);
@@ -75,7 +74,7 @@ async function healthFacts(db: Client, endpoint: string) {
 }
 
 /** What the delivery worker needs: claims in per-connection order, results, clean-up. */
-export function createEventDeliveries(db: Client) {
+export function createEventDeliveries(db: Client): EventDeliveriesRepo {
   const endLease = async (id: string, owner: string, data: Record<string, unknown>): Promise<boolean> => {
     const { count } = await db.eventDelivery.updateMany({ where: { id, status: 'sending', leaseOwner: owner }, data: { ...data, leaseOwner: null, leaseUntil: null } });
     return count === 1;
@@ -86,7 +85,7 @@ export function createEventDeliveries(db: Client) {
      * its endpoint and connection: event N+1 waits while event N is pending, even in backoff.
      */
     async findReady(now: Date, limit: number, skipEndpoints: readonly string[] = []): Promise<EventDeliveryRow[]> {
-      const candidates = await db.eventDelivery.findMany({
+      const rows = await db.eventDelivery.findMany({
         where: {
           endpoint: { notIn: [...skipEndpoints] },
           OR: [{ status: 'pending', nextAttemptAt: { lte: now } }, { status: 'sending', leaseUntil: { lt: now } }],
@@ -95,6 +94,7 @@ export function createEventDeliveries(db: Client) {
         take: limit,
         select: { id: true, eventId: true, endpoint: true, connectionId: true, seq: true, status: true, attempts: true, createdAt: true, leaseOwner: true },
       });
+      const candidates: EventDeliveryRow[] = rows.map((row) => ({ ...row, status: deliveryStatus(row.status) }));
       const firstOfLane = new Map<string, EventDeliveryRow>();
       for (const row of candidates) {
         const lane = `${row.endpoint}\u0000${row.connectionId}`;
@@ -152,5 +152,3 @@ export function createEventDeliveries(db: Client) {
     },
   };
 }
-
-export type EventDeliveries = ReturnType<typeof createEventDeliveries>;

@@ -26,6 +26,14 @@ function cause(table: string, column: string, value: string): Cause {
   throw new CorruptRowError(table, column, value);
 }
 
+const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const;
+
+/** EventDelivery.status as the handlers' union (a corrupt row throws). */
+export function deliveryStatus(value: string): (typeof DELIVERY_STATUSES)[number] {
+  if ((DELIVERY_STATUSES as readonly string[]).includes(value)) return value as (typeof DELIVERY_STATUSES)[number];
+  throw new CorruptRowError('EventDelivery', 'status', value);
+}
+
 type StoredConnection = { state: string; stateBeforePause: string | null; lastCause: string | null };
 type StoredIncident = { cause: string };
 

@@ -13,10 +13,9 @@ import { LEASE_TERM_MS } from '../../domain/leases.ts';
 import { startHeartbeat } from '../../handlers/heartbeat.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Db } from '../db/client.ts';
-import { createEventDeliveries, createEvents, type EventDeliveryRow, type EventRouting } from '../db/events.ts';
 import { parseRetryAfter, retryDelayMs, type EndpointHealth } from '../../domain/events.ts';
 import type { Clock } from '../../handlers/ports.ts';
+import type { EventDeliveriesRepo, EventDeliveryRow, EventRouting, EventsRepo } from '../../handlers/store.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { createSigner } from './sign.ts';
 
@@ -25,7 +24,9 @@ export type WebhookEndpointSettings = { name: string; url: string; secrets: read
 export type WebhookStep = 'claimed' | 'sent' | 'recorded';
 
 export type WebhookWorkerDeps = {
-  db: Db;
+  deliveries: EventDeliveriesRepo;
+  /** The event store, for the endpoints' health (its routing names the same endpoints). */
+  events: Pick<EventsRepo, 'health'>;
   endpoints: readonly WebhookEndpointSettings[];
   clock: Clock;
   log: Logger;
@@ -58,8 +59,7 @@ export function createWebhookWorker(deps: WebhookWorkerDeps) {
   const owner = deps.owner ?? `webhooks:${randomUUID()}`;
   const leaseMs = deps.leaseMs ?? WEBHOOK_LEASE_MS;
   const random = deps.random ?? Math.random;
-  const deliveries = createEventDeliveries(deps.db);
-  const events = createEvents(deps.db, routingOf(deps.endpoints));
+  const { deliveries, events } = deps;
   const endpoints = new Map(deps.endpoints.map((e) => [e.name, { ...e, signer: createSigner(e.secrets) }]));
   const log = deps.log.child({ component: 'webhooks', owner });
   /** Endpoints that asked us to wait (Retry-After), until when. */

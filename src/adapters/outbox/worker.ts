@@ -18,7 +18,7 @@
 // over within one term.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DbMonitorStore } from '../db/monitor-store.ts';
+import type { DbStore } from '../db/store.ts';
 import { readEnvelope, type OutboxRow } from '../db/outbox.ts';
 import type { OutboxMeta } from '../../handlers/store.ts';
 import type { ChatAddress, ChatSender, Clock, Delivery, DeliveryOutcome } from '../../handlers/ports.ts';
@@ -31,7 +31,7 @@ import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
 export type OutboxStep = 'claimed' | 'resolved' | 'sent' | 'recorded';
 
 export type OutboxWorkerDeps = {
-  store: DbMonitorStore;
+  store: DbStore;
   senders: Partial<Record<Platform, ChatSender>>;
   clock: Clock;
   log: Logger;

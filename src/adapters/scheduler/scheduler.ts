@@ -8,7 +8,7 @@
 // connections are all paused (nothing else refreshes them).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { DbMonitorStore } from '../db/monitor-store.ts';
+import type { DbStore } from '../db/store.ts';
 import type { Clock, XeroPort } from '../../handlers/ports.ts';
 import type { Handlers } from '../../handlers/index.ts';
 import { checksPerTick } from '../../domain/schedule.ts';
@@ -16,7 +16,7 @@ import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../domain/leases.ts';
 import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
 
 export type SchedulerDeps = {
-  store: DbMonitorStore;
+  store: DbStore;
   xero: Pick<XeroPort, 'newCycle' | 'checkCapacity'>;
   handlers: Pick<Handlers, 'recordCheck' | 'runMonitorTick' | 'keepGrantsAlive'>;
   clock: Clock;

@@ -4,7 +4,7 @@
 // one, or just enough to open it (their 29: id, the tenant and the serviceUrl).
 import type { ConversationReference, Activity } from 'botbuilder';
 import { TurnContext } from 'botbuilder';
-import type { Db } from '../db/client.ts';
+import type { ChatTargetsRepo } from '../../handlers/store.ts';
 
 /** A reference as stored: Bot Framework's own shape; `conversation` is absent until a 1:1 exists. */
 export type StoredReference = Partial<ConversationReference>;
@@ -56,14 +56,17 @@ function parse(text: string | null): StoredReference | undefined {
   }
 }
 
-export function createTeamsReferences(db: Db) {
+/** Where the references are kept: the chat targets (src/adapters/db/chat-targets.ts). */
+export type ReferenceStore = Pick<ChatTargetsRepo, 'get' | 'find' | 'findUserByReference' | 'saveUserReference' | 'withReferences'>;
+
+export function createTeamsReferences(targets: ReferenceStore) {
   async function userRow(userId: string) {
-    return db.chatTarget.findUnique({ where: { platform_kind_externalId: { platform: 'teams', kind: 'user', externalId: userId } } });
+    return targets.find('teams', 'user', userId);
   }
 
   return {
     async target(id: string): Promise<TeamsTarget | undefined> {
-      const row = await db.chatTarget.findUnique({ where: { id } });
+      const row = await targets.get(id);
       if (!row || row.platform !== 'teams') return undefined;
       const reference = parse(row.conversationReference);
       if (!reference) return undefined;
@@ -77,10 +80,7 @@ export function createTeamsReferences(db: Db) {
     async user(userId: string): Promise<TeamsTarget | undefined> {
       const row =
         (await userRow(userId)) ??
-        (await db.chatTarget.findFirst({
-          where: { platform: 'teams', kind: 'user', conversationReference: { contains: `"aadObjectId":${JSON.stringify(userId)}` } },
-          orderBy: { updatedAt: 'desc' },
-        }));
+        (await targets.findUserByReference('teams', `"aadObjectId":${JSON.stringify(userId)}`));
       const reference = parse(row?.conversationReference ?? null);
       return row && reference ? { id: row.id, kind: 'user', externalId: row.externalId, reference } : undefined;
     },
@@ -96,31 +96,17 @@ export function createTeamsReferences(db: Db) {
       if (isPersonalConversation(seen)) reference = seen;
       else if (existing && isPersonalConversation(existing)) return;
       else reference = { user: seen.user, bot: seen.bot, channelId: seen.channelId, serviceUrl: seen.serviceUrl, locale: seen.locale, conversation: { id: '', isGroup: false, conversationType: 'personal', tenantId: tenantOf(activity) } as StoredReference['conversation'] };
-      const json = JSON.stringify(reference);
-      await db.chatTarget.upsert({
-        where: { platform_kind_externalId: { platform: 'teams', kind: 'user', externalId: userId } },
-        create: { platform: 'teams', kind: 'user', externalId: userId, name: name ?? null, conversationReference: json },
-        update: { conversationReference: json, ...(name ? { name } : {}) },
-      });
+      await targets.saveUserReference('teams', userId, JSON.stringify(reference), name);
     },
 
     /** After createConversation opened a 1:1: later messages reuse it. */
     async saveUserConversation(userId: string, reference: StoredReference): Promise<void> {
-      const json = JSON.stringify(reference);
-      await db.chatTarget.upsert({
-        where: { platform_kind_externalId: { platform: 'teams', kind: 'user', externalId: userId } },
-        create: { platform: 'teams', kind: 'user', externalId: userId, conversationReference: json },
-        update: { conversationReference: json },
-      });
+      await targets.saveUserReference('teams', userId, JSON.stringify(reference));
     },
 
     /** Any stored Teams reference, newest first: the serviceUrl and tenant to open a 1:1 with. */
     async anyReference(): Promise<StoredReference | undefined> {
-      const rows = await db.chatTarget.findMany({
-        where: { platform: 'teams', conversationReference: { not: null } },
-        orderBy: [{ isAlertChannel: 'desc' }, { updatedAt: 'desc' }],
-        take: 5,
-      });
+      const rows = await targets.withReferences('teams', 5);
       for (const row of rows) {
         const reference = parse(row.conversationReference);
         if (reference?.serviceUrl) return reference;

@@ -10,13 +10,12 @@ import { AuthenticationConstants } from 'botframework-connector';
 import { TeamsAuthentication } from './auth.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.ts';
-import type { Db } from '../db/client.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { TeamsBot } from './bot.ts';
 import { activityProblem } from './inbound.ts';
 import { createConnectorClients } from './connector.ts';
 import type { ChatHandlers } from '../../handlers/types.ts';
-import { createTeamsReferences } from './references.ts';
+import { createTeamsReferences, type ReferenceStore } from './references.ts';
 import { createTeamsSender, type TeamsSender } from './sender.ts';
 
 export const TEAMS_PATH = '/api/messages';
@@ -26,7 +25,8 @@ export type TeamsSurfaceDeps = {
   handlers: ChatHandlers;
   logger: Logger;
   app: Express;
-  db: Db;
+  /** Where Teams conversation references are kept (the chat targets). */
+  targets: ReferenceStore;
   /** Prometheus registry of the service; Teams counts what it handled there (xero_guard_chat_*, as Slack does). */
   metrics?: Metrics;
   /** Default 4 s: Teams waits only a few seconds for an Action.Execute answer. */
@@ -70,7 +70,7 @@ export function createTeamsSurface(deps: TeamsSurfaceDeps): TeamsSurface {
     log.error({ err: error, activityType: context.activity.type, requestId: context.activity.id }, 'teams turn failed');
   };
 
-  const references = createTeamsReferences(deps.db);
+  const references = createTeamsReferences(deps.targets);
   const sender = createTeamsSender({ clients: createConnectorClients(auth, appId), references, botAppId: appId, logger });
   const pipeline = createChatPipeline({
     platform: 'teams',

@@ -3,14 +3,14 @@
 // A dead token is not an obstacle: then only the local part happens, and the outcome says so.
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { Clock, ConnectionLogWriter, DisconnectOutcome } from '../../handlers/ports.ts';
-import type { Db } from '../db/client.ts';
+import type { XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { XeroGateway } from './gateway.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { Refresher } from './refresh-grant.ts';
 
 export type DisconnectDeps = {
-  db: Db;
+  connections: XeroConnectionsRepo;
   grants: GrantStore;
   gateway: Pick<XeroGateway, 'connections' | 'deleteConnection' | 'revoke'>;
   refresher: Refresher;
@@ -20,7 +20,7 @@ export type DisconnectDeps = {
 };
 
 export async function disconnectConnection(deps: DisconnectDeps, connectionId: string, actor: ChatActor): Promise<DisconnectOutcome> {
-  const connection = await deps.db.connection.findUnique({ where: { id: connectionId } });
+  const connection = await deps.connections.target(connectionId);
   if (!connection) throw new Error(`disconnect: no connection ${connectionId}`);
   const log = deps.log.child({ connectionId, tenantId: connection.tenantId });
   const outcome: DisconnectOutcome = { tenantRemoval: 'skipped', grantRevocation: 'skipped', tokensErased: false };
@@ -60,7 +60,7 @@ export async function disconnectConnection(deps: DisconnectDeps, connectionId: s
 
     // 3. Revoke the grant only when nobody else rides on it: revocation ends every connection of
     // that token set (xero-node 4.10.1), not just this one.
-    const others = await deps.db.connection.count({ where: { grantId, id: { not: connectionId } } });
+    const others = await deps.connections.countOthersOnGrant(grantId, connectionId);
     if (others > 0) {
       outcome.grantRevocation = 'kept_for_other_connections';
     } else if (fresh.ok && grant?.refreshToken) {
@@ -70,7 +70,7 @@ export async function disconnectConnection(deps: DisconnectDeps, connectionId: s
     }
 
     // 4. Erase locally, whatever Xero said: the person asked for the connection to end here.
-    await deps.db.connection.update({ where: { id: connectionId }, data: { grantId: null, xeroConnectionId: null } });
+    await deps.connections.detachGrant(connectionId);
     if (others === 0) await deps.grants.erase(grantId, deps.clock.now(), outcome.grantRevocation === 'revoked');
     // Shared tokens stay for the other organisations; this connection no longer points at them.
     outcome.tokensErased = others === 0;

@@ -1,7 +1,9 @@
-// Grants (token sets) in the database, tokens encrypted. The lease columns make "one refresher per
-// grant" hold across processes; the version column makes every token write a compare-and-set, so
-// a writer that lost its lease (or raced a new consent) can never overwrite newer tokens.
-import type { Db } from '../db/client.ts';
+// Grants (token sets) as the refresher and the consent use them: plain tokens in, plain tokens out,
+// sealed by the cipher on the way to the database (GrantTokensRepo, src/adapters/db/xero-repos.ts)
+// and opened on the way back. The repository's lease makes "one refresher per grant" hold across
+// processes; its version makes every token write a compare-and-set, so a writer that lost its
+// lease (or raced a new consent) can never overwrite newer tokens.
+import type { ConsentIdentity, GrantTokensRepo, SealedTokens } from '../../handlers/xero-repos.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import type { Tokens } from './gateway.ts';
 
@@ -27,15 +29,21 @@ export type StoredGrant = {
 
 export type GrantStore = ReturnType<typeof createGrantStore>;
 
-export function createGrantStore(db: Db, cipher: TokenCipher) {
+export function createGrantStore(rows: GrantTokensRepo, cipher: TokenCipher) {
   const open = (envelope: string | null): { value?: string; bad: boolean } => {
     if (!envelope) return { bad: false };
     const plain = cipher.decrypt(envelope);
     return plain.ok ? { value: plain.value, bad: false } : { bad: true };
   };
+  const seal = (tokens: Tokens): SealedTokens => ({
+    accessTokenEnc: cipher.encrypt(tokens.accessToken),
+    refreshTokenEnc: cipher.encrypt(tokens.refreshToken),
+    accessTokenExpiresAt: tokens.expiresAt,
+    scopes: tokens.scopes,
+  });
 
   async function get(grantId: string): Promise<StoredGrant | undefined> {
-    const row = await db.grant.findUnique({ where: { id: grantId } });
+    const row = await rows.get(grantId);
     if (!row) return undefined;
     const access = open(row.accessTokenEnc);
     const refresh = open(row.refreshTokenEnc);
@@ -60,110 +68,34 @@ export function createGrantStore(db: Db, cipher: TokenCipher) {
 
   return {
     get,
+    seal,
 
-    /** Takes the grant's lease if it is free, expired, or already ours. */
-    async tryLease(grantId: string, owner: string, now: Date, ms: number): Promise<boolean> {
-      const taken = await db.grant.updateMany({
-        where: { id: grantId, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }, { leaseOwner: owner }] },
-        data: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + ms) },
-      });
-      return taken.count === 1;
-    },
+    tryLease: (grantId: string, owner: string, now: Date, ms: number): Promise<boolean> => rows.tryLease(grantId, owner, now, ms),
 
-    async releaseLease(grantId: string, owner: string): Promise<void> {
-      await db.grant.updateMany({ where: { id: grantId, leaseOwner: owner }, data: { leaseOwner: null, leaseUntil: null } });
-    },
+    releaseLease: (grantId: string, owner: string): Promise<void> => rows.releaseLease(grantId, owner),
 
     /** Compare-and-set on version: false when someone wrote tokens since `expectedVersion`. */
-    async saveRefreshed(grantId: string, expectedVersion: number, tokens: Tokens, usedRefreshToken: string, now: Date): Promise<boolean> {
-      const saved = await db.grant.updateMany({
-        where: { id: grantId, version: expectedVersion },
-        data: {
-          accessTokenEnc: cipher.encrypt(tokens.accessToken),
-          refreshTokenEnc: cipher.encrypt(tokens.refreshToken),
-          previousRefreshTokenEnc: cipher.encrypt(usedRefreshToken),
-          accessTokenExpiresAt: tokens.expiresAt,
-          refreshedAt: now,
-          ...(tokens.scopes.length > 0 ? { scopes: tokens.scopes.join(' ') } : {}),
-          refreshFailures: 0,
-          version: { increment: 1 },
-        },
-      });
-      return saved.count === 1;
+    saveRefreshed(grantId: string, expectedVersion: number, tokens: Tokens, usedRefreshToken: string, now: Date): Promise<boolean> {
+      return rows.saveRefreshed(grantId, expectedVersion, { ...seal(tokens), previousRefreshTokenEnc: cipher.encrypt(usedRefreshToken) }, now);
     },
 
-    async recordRefreshFailure(grantId: string): Promise<void> {
-      await db.grant.updateMany({ where: { id: grantId }, data: { refreshFailures: { increment: 1 } } });
-    },
+    recordRefreshFailure: (grantId: string): Promise<void> => rows.recordRefreshFailure(grantId),
 
     /**
      * Xero refused the tokens of `version` for good (invalid_grant). Guarded by the version, so a
      * new consent that replaced them meanwhile is never marked refused.
      */
-    async recordRefusal(grantId: string, version: number, now: Date): Promise<void> {
-      await db.grant.updateMany({ where: { id: grantId, version }, data: { refusedAt: now, refreshFailures: { increment: 1 } } });
-    },
+    recordRefusal: (grantId: string, version: number, now: Date): Promise<void> => rows.recordRefusal(grantId, version, now),
 
     /** Tokens from a new consent replace whatever the grant held (bumps version: refreshers in flight lose). */
-    async replaceTokens(grantId: string, tokens: Tokens, identity: { email?: string; name?: string; authEventId?: string }, now: Date): Promise<void> {
-      await db.grant.update({
-        where: { id: grantId },
-        data: {
-          accessTokenEnc: cipher.encrypt(tokens.accessToken),
-          refreshTokenEnc: cipher.encrypt(tokens.refreshToken),
-          previousRefreshTokenEnc: null,
-          accessTokenExpiresAt: tokens.expiresAt,
-          refreshedAt: now,
-          scopes: tokens.scopes.join(' '),
-          authEventId: identity.authEventId ?? null,
-          xeroUserEmail: identity.email ?? null,
-          xeroUserName: identity.name ?? null,
-          refreshFailures: 0,
-          refusedAt: null,
-          revokedAt: null,
-          version: { increment: 1 },
-        },
-      });
-    },
+    replaceTokens: (grantId: string, tokens: Tokens, identity: ConsentIdentity, now: Date): Promise<void> => rows.replaceTokens(grantId, seal(tokens), identity, now),
 
-    async create(xeroUserId: string, tokens: Tokens, identity: { email?: string; name?: string; authEventId?: string }, now: Date): Promise<string> {
-      const row = await db.grant.create({
-        data: {
-          xeroUserId,
-          xeroUserEmail: identity.email ?? null,
-          xeroUserName: identity.name ?? null,
-          accessTokenEnc: cipher.encrypt(tokens.accessToken),
-          refreshTokenEnc: cipher.encrypt(tokens.refreshToken),
-          accessTokenExpiresAt: tokens.expiresAt,
-          refreshedAt: now,
-          scopes: tokens.scopes.join(' '),
-          authEventId: identity.authEventId ?? null,
-        },
-      });
-      return row.id;
-    },
+    create: (xeroUserId: string, tokens: Tokens, identity: ConsentIdentity, now: Date): Promise<string> => rows.create(xeroUserId, seal(tokens), identity, now),
 
     /** The live grant of a Xero user: tokens are per user per app, so one grant per user. */
-    async findLiveByXeroUser(xeroUserId: string): Promise<string | undefined> {
-      const row = await db.grant.findFirst({ where: { xeroUserId, revokedAt: null, refreshTokenEnc: { not: null } }, orderBy: { createdAt: 'desc' } });
-      return row?.id;
-    },
+    findLiveByXeroUser: (xeroUserId: string): Promise<string | undefined> => rows.findLiveByXeroUser(xeroUserId),
 
     /** Forgets the tokens; the row stays as a record of who consented and when it ended. */
-    async erase(grantId: string, now: Date, revoked: boolean): Promise<void> {
-      await db.grant.update({
-        where: { id: grantId },
-        data: {
-          accessTokenEnc: null,
-          refreshTokenEnc: null,
-          previousRefreshTokenEnc: null,
-          accessTokenExpiresAt: null,
-          ...(revoked ? { revokedAt: now } : {}),
-          leaseOwner: null,
-          leaseUntil: null,
-          version: { increment: 1 },
-        },
-      });
-    },
+    erase: (grantId: string, now: Date, revoked: boolean): Promise<void> => rows.erase(grantId, now, revoked),
   };
 }

@@ -1,35 +1,30 @@
-// The Xero adapter, assembled: XeroPort for the monitor and the buttons, the OAuth routes, link
-// issuing, and the refresher. main.ts builds one per process with createXeroAdapter().
+// The Xero adapter, assembled: XeroPort for the checks and the buttons (probe, disconnect), the
+// Xero half of a consent (XeroConsentPort), the refresher, the rate budget and the stored tokens'
+// keys. The composition root builds one per process with createXeroAdapter(). It keeps nothing in
+// the database itself: grants and connections come in as the handlers' repositories.
 import { createCallRate, type CallRate } from '../observability/call-rate.ts';
 import { randomUUID } from 'node:crypto';
-import type { Router } from 'express';
 import type { Config } from '../../config.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
-import { issueLink, type IssueLinkInput } from '../../handlers/oauth/issue-link.ts';
-import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, ConsentBoundHandler, ConsentRefusedHandler, FreshLinkHandler, LinkIssuer, XeroPort } from '../../handlers/ports.ts';
-import type { Db } from '../db/client.ts';
-import type { XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
-import type { EventRouting } from '../db/events.ts';
+import type { CheckCycle, CheckOutcome, CheckTarget, Clock, ConnectionLogWriter, XeroConsentPort, XeroPort } from '../../handlers/ports.ts';
+import type { GrantTokensRepo, XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import { createConsentTrips } from './consent-trip.ts';
 import { createProber } from './probe-connection.ts';
 import { disconnectConnection } from './disconnect.ts';
 import { createXeroGateway, type XeroGateway, type XeroSettings } from './gateway.ts';
 import { createGrantStore } from './grant-store.ts';
-import { createLinkStore } from './link-store.ts';
-import { xeroOAuthRouter } from './oauth/routes.ts';
 import { RateBudget, type BudgetLimits, type SharedAppWindow } from './rate-budget.ts';
 import { createRefresher, newOwnerId, type Refresher } from './refresh-grant.ts';
 import { reencryptStoredTokens, surveyStoredTokens, type ReencryptReport, type TokenSurvey } from './stored-token-keys.ts';
 import { createTokenCipher, type EncryptionKey } from './token-cipher.ts';
 
 export type XeroAdapterDeps = {
-  db: Db;
-  /** The connections as Xero knows them (src/adapters/db/xero-repos.ts). */
-  connections: XeroConnectionsRepo;
+  /** Grants and connections (src/adapters/db/xero-repos.ts). */
+  repos: { grantTokens: GrantTokensRepo; xeroConnections: XeroConnectionsRepo };
   settings: XeroSettings;
   encryptionKeys: readonly EncryptionKey[];
-  publicUrl: string;
   connectionLog: ConnectionLogWriter;
   log: Logger;
   clock?: Clock;
@@ -37,14 +32,6 @@ export type XeroAdapterDeps = {
   limits?: Partial<BudgetLimits>;
   /** Xero's app-wide minute shared with other replicas (PostgreSQL); without it this process counts alone. */
   sharedBudget?: SharedAppWindow;
-  /** Called after a consent is bound (the monitor announces it and resolves incidents). */
-  onConsentBound?: ConsentBoundHandler;
-  /** A used or expired link's page asked for a fresh one (the chat side sends it by DM). */
-  onFreshLink?: FreshLinkHandler;
-  /** Xero refused a consent at the callback (the chat side tells the person and the admins). */
-  onConsentRefused?: ConsentRefusedHandler;
-  /** Webhook endpoints: a consent that connects or restores an organisation writes its event. */
-  events?: EventRouting;
   /** Tests shorten the pauses between refresh retries. */
   refreshRetryDelayMs?: number;
 };
@@ -52,15 +39,13 @@ export type XeroAdapterDeps = {
 export type XeroAdapter = XeroPort & {
   /** The port's probe; tests and tools may pass just the connection's id. */
   probeConnection(target: CheckTarget | string, cycle: CheckCycle): Promise<CheckOutcome>;
-  router: Router;
   refresher: Refresher;
   gateway: XeroGateway;
   budget: RateBudget;
   /** Calls this replica made to Xero, as a daily rate. */
   callRate: CallRate;
-  issueLink(input: IssueLinkInput): ReturnType<typeof issueLink>;
-  /** The same, in the shape the monitor's handlers take (ports.ts LinkIssuer). */
-  linkIssuer: LinkIssuer;
+  /** The Xero half of a consent, for the consent handler. */
+  consent: XeroConsentPort;
   /** Which keys the stored tokens are under (TOKEN_ENCRYPTION_KEY rotation). */
   storedTokens: { currentKeyId: string; survey(): Promise<TokenSurvey>; reencrypt(): Promise<ReencryptReport> };
 };
@@ -84,8 +69,8 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     calls?.inc({ operation });
     callRate.record();
   });
-  const grants = createGrantStore(deps.db, cipher);
-  const links = createLinkStore(deps.db);
+  const { grantTokens, xeroConnections } = deps.repos;
+  const grants = createGrantStore(grantTokens, cipher);
   const refreshes = deps.metrics?.counter('xero_refresh_total', 'Grant refresh outcomes', ['outcome', 'reason']);
   const checks = deps.metrics?.counter('xero_checks_total', 'Connection check outcomes', ['outcome', 'cause']);
   const refresher = createRefresher({
@@ -101,7 +86,7 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
   const prober = createProber({
     ...(deps.settings.tenantProbeIntervalMs !== undefined ? { tenantProbeIntervalMs: deps.settings.tenantProbeIntervalMs } : {}),
     ...(deps.settings.tenantProbeBusyShare ? { probeBudgetRoomy: () => budget.appShareUsed() < deps.settings.tenantProbeBusyShare! } : {}),
-    connections: deps.connections,
+    connections: xeroConnections,
     gateway,
     refresher,
     connectionLog: deps.connectionLog,
@@ -109,23 +94,8 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     log,
     onOutcome: (o) => checks?.inc({ outcome: o.ok ? 'ok' : 'failure', cause: o.ok ? '' : o.cause }),
   });
-  const router = xeroOAuthRouter({
-    db: deps.db,
-    links,
-    cipher,
-    gateway,
-    connectionLog: deps.connectionLog,
-    clock,
-    log,
-    onConsentBound: deps.onConsentBound,
-    onFreshLink: deps.onFreshLink,
-    onConsentRefused: deps.onConsentRefused,
-    ...(deps.events ? { events: deps.events } : {}),
-  });
-  const issue = (input: IssueLinkInput) => issueLink({ links: links.links, clock, publicUrl: deps.publicUrl }, input);
 
   return {
-    router,
     refresher,
     gateway,
     budget,
@@ -136,25 +106,12 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
     checkCapacity: () => Math.floor(budget.appSpare() / CALLS_PER_CHECK),
     probeConnection: (target: CheckTarget | string, cycle: CheckCycle) => prober.probeConnection(target, cycle),
     disconnect: (connectionId: string, actor: ChatActor) =>
-      disconnectConnection({ db: deps.db, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
-    issueLink: issue,
+      disconnectConnection({ connections: xeroConnections, grants, gateway, refresher, connectionLog: deps.connectionLog, clock, log }, connectionId, actor),
+    consent: createConsentTrips({ gateway, cipher, grants }),
     storedTokens: {
       currentKeyId: cipher.currentKeyId,
-      survey: () => surveyStoredTokens(deps.db, cipher),
-      reencrypt: () => reencryptStoredTokens(deps.db, cipher),
-    },
-    linkIssuer: {
-      async issue(input) {
-        const issued = await issue(
-          input.purpose === 'reconnect'
-            ? { purpose: 'reconnect', actor: input.actor, connectionId: input.connectionId ?? '', connectionIds: input.connectionIds, incidentId: input.incidentId }
-            : { purpose: 'connect', actor: input.actor },
-        );
-        // A reconnect for a connection that no longer exists is a bug in the caller.
-        if (!issued.ok) throw new Error(`cannot issue a reconnect link: ${issued.error.code}`);
-        return { url: issued.value.url, expiresAt: issued.value.expiresAt };
-      },
-      hasLiveLink: (connectionId, person, since) => links.hasLiveLink(connectionId, person, since, clock.now()),
+      survey: () => surveyStoredTokens({ grants: grantTokens, connections: xeroConnections }, cipher),
+      reencrypt: () => reencryptStoredTokens(grantTokens, cipher),
     },
   };
 }

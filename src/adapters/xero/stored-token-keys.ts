@@ -1,13 +1,13 @@
 // Which key the stored tokens are under, and moving them all to the encrypting key. The service
 // surveys at start (so a changed key is one log line, not a mystery); `npm run keys:rotate`
 // re-encrypts. Refreshes move tokens too, one grant at a time, since every write uses the first key.
-import type { Db } from '../db/client.ts';
+import { TOKEN_COLUMNS as COLUMNS, type GrantEnvelopes as GrantTokens, type GrantTokensRepo, type TokenColumn as Column, type XeroConnectionsRepo } from '../../handlers/xero-repos.ts';
 import type { TokenCipher } from './token-cipher.ts';
 
 const PAGE = 500;
-const COLUMNS = ['accessTokenEnc', 'refreshTokenEnc', 'previousRefreshTokenEnc'] as const;
-type Column = (typeof COLUMNS)[number];
-type GrantTokens = { id: string; version: number } & Record<Column, string | null>;
+
+/** Where the stored tokens are: the grants, and the connections riding on them. */
+export type StoredTokenRepos = { grants: GrantTokensRepo; connections: Pick<XeroConnectionsRepo, 'countLiveOnGrants'> };
 
 export type TokenSurvey = {
   /** Grants holding tokens. */
@@ -20,17 +20,17 @@ export type TokenSurvey = {
   underOlderKeys: number;
 };
 
-export async function surveyStoredTokens(db: Db, cipher: TokenCipher): Promise<TokenSurvey> {
+export async function surveyStoredTokens(repos: StoredTokenRepos, cipher: TokenCipher): Promise<TokenSurvey> {
   const survey: TokenSurvey = { grants: 0, unreadable: 0, unreadableOrganisations: 0, underOlderKeys: 0 };
   const unreadableIds: string[] = [];
-  for await (const row of grantsWithTokens(db)) {
+  for await (const row of grantsWithTokens(repos.grants)) {
     survey.grants++;
     if (!readable(cipher, row.accessTokenEnc) || !readable(cipher, row.refreshTokenEnc)) unreadableIds.push(row.id);
     else if (COLUMNS.some((c) => row[c] !== null && !cipher.isCurrent(row[c]))) survey.underOlderKeys++;
   }
   survey.unreadable = unreadableIds.length;
   for (let i = 0; i < unreadableIds.length; i += PAGE) {
-    survey.unreadableOrganisations += await db.connection.count({ where: { grantId: { in: unreadableIds.slice(i, i + PAGE) }, state: { not: 'disconnected' } } });
+    survey.unreadableOrganisations += await repos.connections.countLiveOnGrants(unreadableIds.slice(i, i + PAGE));
   }
   return survey;
 }
@@ -54,13 +54,13 @@ export type ReencryptReport = {
  * and a refresher holding that version must still be able to save the tokens Xero just rotated.
  * Running it again finds nothing to do.
  */
-export async function reencryptStoredTokens(db: Db, cipher: TokenCipher): Promise<ReencryptReport> {
+export async function reencryptStoredTokens(grants: GrantTokensRepo, cipher: TokenCipher): Promise<ReencryptReport> {
   const report: ReencryptReport = { reencrypted: 0, alreadyCurrent: 0, unreadable: 0, busy: 0 };
-  for await (const first of grantsWithTokens(db)) {
+  for await (const first of grantsWithTokens(grants)) {
     let row: GrantTokens | null = first;
     for (let attempt = 0; ; attempt++) {
       if (!row) break; // erased meanwhile: nothing left to move
-      const outcome = await reencryptOne(db, cipher, row);
+      const outcome = await reencryptOne(grants, cipher, row);
       if (outcome !== 'changed_meanwhile') {
         report[outcome]++;
         break;
@@ -69,13 +69,13 @@ export async function reencryptStoredTokens(db: Db, cipher: TokenCipher): Promis
         report.busy++;
         break;
       }
-      row = await db.grant.findUnique({ where: { id: row.id }, select: SELECT });
+      row = await grants.envelopes(row.id);
     }
   }
   return report;
 }
 
-async function reencryptOne(db: Db, cipher: TokenCipher, row: GrantTokens): Promise<'reencrypted' | 'alreadyCurrent' | 'unreadable' | 'changed_meanwhile'> {
+async function reencryptOne(grants: GrantTokensRepo, cipher: TokenCipher, row: GrantTokens): Promise<'reencrypted' | 'alreadyCurrent' | 'unreadable' | 'changed_meanwhile'> {
   const data: Partial<Record<Column, string | null>> = {};
   for (const column of COLUMNS) {
     const envelope = row[column];
@@ -88,28 +88,14 @@ async function reencryptOne(db: Db, cipher: TokenCipher, row: GrantTokens): Prom
     else return 'unreadable';
   }
   if (Object.keys(data).length === 0) return 'alreadyCurrent';
-  const written = await db.grant.updateMany({
-    where: { id: row.id, version: row.version, accessTokenEnc: row.accessTokenEnc, refreshTokenEnc: row.refreshTokenEnc, previousRefreshTokenEnc: row.previousRefreshTokenEnc },
-    data,
-  });
-  return written.count === 1 ? 'reencrypted' : 'changed_meanwhile';
+  return (await grants.rewriteEnvelopes(row, data)) ? 'reencrypted' : 'changed_meanwhile';
 }
 
-const SELECT = { id: true, version: true, accessTokenEnc: true, refreshTokenEnc: true, previousRefreshTokenEnc: true } as const;
-
 /** Every grant holding a token, a page at a time in id order (stable while rows are updated). */
-async function* grantsWithTokens(db: Db): AsyncGenerator<GrantTokens> {
+async function* grantsWithTokens(grants: GrantTokensRepo): AsyncGenerator<GrantTokens> {
   let after: string | undefined;
   for (;;) {
-    const page: GrantTokens[] = await db.grant.findMany({
-      where: {
-        ...(after !== undefined ? { id: { gt: after } } : {}),
-        OR: [{ accessTokenEnc: { not: null } }, { refreshTokenEnc: { not: null } }, { previousRefreshTokenEnc: { not: null } }],
-      },
-      orderBy: { id: 'asc' },
-      take: PAGE,
-      select: SELECT,
-    });
+    const page = await grants.withTokens(after, PAGE);
     yield* page;
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.id;

@@ -7,7 +7,7 @@ import { textView } from '../../domain/views/text.ts';
 import { ANSWERS, MOVED } from '../../domain/views/wording.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { CommandContext, HandlerResult } from '../types.ts';
-import type { ChatTargetRow, MonitorRepos, OutboxInput } from '../store.ts';
+import type { ChatTargetRow, Repos, OutboxInput } from '../store.ts';
 import { answer, fail, refusal } from '../common.ts';
 import { currentViewOf, postsTo } from '../messages.ts';
 import { NOTICE_KIND, unreachableView } from '../transient-notice.ts';
@@ -64,7 +64,7 @@ export async function here(deps: HandlerDeps, actor: ChatActor, context: Command
  * previous channel and none here yet (running `here` twice re-posts nothing). Incidents still in
  * their group window are not posted anywhere yet: they will be announced here.
  */
-async function repostOpenAlerts(tx: MonitorRepos, deps: HandlerDeps, previous: string[], target: ChatTargetRow, now: Date): Promise<OutboxInput[]> {
+async function repostOpenAlerts(tx: Repos, deps: HandlerDeps, previous: string[], target: ChatTargetRow, now: Date): Promise<OutboxInput[]> {
   const follows = async (messageKey: string) => {
     const copies = await tx.outbox.postedCopies(`${messageKey}@`);
     return copies.some((c) => c.targetId !== null && previous.includes(c.targetId)) && !copies.some((c) => c.targetId === target.id);

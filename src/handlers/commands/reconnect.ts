@@ -11,7 +11,7 @@ import type { Person } from '../../domain/views/model.ts';
 import type { Phrase } from '../../domain/views/phrase.ts';
 import type { HandlerDeps } from '../deps.ts';
 import type { HandlerResult } from '../types.ts';
-import type { IncidentRow, MonitorRepos, OutboxInput } from '../store.ts';
+import type { IncidentRow, Repos, OutboxInput } from '../store.ts';
 import { answer, answerWithAlert, fail, refusal } from '../common.ts';
 import { directMessage, followUps, linkSent, recordLinksSent } from '../messages.ts';
 import type { Subject } from './target.ts';
@@ -82,7 +82,7 @@ async function earlierLinkWorks(deps: HandlerDeps, connectionId: string, actor: 
  * moves a broken or disconnected connection to reconnecting, and queues the DMs and the thread reply.
  */
 async function recordRequest(
-  tx: MonitorRepos,
+  tx: Repos,
   deps: HandlerDeps,
   input: { actor: ChatActor; connectionId: string; incident: IncidentRow | null; recipients: Recipient[]; now: Date },
 ): Promise<boolean> {

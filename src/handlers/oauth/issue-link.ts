@@ -4,26 +4,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { err, ok, type Result } from '../../domain/result.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
-import type { Clock, LinkPurpose } from '../ports.ts';
+import type { Clock, LinkIssuer, LinkPurpose } from '../ports.ts';
+import type { LinkTokens, NewLink } from '../xero-repos.ts';
 
 export type { LinkPurpose };
 
 export const LINK_LIFETIME_MS = 30 * 60_000;
 
-export type NewLink = {
-  tokenHash: string;
-  purpose: LinkPurpose;
-  actor: ChatActor;
-  /** Reconnect: every connection the link repairs (one consent fixes many). */
-  connectionIds?: string[];
-  incidentId?: string;
-  expiresAt: Date;
-};
-
-export interface LinkTokens {
-  create(link: NewLink): Promise<{ id: string }>;
-  connectionExists(connectionId: string): Promise<boolean>;
-}
+export type { LinkTokens, NewLink };
 
 export type IssueLinkDeps = { links: LinkTokens; clock: Clock; publicUrl: string };
 
@@ -53,4 +41,24 @@ export async function issueLink(deps: IssueLinkDeps, input: IssueLinkInput): Pro
 /** Link tokens and OAuth states are stored as SHA-256 hashes: a database leak opens no consent. */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/**
+ * The LinkIssuer the handlers use: links issued here, against the links repository. A reconnect
+ * for a connection that no longer exists is a bug in the caller, so it throws.
+ */
+export function createLinkIssuer(deps: { links: LinkTokens & { hasLiveLink(connectionId: string, person: ChatActor, since: Date, now: Date): Promise<boolean> }; clock: Clock; publicUrl: string }): LinkIssuer {
+  return {
+    async issue(input) {
+      const issued = await issueLink(
+        deps,
+        input.purpose === 'reconnect'
+          ? { purpose: 'reconnect', actor: input.actor, connectionId: input.connectionId ?? '', connectionIds: input.connectionIds, incidentId: input.incidentId }
+          : { purpose: 'connect', actor: input.actor },
+      );
+      if (!issued.ok) throw new Error(`cannot issue a reconnect link: ${issued.error.code}`);
+      return { url: issued.value.url, expiresAt: issued.value.expiresAt };
+    },
+    hasLiveLink: (connectionId, person, since) => deps.links.hasLiveLink(connectionId, person, since, deps.clock.now()),
+  };
 }

@@ -27,7 +27,7 @@ describe.each(DIALECTS)('webhooks to a real receiver (%s)', (dialect) => {
     await anAlertChannel(h.store, 'slack');
     receiver = await WebhookReceiver.start(receiverSecrets, () => h.clock.now());
     const metrics = createMetrics();
-    const webhooks = createWebhookWorker({ db: h.store.db, endpoints: [endpoint()], clock: h.clock, log: silentLog, retryForMs: DAY, timeoutMs: 5_000, random: () => 0.5, metrics });
+    const webhooks = createWebhookWorker({ deliveries: h.store.eventDeliveries, events: h.store.events, endpoints: [endpoint()], clock: h.clock, log: silentLog, retryForMs: DAY, timeoutMs: 5_000, random: () => 0.5, metrics });
     return { webhooks, metrics };
   }
 

@@ -28,7 +28,7 @@ describe('webhook events across crashes', () => {
   });
 
   const worker = (owner: string, afterStep?: (step: WebhookStep) => void) =>
-    createWebhookWorker({ db: h.store.db, endpoints: [endpoint()], clock: h.clock, log: silentLog, retryForMs: 86_400_000, timeoutMs: 5_000, owner, concurrency: 1, ...(afterStep ? { afterStep } : {}) });
+    createWebhookWorker({ deliveries: h.store.eventDeliveries, events: h.store.events, endpoints: [endpoint()], clock: h.clock, log: silentLog, retryForMs: 86_400_000, timeoutMs: 5_000, owner, concurrency: 1, ...(afterStep ? { afterStep } : {}) });
 
   it('a change that does not commit writes no event; one that commits keeps its event through a crash before any delivery', async () => {
     await setUp();

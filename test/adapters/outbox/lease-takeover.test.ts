@@ -3,7 +3,7 @@
 // clock is injected; nothing here waits.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOutboxWorker } from '../../../src/adapters/outbox/worker.ts';
-import { createMonitorStore, type DbMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createStore, type DbStore } from '../../../src/adapters/db/store.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
 import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../../src/domain/leases.ts';
 import { textView } from '../../../src/domain/views/text.ts';
@@ -33,12 +33,12 @@ describe.each(DIALECTS)('outbox leases on %s', (dialect) => {
 
   async function setUp() {
     database = await createTestDatabase(dialect);
-    const store = createMonitorStore(database.db, database.dialect);
-    let secondStore: DbMonitorStore = store;
+    const store = createStore(database.db, database.dialect);
+    let secondStore: DbStore = store;
     if (dialect === 'postgres') {
       const second = await openDatabase(database.url);
       closers.push(() => second.close());
-      secondStore = createMonitorStore(second.db, second.dialect);
+      secondStore = createStore(second.db, second.dialect);
     }
     const clock = new FixedClock();
     await store.outbox.enqueue(

@@ -7,7 +7,7 @@ import { createOutboxWorker, OUTBOX_LEASE_MS, type OutboxStep } from '../../../s
 import type { OutboxInput } from '../../../src/handlers/store.ts';
 import { textView } from '../../../src/domain/views/text.ts';
 import { FixedClock, silentLog } from '../../builders/monitor.ts';
-import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createStore } from '../../../src/adapters/db/store.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { MemoryNotifier } from '../../fakes/memory-notifier.ts';
 
@@ -56,7 +56,7 @@ describe('outbox worker stopped at every step', () => {
 
   async function crashAndRestart(crashStep: OutboxStep, crashRow: number, lookup: boolean) {
     database = await createTestDatabase('sqlite');
-    const store = createMonitorStore(database.db, database.dialect);
+    const store = createStore(database.db, database.dialect);
     const clock = new FixedClock();
     // One platform, shared by both worker lives: the messages it received survive the crash.
     const slack = new MemoryNotifier('slack', { lookup });

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DIALECTS, POSTGRES_URL } from '../../support/databases.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
-import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createStore } from '../../../src/adapters/db/store.ts';
 import { createOutboxWorker } from '../../../src/adapters/outbox/worker.ts';
 import { textView, linkView } from '../../../src/domain/views/text.ts';
 import { ADMIN, CONNECTOR, silentLog, aConnection, anAlertChannel, checkNowAsScheduler, createMonitorHarness, type MonitorHarness } from '../../builders/monitor.ts';
@@ -105,7 +105,7 @@ describe.runIf(POSTGRES_URL)('two outbox workers on one Postgres database', () =
         messageKey: `m${i}`,
       }));
       await h.store.outbox.enqueue(rows, h.clock.now());
-      const other = createOutboxWorker({ store: createMonitorStore(second.db, second.dialect), senders: { slack: h.slack }, clock: h.clock, log: silentLog, owner: 'replica-b' });
+      const other = createOutboxWorker({ store: createStore(second.db, second.dialect), senders: { slack: h.slack }, clock: h.clock, log: silentLog, owner: 'replica-b' });
       await Promise.all([h.worker.drain(), other.drain(), h.worker.drain(), other.drain()]);
       const texts = h.slack.messages.map((m) => (m.view as { text: string }).text);
       expect(texts).toHaveLength(60);

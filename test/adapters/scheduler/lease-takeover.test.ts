@@ -3,11 +3,11 @@
 // and never while the holder is alive and renewing. The clock is injected; nothing here waits.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../../src/adapters/scheduler/scheduler.ts';
-import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createStore } from '../../../src/adapters/db/store.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
 import { createHandlers, type Handlers } from '../../../src/handlers/index.ts';
 import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../../src/domain/leases.ts';
-import type { DbMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import type { DbStore } from '../../../src/adapters/db/store.ts';
 import { DIALECTS } from '../../support/databases.ts';
 import { aConnection, ADMIN, createMonitorHarness, ScriptedXero, silentLog, T0, type MonitorHarness } from '../../builders/monitor.ts';
 
@@ -29,12 +29,12 @@ describe.each(DIALECTS)('check leases on %s', (dialect) => {
     const aHandlers = createHandlers({ ...harness.deps, xero: stuck });
     const a = createScheduler({ store: harness.store, xero: stuck, handlers: aHandlers, clock: harness.clock, log: silentLog, checkIntervalMs: INTERVAL, owner: 'replica-a' });
     // Replica B: on Postgres its own client, as another process would have.
-    let bStore: DbMonitorStore = harness.store;
+    let bStore: DbStore = harness.store;
     let bHandlers: Handlers = harness.handlers;
     if (dialect === 'postgres') {
       const second = await openDatabase(harness.database.url);
       closers.push(() => second.close());
-      bStore = createMonitorStore(second.db, second.dialect);
+      bStore = createStore(second.db, second.dialect);
       bHandlers = createHandlers({ ...harness.deps, store: bStore });
     }
     const b = createScheduler({ store: bStore, xero: harness.xero, handlers: bHandlers, clock: harness.clock, log: silentLog, checkIntervalMs: INTERVAL, owner: 'replica-b' });

@@ -3,7 +3,7 @@
 // connection twice in a slot.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../../src/adapters/scheduler/scheduler.ts';
-import { createMonitorStore } from '../../../src/adapters/db/monitor-store.ts';
+import { createStore } from '../../../src/adapters/db/store.ts';
 import { openDatabase } from '../../../src/adapters/db/client.ts';
 import { createHandlers } from '../../../src/handlers/index.ts';
 import type { CheckCycle, CheckTarget } from '../../../src/handlers/ports.ts';
@@ -112,7 +112,7 @@ describe('check scheduler', () => {
     for (let i = 0; i < 40; i += 1) await aConnection(h.store, { nextCheckAt: T0 });
     const second = await openDatabase(h.database.url);
     closers.push(() => second.close());
-    const secondStore = createMonitorStore(second.db, second.dialect);
+    const secondStore = createStore(second.db, second.dialect);
     const secondHandlers = createHandlers({ ...h.deps, store: secondStore });
     const a = createScheduler({ store: h.store, xero: h.xero, handlers: h.handlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL, owner: 'replica-a' });
     const b = createScheduler({ store: secondStore, xero: h.xero, handlers: secondHandlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL, owner: 'replica-b' });

@@ -10,6 +10,7 @@ import type { ChatActor } from '../../../src/domain/permissions.ts';
 import { createTeamsSurface, type TeamsSurface } from '../../../src/adapters/teams/surface.ts';
 import type { Metrics } from '../../../src/adapters/observability/metrics.ts';
 import type { Dialect } from '../../../src/adapters/db/client.ts';
+import { createChatTargets } from '../../../src/adapters/db/chat-targets.ts';
 import type { ChatHandlers, CommandContext, HandlerResult } from '../../../src/handlers/types.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/databases.ts';
 import { captureLogs, type CapturedLogs } from '../../support/log-capture.ts';
@@ -68,7 +69,7 @@ export async function startTeamsHarness(
     handlers,
     logger: logs.logger,
     app,
-    db: database.db,
+    targets: createChatTargets(database.db),
     ...(options.invokeBudgetMs !== undefined ? { invokeBudgetMs: options.invokeBudgetMs } : {}),
     ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
     ...(options.openIdMetadataUrl ? { openIdMetadataUrl: options.openIdMetadataUrl } : {}),

@@ -38,7 +38,7 @@ beforeEach(async () => {
     handlers: h.handlers,
     logger: silentLog,
     app,
-    db: h.database.db,
+    targets: h.store.targets,
   });
   worker = createOutboxWorker({ store: h.store, senders: { teams: surface.sender }, clock: h.clock, log: silentLog, onUnreachable: h.handlers.onUnreachable, random: () => 0.5 });
   server = await new Promise((resolve) => {

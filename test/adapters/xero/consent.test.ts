@@ -34,16 +34,18 @@ describe('OAuth consent over HTTP', () => {
     // A loaded machine signs and checks RS256 tokens slowly: no fault here needs a short timeout.
     harness = buildAdapter(database.db, fake, keys, {
       settings: { timeoutMs: 5_000 },
-      onFreshLink: async (request) => {
-        fresh.push(request);
-        return { ok: true };
-      },
-      onConsentRefused: async (event) => {
-        refused.push(event);
+      followUps: {
+        freshLink: async (request) => {
+          fresh.push(request);
+          return { ok: true };
+        },
+        refused: async (event) => {
+          refused.push(event);
+        },
       },
     });
     const app = express();
-    app.use(harness.adapter.router);
+    app.use(harness.router);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -60,7 +62,7 @@ describe('OAuth consent over HTTP', () => {
   const get = (path: string, method = 'GET') => fetch(path.startsWith('http') ? path : `${base}${path}`, { redirect: 'manual', method });
 
   async function issue(input: { purpose: 'connect' } | { purpose: 'reconnect'; connectionId: string; connectionIds?: string[]; incidentId?: string }): Promise<string> {
-    const link = await harness.adapter.issueLink({ ...input, actor: ADA } as Parameters<typeof harness.adapter.issueLink>[0]);
+    const link = await harness.issueLink({ ...input, actor: ADA } as Parameters<typeof harness.issueLink>[0]);
     if (!link.ok) throw new Error(link.error.code);
     return localUrl(link.value.url);
   }

@@ -1,15 +1,19 @@
-// Builds the real Xero adapter on a real database against the nock fake, and seeds grants and
-// connections as a past consent would have left them. Logs are captured so tests can check that
-// no token or credential ever reaches them.
+// Builds the real Xero adapter on a real database against the nock fake, with the consent use case
+// and its pages over it, and seeds grants and connections as a past consent would have left them.
+// Logs are captured so tests can check that no token or credential ever reaches them.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { Router } from 'express';
 import type { Db } from '../../../src/adapters/db/client.ts';
 import { createConnectionLog } from '../../../src/adapters/db/connection-log.ts';
-import { createXeroConnections } from '../../../src/adapters/db/xero-repos.ts';
+import { createStore } from '../../../src/adapters/db/store.ts';
+import { consentRouter } from '../../../src/adapters/http/consent-routes.ts';
 import { createLogger } from '../../../src/adapters/observability/logger.ts';
 import { createXeroAdapter, type XeroAdapter, type XeroAdapterDeps } from '../../../src/adapters/xero/index.ts';
 import { createTokenCipher, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
-import type { ConsentBound } from '../../../src/handlers/ports.ts';
+import { createConsentHandlers, type ConsentFollowUps } from '../../../src/handlers/oauth/consent.ts';
+import { createLinkIssuer, issueLink, type IssueLinkInput } from '../../../src/handlers/oauth/issue-link.ts';
+import type { ConsentBound, LinkIssuer } from '../../../src/handlers/ports.ts';
 import type { FakeXero } from './fake-xero.ts';
 
 export const PUBLIC_URL = 'https://guard.example.com';
@@ -18,11 +22,27 @@ export function newKeys(): EncryptionKey[] {
   return [{ key: randomBytes(32) }];
 }
 
-export type Harness = { adapter: XeroAdapter; logs: string[]; bound: ConsentBound[] };
+export type Harness = {
+  adapter: XeroAdapter;
+  logs: string[];
+  bound: ConsentBound[];
+  /** The consent pages (/xero/connect, /xero/callback) over the consent use case. */
+  router: Router;
+  /** Issues a link as the handlers do. */
+  issueLink(input: IssueLinkInput): ReturnType<typeof issueLink>;
+  /** The same, as the handlers' LinkIssuer. */
+  links: LinkIssuer;
+};
+
+type Overrides = Omit<Partial<XeroAdapterDeps>, 'settings' | 'repos'> & {
+  settings?: Partial<XeroAdapterDeps['settings']>;
+  /** What follows a consent in chat; by default consents bound are recorded in `bound`. */
+  followUps?: Partial<ConsentFollowUps>;
+};
 
 /** `overrides.settings` is merged into the defaults (a short 400 ms timeout keeps fault tests fast;
  * scenarios with hundreds of grants on one event loop want a longer one). */
-export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], overrides: Omit<Partial<XeroAdapterDeps>, 'settings'> & { settings?: Partial<XeroAdapterDeps['settings']> } = {}): Harness {
+export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], overrides: Overrides = {}): Harness {
   const logs: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, done) {
@@ -31,18 +51,18 @@ export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], over
     },
   });
   const bound: ConsentBound[] = [];
+  const log = overrides.log ?? createLogger({ level: 'debug', destination });
+  const clock = overrides.clock ?? { now: () => new Date() };
+  // The store's dialect label is read by nothing the adapter or the consent use.
+  const store = createStore(db, 'sqlite');
+  const { followUps, ...adapterOverrides } = overrides;
   const adapter = createXeroAdapter({
-    db,
-    connections: createXeroConnections(db),
+    repos: store,
     encryptionKeys: keys,
-    publicUrl: PUBLIC_URL,
     connectionLog: createConnectionLog(db),
-    log: createLogger({ level: 'debug', destination }),
+    log,
     refreshRetryDelayMs: 5,
-    onConsentBound: async (event) => {
-      bound.push(event);
-    },
-    ...overrides,
+    ...adapterOverrides,
     settings: {
       clientId: fake.clientId,
       clientSecret: fake.clientSecret,
@@ -55,7 +75,22 @@ export function buildAdapter(db: Db, fake: FakeXero, keys: EncryptionKey[], over
       ...overrides.settings,
     },
   });
-  return { adapter, logs, bound };
+  const consent = createConsentHandlers({
+    store,
+    clock,
+    log,
+    xero: adapter.consent,
+    followUps: {
+      bound: async (event) => {
+        bound.push(event);
+      },
+      freshLink: async () => ({ ok: false }),
+      refused: async () => undefined,
+      ...followUps,
+    },
+  });
+  const linkDeps = { links: store.links, clock, publicUrl: PUBLIC_URL };
+  return { adapter, logs, bound, router: consentRouter(consent), issueLink: (input) => issueLink(linkDeps, input), links: createLinkIssuer(linkDeps) };
 }
 
 export type Seeded = { grantId: string; connectionIds: string[]; refreshToken: string; accessToken: string };

@@ -3,6 +3,7 @@
 // at once (the keys:rotate path), and a token no configured key opens is named for what it is.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createGrantTokens } from '../../../src/adapters/db/xero-repos.ts';
 import { createGrantStore } from '../../../src/adapters/xero/grant-store.ts';
 import { createTokenCipher, keyIdOf, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../support/databases.ts';
@@ -135,7 +136,7 @@ describe.each(DIALECTS)('encryption key rotation on %s', (dialect) => {
     const seeded = await seedGrant(database.db, fake, [k1], 'user-1', [ORGS.demoNz], { accessExpiresAt: expired() });
     const { adapter } = buildAdapter(database.db, fake, [k2, k1]);
     // A refresher that read the grant (version 0) before keys:rotate ran, then saves what Xero answered.
-    const store = createGrantStore(database.db, createTokenCipher([k2, k1]));
+    const store = createGrantStore(createGrantTokens(database.db), createTokenCipher([k2, k1]));
     const read = (await store.get(seeded.grantId))!;
     expect(await adapter.storedTokens.reencrypt()).toMatchObject({ reencrypted: 1 });
     const rotated = { accessToken: 'access-after', refreshToken: 'refresh-after', expiresAt: new Date(Date.now() + 1_800_000), scopes: [] };

@@ -27,7 +27,7 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     // A generous timeout: a lost answer would be retried and blur the count of calls asserted here.
     harness = buildAdapter(database.db, fake, keys, { settings: { timeoutMs: 10_000 } });
     const app = express();
-    app.use(harness.adapter.router);
+    app.use(harness.router);
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -67,7 +67,7 @@ describe.each(DIALECTS)('a grant Xero refused, on %s', (dialect) => {
     expect(await database.db.connectionLog.count({ where: { connectionId: nz, kind: 'check', cause: 'token_revoked' } })).toBe(4);
 
     // The connector reconnects: new tokens, and checks go to Xero again and succeed.
-    const link = await harness.adapter.issueLink({ purpose: 'reconnect', actor: ADA, connectionId: nz });
+    const link = await harness.issueLink({ purpose: 'reconnect', actor: ADA, connectionId: nz });
     expect(link.ok).toBe(true);
     const consentUrl = await continueToXero((link.ok ? link.value.url : '').replace('https://guard.example.com', base));
     const code = fake.approve(consentUrl, 'xero-user-1', [ORGS.demoNz, ORGS.acme]);

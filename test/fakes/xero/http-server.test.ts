@@ -33,7 +33,7 @@ describe('the HTTP fake of Xero', () => {
     database = await createTestDatabase('sqlite');
     harness = buildAdapter(database.db, xero.fake as never, keys, { settings: { identityUrl: xero.url, apiUrl: xero.url, timeoutMs: 3_000 } });
     const app = express();
-    app.use(harness.adapter.router);
+    app.use(harness.router);
     service = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -52,7 +52,7 @@ describe('the HTTP fake of Xero', () => {
 
   async function connectThroughBrowser(user: string, tenants: { tenantId: string; tenantName: string }[]): Promise<string> {
     await control('next-consent', { user: { id: user, name: 'Ada Lovelace', email: 'ada@example.com' }, tenants });
-    const link = await harness.adapter.issueLink({ purpose: 'connect', actor: ADA });
+    const link = await harness.issueLink({ purpose: 'connect', actor: ADA });
     if (!link.ok) throw new Error('no link');
     const consentPage = (await continueToXero(link.value.url.replace('https://guard.example.com', base))).toString();
     expect(consentPage.startsWith(`${xero.url}/identity/connect/authorize?`)).toBe(true);

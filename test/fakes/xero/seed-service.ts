@@ -4,6 +4,7 @@
 // Connection per tenant, in the shape consent.ts binds them. Benchmarks seed 10,000 this way.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../src/adapters/db/client.ts';
+import { createGrantTokens } from '../../../src/adapters/db/xero-repos.ts';
 import { createGrantStore } from '../../../src/adapters/xero/grant-store.ts';
 import { createTokenCipher, type EncryptionKey } from '../../../src/adapters/xero/token-cipher.ts';
 import type { SeededGrant, XeroFakeCore } from './core.ts';
@@ -45,7 +46,7 @@ export async function seedServiceDatabase(db: Db, keys: readonly EncryptionKey[]
         },
       },
     } as unknown as Db;
-    const store = createGrantStore(capture, cipher);
+    const store = createGrantStore(createGrantTokens(capture), cipher);
     const connectionRows: Extract<NonNullable<Parameters<Db['connection']['createMany']>[0]>['data'], unknown[]> = [];
     for (const g of grants.slice(start, start + batch)) {
       const grantId = await store.create(

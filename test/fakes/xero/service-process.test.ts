@@ -64,8 +64,8 @@ describe('the service in a child process against the HTTP fake of Xero', () => {
       body: JSON.stringify({ user: { id: 'xero-user-e2e', name: 'Grace Hopper', email: 'grace@example.com' }, tenants: [{ tenantId: '11111111-2222-4333-8444-555555555555', tenantName: 'Hopper Ltd' }] }),
     });
     // The link as a chat command would issue it (the same database; its origin is the service).
-    const { adapter } = buildAdapter(database.db, xero.fake as never, keys);
-    const link = await adapter.issueLink({ purpose: 'connect', actor: { platform: 'slack', userId: 'U_GRACE', name: 'Grace' } });
+    const { issueLink } = buildAdapter(database.db, xero.fake as never, keys);
+    const link = await issueLink({ purpose: 'connect', actor: { platform: 'slack', userId: 'U_GRACE', name: 'Grace' } });
     if (!link.ok) throw new Error('no link');
     const start = link.value.url.replace('https://guard.example.com', service.base);
 

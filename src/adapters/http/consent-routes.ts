@@ -1,30 +1,30 @@
-// The consent pages on the service's express app. Translation only: consent.ts decides and returns
-// a ConsentOutcome, src/domain/views/pages.ts words it, pages.ts lays it out.
+// The consent pages on the service's express app. Translation only: the consent handler
+// (src/handlers/oauth/consent.ts) decides and returns a ConsentOutcome, src/domain/views/pages.ts
+// words it, consent-pages.ts lays it out.
 //   GET  /xero/connect?t=   the link's page (reads only; HEAD likewise)
 //   POST /xero/connect      "Continue to Xero" / "Try again at Xero" (form field t or s)
 //   POST /xero/link/fresh   "Send me a fresh link" (form field t or s)
 //   GET  /xero/callback     Xero's answer
 import express, { Router, type Request, type Response } from 'express';
-import type { ConsentOutcome } from '../../../domain/consent.ts';
-import type { Logger } from '../../observability/logger.ts';
-import { completeConsent, sendFreshLink, showLink, startConsent, type ConsentDeps, type LinkKey } from './consent.ts';
-import { renderPage, statusOf } from './pages.ts';
+import type { ConsentOutcome } from '../../domain/consent.ts';
+import type { ConsentHandlers, LinkKey } from '../../handlers/oauth/consent.ts';
+import { renderPage, statusOf } from './consent-pages.ts';
 
 export const CONNECT_PATH = '/xero/connect';
 export const FRESH_PATH = '/xero/link/fresh';
 
-export function xeroOAuthRouter(deps: ConsentDeps & { log: Logger }): Router {
+export function consentRouter(consent: ConsentHandlers): Router {
   const router = Router();
   const form = express.urlencoded({ extended: false, limit: '4kb' });
 
   router.get(CONNECT_PATH, async (req: Request, res: Response) => {
     const t = typeof req.query.t === 'string' ? req.query.t : undefined;
-    send(res, await showLink(deps, t), { t });
+    send(res, await consent.showLink(t), { t });
   });
 
   router.post(CONNECT_PATH, form, async (req: Request, res: Response) => {
     const key = keyOf(req);
-    const result = await startConsent(deps, key);
+    const result = await consent.startConsent(key);
     if ('redirect' in result) {
       noStore(res);
       // 303: the browser follows with a GET, as it should after a form POST.
@@ -36,14 +36,14 @@ export function xeroOAuthRouter(deps: ConsentDeps & { log: Logger }): Router {
 
   router.post(FRESH_PATH, form, async (req: Request, res: Response) => {
     const key = keyOf(req);
-    send(res, await sendFreshLink(deps, key), key);
+    send(res, await consent.renewLink(key), key);
   });
 
   router.get('/xero/callback', async (req: Request, res: Response) => {
     const question = req.originalUrl.indexOf('?');
     const query = question >= 0 ? req.originalUrl.slice(question + 1) : '';
     const state = new URLSearchParams(query).get('state') ?? undefined;
-    send(res, await completeConsent(deps, query), { s: state });
+    send(res, await consent.completeConsent(query), { s: state });
   });
 
   return router;

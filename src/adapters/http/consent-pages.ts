@@ -2,8 +2,8 @@
 // button (a form POST carrying the link token or the trip's state) and a link back into chat. The
 // words come from src/domain/views/pages.ts; nothing here is worded, and no code, status or id is
 // shown. Readable from a 390 px phone up; no script, no external resource.
-import type { ConsentOutcome } from '../../../domain/consent.ts';
-import { PAGE_WORDS, pageView, type PageView } from '../../../domain/views/pages.ts';
+import type { ConsentOutcome } from '../../domain/consent.ts';
+import { PAGE_WORDS, pageView, type PageView } from '../../domain/views/pages.ts';
 
 export type RenderContext = { key: { t?: string; s?: string }; connectPath: string; freshPath: string };
 

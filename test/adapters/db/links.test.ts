@@ -1,7 +1,7 @@
 // The link store's answers the reconnect dedupe relies on: a person "has a live link" for a
 // connection only while a link issued to them since the request is neither used nor expired.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLinkStore } from '../../../src/adapters/xero/link-store.ts';
+import { createLinks } from '../../../src/adapters/db/links.ts';
 import { issueLink, LINK_LIFETIME_MS } from '../../../src/handlers/oauth/issue-link.ts';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../support/databases.ts';
 
@@ -16,11 +16,11 @@ describe.each(DIALECTS)('link store (%s)', (dialect) => {
   afterEach(async () => database.drop());
 
   it('a live link counts; used, expired, older or someone else\'s do not', async () => {
-    const store = createLinkStore(database.db);
+    const store = createLinks(database.db);
     const [a, b] = await Promise.all(['t-a', 't-b'].map((tenantId) => database.db.connection.create({ data: { tenantId, tenantName: tenantId, connectedByPlatform: 'slack', connectedByUserId: 'U_ADA' } })));
     const now = new Date('2026-12-02T10:00:00Z');
     const clock = { now: () => now };
-    const issued = await issueLink({ links: store.links, clock, publicUrl: 'https://guard.example.com' }, { purpose: 'reconnect', actor: ADA, connectionId: a!.id, connectionIds: [b!.id] });
+    const issued = await issueLink({ links: store, clock, publicUrl: 'https://guard.example.com' }, { purpose: 'reconnect', actor: ADA, connectionId: a!.id, connectionIds: [b!.id] });
     expect(issued.ok).toBe(true);
     if (!issued.ok) return;
 

@@ -1,30 +1,13 @@
 // LinkToken rows (the connect/reconnect links) and ConsentAttempt rows (one per "Continue to
-// Xero": its state, nonce and PKCE verifier, and the outcome the callback showed). Opening a link
-// reads it and changes nothing; a consent that bound everything the link was for uses it. Claims
-// are compare-and-set updates, so two callbacks racing on one state let exactly one through, on
-// SQLite and on Postgres alike.
-import type { Db } from '../db/client.ts';
-import { LINK_LIFETIME_MS, type LinkTokens, type NewLink, type LinkPurpose } from '../../handlers/oauth/issue-link.ts';
-import type { ChatActor, Platform } from '../../domain/permissions.ts';
-import type { ChannelRef } from '../../domain/consent.ts';
-
-export type LinkRow = {
-  id: string;
-  purpose: LinkPurpose;
-  platform: Platform;
-  chatUserId: string;
-  chatUserName: string | null;
-  /** Reconnect: every connection the link repairs. */
-  connectionIds: string[];
-  incidentId: string | null;
-  expiresAt: Date;
-  usedAt: Date | null;
-  renewedAt: Date | null;
-};
-
-export type LinkState = 'live' | 'used' | 'expired';
-
-export type AttemptRow = { id: string; nonce: string; verifierEnc: string; outcome: string | null };
+// Xero": its state, nonce and PKCE verifier, and the outcome the callback showed): the handlers'
+// LinksRepo (src/handlers/xero-repos.ts). Opening a link reads it and changes nothing; a consent
+// that bound everything the link was for uses it. Claims are compare-and-set updates, so two
+// callbacks racing on one state let exactly one through, on SQLite and on Postgres alike.
+import type { Client } from './connections.ts';
+import { LINK_LIFETIME_MS, type NewLink } from '../../handlers/oauth/issue-link.ts';
+import type { LinkRecord } from '../../handlers/rows.ts';
+import { stateOf } from './rows.ts';
+import type { LinksRepo } from '../../handlers/xero-repos.ts';
 
 type RawLink = {
   id: string;
@@ -40,7 +23,7 @@ type RawLink = {
   renewedAt: Date | null;
 };
 
-function toRow(r: RawLink): LinkRow {
+function toRow(r: RawLink): LinkRecord {
   return {
     id: r.id,
     purpose: r.purpose === 'reconnect' ? 'reconnect' : 'connect',
@@ -67,13 +50,8 @@ function parseIds(json: string | null, single: string | null): string[] {
   return single ? [single] : [];
 }
 
-export function stateOf(link: Pick<LinkRow, 'usedAt' | 'expiresAt'>, now: Date): LinkState {
-  if (link.usedAt) return 'used';
-  return link.expiresAt.getTime() > now.getTime() ? 'live' : 'expired';
-}
-
-export function createLinkStore(db: Db) {
-  const links: LinkTokens = {
+export function createLinks(db: Client): LinksRepo {
+  return {
     async create(link: NewLink) {
       const ids = link.connectionIds ?? [];
       const row = await db.linkToken.create({
@@ -94,24 +72,20 @@ export function createLinkStore(db: Db) {
     async connectionExists(connectionId) {
       return (await db.connection.count({ where: { id: connectionId } })) === 1;
     },
-  };
-
-  return {
-    links,
 
     /** Reads a link: a GET, a HEAD or a link scanner changes nothing. */
-    async find(tokenHash: string): Promise<LinkRow | undefined> {
+    async find(tokenHash) {
       const row = await db.linkToken.findUnique({ where: { tokenHash } });
       return row ? toRow(row) : undefined;
     },
 
-    async get(linkId: string): Promise<LinkRow | undefined> {
+    async get(linkId) {
       const row = await db.linkToken.findUnique({ where: { id: linkId } });
       return row ? toRow(row) : undefined;
     },
 
     /** A new trip to Xero for a live link; several may be open (two tabs, a retry). */
-    async startAttempt(linkId: string, attempt: { stateHash: string; nonce: string; verifierEnc: string; expiresAt: Date }): Promise<void> {
+    async startAttempt(linkId, attempt) {
       await db.consentAttempt.create({ data: { linkId, ...attempt } });
     },
 
@@ -119,7 +93,7 @@ export function createLinkStore(db: Db) {
      * Uses a state once. A second arrival (a reload of the result page) gets the attempt back with
      * `fresh: false` and the outcome stored by the first.
      */
-    async claimAttempt(stateHash: string, now: Date): Promise<{ attempt: AttemptRow; link: LinkRow; fresh: boolean } | 'unknown' | 'expired'> {
+    async claimAttempt(stateHash, now) {
       const claimed = await db.consentAttempt.updateMany({ where: { stateHash, usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } });
       const row = await db.consentAttempt.findUnique({ where: { stateHash }, include: { link: true } });
       if (!row) return 'unknown';
@@ -130,31 +104,31 @@ export function createLinkStore(db: Db) {
     },
 
     /** The link behind a state, for the result page's buttons (retry, fresh link). */
-    async linkOfState(stateHash: string): Promise<LinkRow | undefined> {
+    async linkOfState(stateHash) {
       const row = await db.consentAttempt.findUnique({ where: { stateHash }, include: { link: true } });
       return row ? toRow(row.link) : undefined;
     },
 
-    async saveOutcome(attemptId: string, outcome: unknown): Promise<void> {
+    async saveOutcome(attemptId, outcome) {
       await db.consentAttempt.update({ where: { id: attemptId }, data: { outcome: JSON.stringify(outcome) } });
     },
 
     /** Marks the link used (once): the consent bound everything it was for. */
-    async markUsed(linkId: string, now: Date): Promise<boolean> {
+    async markUsed(linkId, now) {
       return (await db.linkToken.updateMany({ where: { id: linkId, usedAt: null }, data: { usedAt: now } })).count === 1;
     },
 
     /** Records that its page sent a fresh link (once: a second click sends nothing more). */
-    async markRenewed(linkId: string, now: Date): Promise<boolean> {
+    async markRenewed(linkId, now) {
       return (await db.linkToken.updateMany({ where: { id: linkId, renewedAt: null }, data: { renewedAt: now } })).count === 1;
     },
 
     /** Undoes markRenewed when the fresh link could not be sent, so the button works again. */
-    async clearRenewed(linkId: string): Promise<void> {
+    async clearRenewed(linkId) {
       await db.linkToken.updateMany({ where: { id: linkId }, data: { renewedAt: null } });
     },
 
-    async hasLiveLink(connectionId: string, person: ChatActor, since: Date, now: Date): Promise<boolean> {
+    async hasLiveLink(connectionId, person, since, now) {
       // Issued at or after `since` (a few seconds of slack: links are issued just before the
       // request is recorded), judged on expiresAt so the service's clock is the only clock.
       const issuedFrom = new Date(since.getTime() - 5_000 + LINK_LIFETIME_MS);
@@ -166,14 +140,17 @@ export function createLinkStore(db: Db) {
     },
 
     /** The connections a reconnect link is for, as they are now. */
-    async connectionsOf(ids: string[]) {
+    async connectionsOf(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.connection.findMany({ where: { id: { in: ids } }, select: { id: true, tenantId: true, tenantName: true, state: true } });
-      return ids.map((id) => rows.find((r) => r.id === id)).filter((r): r is NonNullable<typeof r> => r !== undefined);
+      const rows = await db.connection.findMany({ where: { id: { in: [...ids] } }, select: { id: true, tenantId: true, tenantName: true, state: true } });
+      return ids
+        .map((id) => rows.find((r) => r.id === id))
+        .filter((r): r is NonNullable<typeof r> => r !== undefined)
+        .map((r) => ({ ...r, state: stateOf(r.state) }));
     },
 
     /** The alert channel of a platform, for a page's link back into chat. */
-    async alertChannel(platform: Platform): Promise<ChannelRef | undefined> {
+    async alertChannel(platform) {
       const row = await db.chatTarget.findFirst({ where: { platform, isAlertChannel: true }, orderBy: { updatedAt: 'desc' } });
       if (!row) return undefined;
       return { platform, externalId: row.externalId, name: row.name, teamId: row.teamId, tenantId: tenantOf(row.conversationReference) };
@@ -191,5 +168,3 @@ function tenantOf(reference: string | null): string | null {
     return null;
   }
 }
-
-export type LinkStore = ReturnType<typeof createLinkStore>;

@@ -1,6 +1,6 @@
-// The monitor's repositories over one Prisma client, and `transaction`, which runs a unit of work
+// The handlers' repositories over one Prisma client, and `transaction`, which runs a unit of work
 // against the same repositories bound to one database transaction (state change, log row and
-// outbox rows commit together or not at all). Implements the handlers' MonitorStore
+// outbox rows commit together or not at all). Implements the handlers' Store
 // (src/handlers/store.ts) and adds what the scheduler and the outbox worker need.
 import type { Db, Dialect } from './client.ts';
 import { createConnections, type Client, type ConnectionsTable } from './connections.ts';
@@ -10,16 +10,20 @@ import { createChatMessages } from './chat-messages.ts';
 import { createChatTargets } from './chat-targets.ts';
 import { createLeases } from './leases.ts';
 import { createGrants } from './paused-grants.ts';
-import { createEvents, NO_ENDPOINTS, type EventRouting } from './events.ts';
-import type { MonitorRepos } from '../../handlers/store.ts';
+import { createEventDeliveries, createEvents, NO_ENDPOINTS, type EventRouting } from './events.ts';
+import { createGrantTokens, createXeroConnections } from './xero-repos.ts';
+import { createLinks } from './links.ts';
+import type { EventDeliveriesRepo, Repos } from '../../handlers/store.ts';
 
-export type DbRepos = MonitorRepos & {
+export type DbRepos = Repos & {
   connections: ConnectionsTable;
   outbox: OutboxTable;
   messages: ReturnType<typeof createChatMessages>;
+  /** For the webhook delivery worker. */
+  eventDeliveries: EventDeliveriesRepo;
 };
 
-export type DbMonitorStore = DbRepos & {
+export type DbStore = DbRepos & {
   db: Db;
   dialect: Dialect;
   transaction<T>(work: (tx: DbRepos) => Promise<T>): Promise<T>;
@@ -36,6 +40,10 @@ function reposOver(client: Client, routing: EventRouting): DbRepos {
     leases: createLeases(client),
     grants: createGrants(client),
     events: createEvents(client, routing),
+    eventDeliveries: createEventDeliveries(client),
+    grantTokens: createGrantTokens(client),
+    xeroConnections: createXeroConnections(client),
+    links: createLinks(client),
   };
 }
 
@@ -43,7 +51,7 @@ function reposOver(client: Client, routing: EventRouting): DbRepos {
 const RETRYABLE = new Set(['P2002', 'P2034']);
 
 /** `events`: which webhook endpoints take which events (none: events are not recorded). */
-export function createMonitorStore(db: Db, dialect: Dialect, options: { events?: EventRouting } = {}): DbMonitorStore {
+export function createStore(db: Db, dialect: Dialect, options: { events?: EventRouting } = {}): DbStore {
   const routing = options.events ?? NO_ENDPOINTS;
   return {
     ...reposOver(db, routing),
