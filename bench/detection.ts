@@ -52,7 +52,9 @@ export async function benchDetection(options: { connections: number; revocations
 export async function benchMassRevocation(options: { connections: number; checkInterval: string; dialect: 'sqlite' | 'postgres' }): Promise<Figure[]> {
   const interval = parseDuration(options.checkInterval);
   const intervalMs = interval.ok ? interval.ms : 60_000;
-  const stack = await startStack({ dialect: options.dialect, connections: options.connections, checkInterval: options.checkInterval });
+  // The grouping alone: a burst this large would otherwise wait behind the "Xero may be having
+  // trouble" notice and its re-check (XERO_TROUBLE_*), which this scenario does not measure.
+  const stack = await startStack({ dialect: options.dialect, connections: options.connections, checkInterval: options.checkInterval, env: { XERO_TROUBLE_MIN_GRANTS: String(options.connections * 10) } });
   try {
     await sleep(intervalMs);
     const tenants = stack.grants.flatMap((g) => g.tenants);
@@ -64,7 +66,7 @@ export async function benchMassRevocation(options: { connections: number; checkI
     const calls = stack.slack.calls().filter((c) => c.at >= since);
     const posts = calls.filter((c) => c.method === 'chat.postMessage' && c.args.channel === ALERT_CHANNEL && !c.args.thread_ts).length;
     const messages = calls.filter((c) => ['chat.postMessage', 'chat.update', 'chat.postEphemeral'].includes(c.method)).length;
-    const scenario = `Mass revocation of ${tenants.length.toLocaleString('en')} (interval ${options.checkInterval})`;
+    const scenario = `Mass revocation of ${tenants.length.toLocaleString('en')} (interval ${options.checkInterval}, Xero-trouble hold set aside)`;
     return [
       { scenario, measure: 'channel posts (new messages)', value: posts, unit: 'msgs', note: `${messages} Slack messages in all (posts, edits, thread replies, DMs)` },
       { scenario, measure: 'until every organisation is in an alert', value: allMs / 1000, unit: 's', bar: { limit: intervalMs / 1000 + 10, kind: 'max', source: 'one interval + 10 s' } },
