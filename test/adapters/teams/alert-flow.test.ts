@@ -88,6 +88,19 @@ async function breakDemo() {
   return { connection, incident, post, alertId, data: { incidentId: incident.id, connectionId: connection.id } };
 }
 
+/** Sets the channel and breaks Bob's connection for lost access: the alert offers "Send link to…". */
+async function accessLostAlert() {
+  await command(ann, 'here');
+  const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
+  h.xero.fail(connection.id, 'access_lost', { httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
+  await checkNowAsScheduler(h, connection.id);
+  await h.handlers.runMonitorTick();
+  await worker.drain();
+  const incident = (await h.store.incidents.findOpen(connection.id))!;
+  const alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
+  return { connection, incident, alertId };
+}
+
 describe('Teams alert lifecycle with the real handlers', () => {
   it('`here` makes the channel the alert channel with a reference the sender can use', async () => {
     await command(ann, 'here');
@@ -185,14 +198,7 @@ describe('Teams alert lifecycle with the real handlers', () => {
   });
 
   it('Send link to… from the people picker hands the reconnect to the picked person: a DM with the real reason, the card says who holds it, the thread says who sent it', async () => {
-    await command(ann, 'here');
-    const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
-    h.xero.fail(connection.id, 'access_lost', { httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
-    await checkNowAsScheduler(h, connection.id);
-    await h.handlers.runMonitorTick();
-    await worker.drain();
-    const incident = (await h.store.incidents.findOpen(connection.id))!;
-    const alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
+    const { connection, incident, alertId } = await accessLostAlert();
     const posted = cardOf(connector.activities.get(alertId)!.body);
     const sendLink = posted.actions.find((a: any) => a.title === 'Send link to…');
     expect(sendLink.card.body[0]).toMatchObject({ type: 'Input.ChoiceSet', 'choices.data': { type: 'Data.Query', dataset: 'graph.microsoft.com/users' } });
@@ -216,14 +222,7 @@ describe('Teams alert lifecycle with the real handlers', () => {
   });
 
   it('Send link to… with nobody picked, or by a stranger, sends nothing and changes nothing', async () => {
-    await command(ann, 'here');
-    const connection = await aConnection(h.store, { tenantName: 'Demo Company (NZ)', connectedBy: BOB });
-    h.xero.fail(connection.id, 'access_lost', { httpStatus: 403, xeroError: 'AuthenticationUnsuccessful' });
-    await checkNowAsScheduler(h, connection.id);
-    await h.handlers.runMonitorTick();
-    await worker.drain();
-    const incident = (await h.store.incidents.findOpen(connection.id))!;
-    const alertId = [...connector.activities.values()].find((a) => a.conversationId === CHANNEL_CONVERSATION && cardOf(a.body)?.actions)!.id;
+    const { connection, incident, alertId } = await accessLostAlert();
     const conversationsBefore = connector.callsOf('createConversation').length;
     const stranger = await click(sam, ACTION_IDS.sendLink, { incidentId: incident.id, connectionId: connection.id, xg_person: 'aad-carol' }, alertId);
     expect(stranger.type).toBe('application/vnd.microsoft.activity.message');
