@@ -17,14 +17,13 @@ export function fail(code: HandlerFailureCode, text: string | Phrase, reason?: s
   return err({ code, ...(reason ? { reason } : {}), reply: textView(text, code === 'internal' ? 'danger' : 'warning', lines) });
 }
 
-export function answer(reply: View | undefined, extra: { message?: View; queued?: boolean } = {}): HandlerResult {
+export function answer(reply: View | undefined, extra: { message?: () => Promise<View | undefined>; queued?: boolean } = {}): HandlerResult {
   return ok({ ...(reply ? { reply } : {}), ...(extra.message ? { message: extra.message } : {}), queued: extra.queued ?? false });
 }
 
-/** An answer that also carries the alert (or summary) the button sat on, as it reads now. */
+/** An answer that also offers the alert (or summary) the button sat on, read when the adapter asks. */
 export async function answerWithAlert(deps: HandlerDeps, alertKey: string | null | undefined, reply: View, queued = false): Promise<HandlerResult> {
-  const message = alertKey ? await currentViewOf(deps.store, alertKey, deps.settings.groupWindowMs) : undefined;
-  return answer(reply, { ...(message ? { message } : {}), queued });
+  return answer(reply, { ...(alertKey ? { message: () => currentViewOf(deps.store, alertKey, deps.settings.groupWindowMs) } : {}), queued });
 }
 
 /** Refuses with the rule's reason, or returns undefined when the actor may act. */

@@ -43,10 +43,11 @@ export type HandlerAnswer = {
   /** Shown only to the person who asked: Slack ephemeral or slash-command answer, Teams private reply. */
   reply?: View;
   /**
-   * The message the button sat on (alert or summary) as it reads now. The outbox edits it in every
-   * channel anyway; Teams may return it as the Action.Execute invoke response.
+   * The message the button sat on (alert or summary) as it reads now, read only when called: the
+   * outbox edits it in every channel anyway, and only Teams shows it (as the Action.Execute invoke
+   * response), so a Slack click never pays for reading it.
    */
-  message?: View;
+  message?: () => Promise<View | undefined>;
   /** True when durable messages were queued in the outbox (the adapter need not post anything). */
   queued: boolean;
 };

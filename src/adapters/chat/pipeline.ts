@@ -130,7 +130,7 @@ export function createChatPipeline(options: ChatPipelineOptions): ChatPipeline {
     }
     const result = settled.result;
     count(request.kind, result.ok ? 'ok' : result.error.code);
-    if (result.ok) requestLog.info({ ...facts, outcome: 'ok', reply: result.value.reply?.type, message: result.value.message?.type, queued: result.value.queued, ms }, 'chat request handled');
+    if (result.ok) requestLog.info({ ...facts, outcome: 'ok', reply: result.value.reply?.type, queued: result.value.queued, ms }, 'chat request handled');
     else requestLog.info({ ...facts, outcome: result.error.code, reason: result.error.reason, ms }, 'chat request refused');
     return result;
   }

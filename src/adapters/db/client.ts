@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { PrismaClient as SqliteClient } from '../../generated/sqlite/client.ts';
 import { yieldingFactory } from './yielding-sqlite.ts';
+import { cachingStatementsFactory } from './statement-cache.ts';
 
 /** The client methods that differ between dialects or do not exist inside a transaction. */
 type ClientOnly = '$on' | '$connect' | '$disconnect' | '$transaction' | '$extends';
@@ -68,7 +69,7 @@ export async function openDatabase(url: string): Promise<Database> {
     import('@prisma/adapter-better-sqlite3'),
     import('../../generated/sqlite/client.ts'),
   ]);
-  const db: Db = new SqliteClient({ adapter: yieldingFactory(new PrismaBetterSQLite3({ url: file, timeout: 10_000 })) });
+  const db: Db = new SqliteClient({ adapter: yieldingFactory(cachingStatementsFactory(new PrismaBetterSQLite3({ url: file, timeout: 10_000 }))) });
   await db.$queryRawUnsafe('PRAGMA journal_mode = WAL');
   await db.$queryRawUnsafe('PRAGMA busy_timeout = 10000');
   await db.$queryRawUnsafe('PRAGMA synchronous = NORMAL');

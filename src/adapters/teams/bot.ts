@@ -182,7 +182,8 @@ export class TeamsBot extends ActivityHandler {
     if (reply?.type === 'link') dmFailed = !(await this.directMessage(actor, reply, activity.id ?? 'click')).ok;
     // One invoke answer only: the card wins. The reply beside it ("link sent to Bob") is also told
     // in the alert's thread by the handlers' follow-ups, so nothing is lost for the clicker.
-    if (message) return cardResponse(message);
+    const card = await message?.();
+    if (card) return cardResponse(card);
     if (reply && replaceWithReply) return cardResponse(reply);
     if (reply?.type === 'link') return messageResponse(dmFailed ? TEAMS_TEXT.cannotDm : TEAMS_TEXT.linkSentByDm);
     return messageResponse(reply ? plainText(reply) : 'Done.');

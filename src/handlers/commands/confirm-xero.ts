@@ -14,6 +14,13 @@ export async function confirmXero(deps: HandlerDeps, actor: ChatActor, subject: 
   if (refused) return refused;
   const { connection, incident } = subject;
   if (!incident || incident.status !== 'open') return fail('not_found', ANSWERS.incidentGone, 'incident_not_open');
+  const alreadyDone = (row: { confirmedXeroAt: Date | null; confirmedXeroBy: string | null; alertKey: string | null } | null) => {
+    const by = decodePerson(row?.confirmedXeroBy ?? null);
+    const text = by && row?.confirmedXeroAt ? ANSWERS.alreadyDone('confirmed in Xero', by, row.confirmedXeroAt.toISOString()) : ANSWERS.incidentGone;
+    return answerWithAlert(deps, row?.alertKey, textView(text));
+  };
+  // A repeated click finds the step done in the row it just read: nothing to write.
+  if (incident.confirmedXeroAt) return alreadyDone(incident);
   const now = deps.clock.now();
   const marked = await deps.store.transaction(async (tx) => {
     if (!(await tx.incidents.updateIf(incident.id, { confirmedXeroAt: null, status: 'open' }, { confirmedXeroAt: now, confirmedXeroBy: encodePerson(actor) }))) return false;
@@ -25,12 +32,8 @@ export async function confirmXero(deps: HandlerDeps, actor: ChatActor, subject: 
     await tx.outbox.enqueue(rows, now);
     return true;
   });
-  const fresh = await deps.store.incidents.get(incident.id);
-  if (!marked) {
-    const by = decodePerson(fresh?.confirmedXeroBy ?? null);
-    const text = by && fresh?.confirmedXeroAt ? ANSWERS.alreadyDone('confirmed in Xero', by, fresh.confirmedXeroAt.toISOString()) : ANSWERS.incidentGone;
-    return answerWithAlert(deps, fresh?.alertKey, textView(text));
-  }
+  // Someone else's click won the compare-and-set a moment earlier: show what they did.
+  if (!marked) return alreadyDone(await deps.store.incidents.get(incident.id));
   deps.wakeOutbox?.();
-  return answerWithAlert(deps, fresh?.alertKey, textView(ANSWERS.confirmed(connection.tenantName), 'good'), true);
+  return answerWithAlert(deps, incident.alertKey, textView(ANSWERS.confirmed(connection.tenantName), 'good'), true);
 }

@@ -47,7 +47,7 @@ afterAll(async () => {
 let h: TeamsHarness;
 beforeEach(async () => {
   h = await startTeamsHarness({ appId: APP_ID, password: 'app-secret', openIdMetadataUrl: openIdUrl });
-  h.handlers.answer = () => ({ ok: true, value: { message: alertView, queued: true } });
+  h.handlers.answer = () => ({ ok: true, value: { message: async () => alertView, queued: true } });
 });
 afterEach(async () => {
   await h.close();

@@ -162,7 +162,7 @@ describe('commands', () => {
 
 describe('clicks (Action.Execute)', () => {
   it('answers a click with the updated card in the invoke response', async () => {
-    h.handlers.answer = () => ({ ok: true, value: { message: alert, queued: true } });
+    h.handlers.answer = () => ({ ok: true, value: { message: async () => alert, queued: true } });
     const data = { incidentId: 'inc-1', connectionId: 'con-1' };
     const answer = await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.disconnect, data, 'act-9'));
 
@@ -191,7 +191,7 @@ describe('clicks (Action.Execute)', () => {
   it('sends the link of a Reconnect click by direct message and still answers with the card', async () => {
     h.handlers.answer = () => ({
       ok: true,
-      value: { message: alert, reply: { type: 'link', purpose: 'reconnect', text: 'Reconnect Demo.', buttonText: 'Reconnect', url: 'https://guard.example.com/xero/connect?t=r1', expiresAt: '2026-03-03T09:30:00.000Z' }, queued: true },
+      value: { message: async () => alert, reply: { type: 'link', purpose: 'reconnect', text: 'Reconnect Demo.', buttonText: 'Reconnect', url: 'https://guard.example.com/xero/connect?t=r1', expiresAt: '2026-03-03T09:30:00.000Z' }, queued: true },
     });
     const answer = await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.reconnect, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9'));
     expect(answer.body.type).toBe('application/vnd.microsoft.card.adaptive');
@@ -210,7 +210,7 @@ describe('slow clicks', () => {
     h.handlers.answer = async () => {
       await gate;
       finished = true;
-      return { ok: true, value: { message: alert, queued: true } };
+      return { ok: true, value: { message: async () => alert, queued: true } };
     };
     const answer = await h.connector.send(h.botUrl, adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.confirmXero, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9'));
     expect(answer.body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: TEAMS_TEXT.working });
@@ -227,7 +227,7 @@ describe('redelivered clicks', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     h.handlers.answer = async () => {
       await gate;
-      return { ok: true, value: { message: alert, queued: true } };
+      return { ok: true, value: { message: async () => alert, queued: true } };
     };
     const click = adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.confirmXero, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9');
     const first = h.connector.send(h.botUrl, click);
@@ -242,7 +242,7 @@ describe('redelivered clicks', () => {
   });
 
   it('tells a click redelivered after it was answered that the card follows, and runs nothing again', async () => {
-    h.handlers.answer = () => ({ ok: true, value: { message: alert, queued: true } });
+    h.handlers.answer = () => ({ ok: true, value: { message: async () => alert, queued: true } });
     const click = adaptiveCardInvoke(h.connector.serviceUrl, ann, ACTION_IDS.confirmXero, { incidentId: 'inc-1', connectionId: 'con-1' }, 'act-9');
     expect((await h.connector.send(h.botUrl, click)).body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect((await h.connector.send(h.botUrl, click)).body).toMatchObject({ type: 'application/vnd.microsoft.activity.message', value: TEAMS_TEXT.working });
