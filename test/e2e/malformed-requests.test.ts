@@ -58,6 +58,17 @@ describe('malformed requests', () => {
     expect(res.status).toBeLessThan(500);
   });
 
+  it('Slack: the 400 names the problem, is counted, and Slack is told nothing was done', async () => {
+    const res = await slackPost('payload=null');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: 'malformed_request', problem: 'not_an_object' });
+    const click = await slackPost(`payload=${encodeURIComponent(JSON.stringify({ type: 'block_actions', user: { id: 'U1' }, team: { id: 'T1' }, actions: ['xg_disconnect'] }))}`);
+    expect(JSON.parse(click.body)).toEqual({ error: 'malformed_request', problem: 'click_without_actions' });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(Number(/xero_guard_chat_requests_total\{platform="slack",kind="unknown",outcome="malformed"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThanOrEqual(2);
+    expect(slack.calls('chat.postMessage')).toHaveLength(0);
+  });
+
   it('Slack: a JSON body that is not an event gets a 4xx', async () => {
     const res = await slackPost('null', JSON_TYPE);
     expect(res.status).toBeGreaterThanOrEqual(400);

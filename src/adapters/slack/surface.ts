@@ -11,7 +11,7 @@ import { EVENTS_PATH } from './app-facts.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { ChatHandlers } from '../../handlers/types.ts';
 import { createHomeTabs } from './home.ts';
-import { shapeGuard } from './shape-guard.ts';
+import { slackIntake } from './intake.ts';
 import { timestampGuard } from './request-guard.ts';
 import { registerRoutes } from './routes.ts';
 import { createSlackPeople } from './people.ts';
@@ -129,8 +129,17 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
   } else {
     const router = express.Router();
     router.post(EVENTS_PATH, timestampGuard({ onRefused: (reason) => log.warn({ reason }, 'slack request refused: timestamp') }));
-    router.post(EVENTS_PATH, ...shapeGuard({ signingSecret: config.SLACK_SIGNING_SECRET!, onRefused: (problem) => pipeline.malformed(problem) }));
-    receiver = new ExpressReceiver({
+    // The intake verifies, parses and hands on; Bolt's own parser, mounted after it, is never reached.
+    router.post(
+      EVENTS_PATH,
+      ...slackIntake({
+        signingSecret: config.SLACK_SIGNING_SECRET!,
+        handle: (req, res) => expressReceiver.requestHandler(req, res),
+        onUnsigned: () => log.warn('slack request refused: signature'),
+        onRefused: (problem) => pipeline.malformed(problem),
+      }),
+    );
+    const expressReceiver = new ExpressReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET!,
       endpoints: EVENTS_PATH,
       app: options.app!,
@@ -138,6 +147,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       logger: boltLogger(logger),
       processBeforeResponse: false,
     });
+    receiver = expressReceiver;
   }
 
   const bolt = new App({

@@ -262,6 +262,13 @@ describe('Slack HTTP endpoint', () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain('c-123');
   });
+
+  it('answers Slack’s ssl_check with an empty 200 and runs nothing', async () => {
+    const res = await postSigned(url, 'ssl_check=1&token=x', FORM, { secret: SECRET });
+    expect(res.status).toBe(200);
+    expect(res.body).toBe('');
+    expect(slack.calls('chat.postMessage')).toHaveLength(0);
+  });
 });
 
 describe('Slack request authenticity', () => {
