@@ -15,6 +15,9 @@ export type CommandParse =
 export const DEFAULT_ERRORS_LIMIT = 10;
 export const MAX_ERRORS_LIMIT = 50;
 
+/** Commands that only read: nothing they do can race, so they need not wait for one another. */
+export const READING_COMMANDS: readonly CommandName[] = ['status', 'errors', 'help'];
+
 export function parseCommand(text: string): CommandParse {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const word = (words[0] ?? 'help').toLowerCase();

@@ -44,9 +44,15 @@ export async function organisationFor(deps: HandlerDeps, actor: ChatActor, actio
 }
 
 export async function findOrganisation(deps: HandlerDeps, name: string): Promise<Result<ConnectionRow, HandlerFailure>> {
-  const all = await deps.store.connections.list();
+  // Names only, then the one row: a command names one organisation among possibly thousands.
+  const all = await deps.store.connections.names();
   const match = matchOrganisation(name, all);
-  if (match.ok) return ok(match.match);
+  if (match.ok) {
+    const row = await deps.store.connections.get(match.match.id);
+    if (row) return ok(row);
+    // Removed between the two reads: as if it had never been there.
+    return fail('not_found', ANSWERS.unknownOrg(name, all.filter((c) => c.id !== match.match.id).map((c) => c.tenantName)), 'unknown_org');
+  }
   if (match.reason === 'unknown') return fail('not_found', ANSWERS.unknownOrg(name, all.map((c) => c.tenantName)), 'unknown_org');
   return fail('bad_request', ANSWERS.ambiguousOrg(name), 'ambiguous_org', match.candidates.map((c) => c.tenantName));
 }

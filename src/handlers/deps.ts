@@ -4,6 +4,7 @@ import type { Admins } from '../domain/permissions.ts';
 import type { Store } from './store.ts';
 import type { Clock, GrantKeeper, LinkIssuer, XeroPort } from './ports.ts';
 import type { TroubleRules } from '../domain/xero-trouble.ts';
+import type { FreshRead } from './fresh-reads.ts';
 
 export type HandlerSettings = {
   /** CHECK_INTERVAL: every watched connection is checked once per interval. */
@@ -32,6 +33,8 @@ export type HandlerDeps = {
   wakeOutbox?: () => void;
   /** Jitter source; tests pass a fixed one. */
   random?: () => number;
+  /** Shares reads asked for at once (createHandlers makes one; without it each request reads alone). */
+  freshRead?: FreshRead;
 };
 
 export function settingsFromConfig(config: {

@@ -14,6 +14,8 @@ import type { CheckCycle, ConsentBound, ConsentRefused, FreshLinkRequest } from 
 import type { HandlerDeps } from './deps.ts';
 import type { ChatHandlers, CommandContext } from './types.ts';
 import { singleFlight } from './common.ts';
+import { freshReads } from './fresh-reads.ts';
+import { parseCommand, READING_COMMANDS } from '../domain/commands.ts';
 import { runCommand } from './run-command.ts';
 import { clickButton } from './click-button.ts';
 import { onConsentBound } from './consent-bound.ts';
@@ -58,16 +60,23 @@ export function createHandlers(deps: HandlerDeps): Handlers {
   // A throw is not caught here: the chat pipeline (src/adapters/chat/pipeline.ts) logs it with the
   // request's id and answers the asker, the same way on both platforms.
   const oneAtATime = singleFlight();
+  // Reading commands do not wait for one another; the same read asked for at once is shared.
+  const shared: HandlerDeps = { ...deps, freshRead: deps.freshRead ?? freshReads() };
   // The request's own logger replaces the handlers' for its duration, so their lines carry its id.
-  const scoped = (context: CommandContext): HandlerDeps => (context.log ? { ...deps, log: context.log } : deps);
+  const scoped = (context: CommandContext): HandlerDeps => (context.log ? { ...shared, log: context.log } : shared);
+  const reading = (text: string) => {
+    const parsed = parseCommand(text);
+    return !parsed.ok || READING_COMMANDS.includes(parsed.command.name);
+  };
   return {
-    runCommand: (actor, text, context) => oneAtATime(`command:${text.trim().toLowerCase()}`, () => runCommand(scoped(context), actor, text, context)),
+    runCommand: (actor, text, context) =>
+      reading(text) ? runCommand(scoped(context), actor, text, context) : oneAtATime(`command:${text.trim().toLowerCase()}`, () => runCommand(scoped(context), actor, text, context)),
     clickButton: (actor, click, context, chosen) => oneAtATime(`button:${JSON.stringify(click.value)}`, () => clickButton(scoped(context), actor, click, context, chosen)),
     onConsentBound: (result) => onConsentBound(deps, result),
     sendFreshLink: (request) => sendFreshLink(deps, request),
     onConsentRefused: (event) => onConsentRefused(deps, event),
     onUnreachable: (event) => onUnreachable(deps, event),
-    statusView: () => statusView(deps),
+    statusView: () => statusView(shared),
     recordCheck: (connectionId, cycle, owner) => recordCheck(deps, connectionId, cycle, owner),
     runMonitorTick: () => runMonitorTick(deps),
     keepGrantsAlive: () => keepPausedGrantsAlive(deps),

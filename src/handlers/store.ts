@@ -96,6 +96,8 @@ export interface ConnectionsRepo {
   get(id: string): Promise<ConnectionRow | null>;
   /** Every connection, by organisation name. */
   list(): Promise<ConnectionRow[]>;
+  /** Every connection's id and organisation name only, by name: what a command's `<org>` is matched against. */
+  names(): Promise<{ id: string; tenantName: string }[]>;
   /** With the grant's refresh time, for /xero status. */
   listWithGrant(): Promise<ConnectionWithGrant[]>;
   /** Degraded connections, for the grouped transient notice. */

@@ -43,6 +43,9 @@ export function createConnections(db: Client): ConnectionsTable {
     list(): Promise<ConnectionRow[]> {
       return db.connection.findMany({ orderBy: { tenantName: 'asc' } }).then((rows) => rows.map(asConnection));
     },
+    names(): Promise<{ id: string; tenantName: string }[]> {
+      return db.connection.findMany({ orderBy: { tenantName: 'asc' }, select: { id: true, tenantName: true } });
+    },
     countWatched(): Promise<number> {
       return db.connection.count({ where: { state: { in: WATCHED_STATES } } });
     },

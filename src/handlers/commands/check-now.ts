@@ -39,8 +39,10 @@ export async function checkNow(deps: HandlerDeps, actor: ChatActor, org: string)
     return answer(textView(ANSWERS.checkNotWatched(connection.tenantName, now?.state ?? 'disconnected'), 'warning'));
   }
   const { outcome } = applied;
-  // A break found now is announced now (the group window still applies), not at the next tick.
-  await runMonitorTick(deps);
   if (outcome.ok) return answer(textView(ANSWERS.checkOk(connection.tenantName), 'good'));
+  // A break found now is announced now (the group window still applies), not at the next tick; many
+  // checks at once share a tick that begins after their outcomes were recorded.
+  const tick = () => runMonitorTick(deps);
+  await (deps.freshRead ? deps.freshRead('monitor-tick', tick) : tick());
   return answer(textView(ANSWERS.checkFailed(connection.tenantName, outcome.cause), 'danger'));
 }

@@ -7,6 +7,7 @@ import type { StatusView } from '../../domain/views/model.ts';
 import { isAdmin, type ChatActor } from '../../domain/permissions.ts';
 import { endpointNotes } from '../../domain/views/event-endpoints.ts';
 import type { HandlerDeps } from '../deps.ts';
+import type { FreshRead } from '../fresh-reads.ts';
 import type { HandlerResult } from '../types.ts';
 import { answer, findOrganisation } from '../common.ts';
 import { NOTE_OPERATION } from '../lifecycle/note.ts';
@@ -19,12 +20,14 @@ function actorOf(row: { actorPlatform: string | null; actorId: string | null; ac
 }
 
 export async function statusView(deps: HandlerDeps): Promise<StatusView> {
-  const rows = await deps.store.connections.listWithGrant();
+  const rows = await (deps.freshRead ?? alone)('status', () => deps.store.connections.listWithGrant());
   return toStatusView(
     rows.map((r) => ({ ...r, tokenRefreshedAt: r.grant ? (r.grant.refreshedAt ?? r.grant.createdAt) : null, openIncident: r.incidents[0] ?? null })),
     deps.clock.now(),
   );
 }
+
+const alone: FreshRead = (_key, read) => read();
 
 export async function status(deps: HandlerDeps, actor?: ChatActor): Promise<HandlerResult> {
   const view = await statusView(deps);
@@ -44,7 +47,10 @@ export async function errors(deps: HandlerDeps, org: string | undefined, limit: 
     name = found.value.tenantName;
   }
   // Repeats fold into one line each, so read well past `limit` raw rows to fill `limit` lines.
-  const rows = await deps.store.connections.recentFailures({ limit: Math.min(limit * 20, 1_000), ...(connectionId ? { connectionId } : {}) });
+  const rawLimit = Math.min(limit * 20, 1_000);
+  const rows = await (deps.freshRead ?? alone)(`errors:${connectionId ?? '*'}:${rawLimit}`, () =>
+    deps.store.connections.recentFailures({ limit: rawLimit, ...(connectionId ? { connectionId } : {}) }),
+  );
   if (rows.length === 0) return answer(textView(ANSWERS.noErrors(name)));
   return answer(
     toErrorsView(
