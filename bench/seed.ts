@@ -59,12 +59,17 @@ export type BulkSeedOptions = {
   connectedByUserId: string;
   connectedByName: string;
   alertTargetId: string;
-  /** Every connection first due a day from now (nothing due until scheduleSteady moves them); else due at once. */
+  /**
+   * The steady state of a running service: every connection first due a day from now (nothing due
+   * until scheduleSteady moves them), checked and its tenant asked before; else a first start,
+   * every connection new and due at once.
+   */
   parked?: boolean;
 };
 
 const SCOPES = ['openid', 'profile', 'email', 'accounting.settings.read', 'offline_access'];
 const CHUNK = 5_000;
+const DAY_MS = 24 * 3_600_000;
 
 export async function bulkSeedPostgres(url: string, keys: readonly EncryptionKey[], grants: readonly SeededGrant[], options: BulkSeedOptions): Promise<{ connectionIds: Map<string, string>; grantIds: string[] }> {
   const cipher = createTokenCipher(keys);
@@ -113,6 +118,9 @@ export async function bulkSeedPostgres(url: string, keys: readonly EncryptionKey
         alertTargetId: options.alertTargetId,
         createdAt: now,
         updatedAt: now,
+        // What a running service leaves in the row: the last check was good, and the tenant itself
+        // was asked at some point of the last TENANT_PROBE_INTERVAL (24 h), spread like the slots.
+        ...(options.parked ? { lastCheckAt: now, lastGoodCheckAt: now, tenantProbedAt: new Date(now.getTime() - phaseOf(`${id}:probe`) * DAY_MS) } : {}),
       });
     }
   }

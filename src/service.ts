@@ -171,7 +171,7 @@ export async function startService(config: Config, options: ServiceOptions = {})
         })
       : undefined;
   if (webhooks) workers.push(webhooks);
-  const scheduler = createScheduler({ store, xero, handlers, clock, log: workLog, checkIntervalMs: config.CHECK_INTERVAL });
+  const scheduler = createScheduler({ store, xero, handlers, clock, log: workLog, metrics, checkIntervalMs: config.CHECK_INTERVAL });
 
   // Stopped in reverse: the chat surfaces finish what they acked, then checking stops (checks in
   // flight finish and queue their messages), then the workers deliver what they hold.

@@ -14,6 +14,7 @@ import type { Handlers } from '../../handlers/index.ts';
 import { checksPerTick } from '../../domain/schedule.ts';
 import { LEASE_RENEW_EVERY_MS, LEASE_TERM_MS } from '../../domain/leases.ts';
 import { startHeartbeat, type Heartbeat } from '../../handlers/heartbeat.ts';
+import type { Metrics } from '../observability/metrics.ts';
 
 export type SchedulerDeps = {
   store: DbStore;
@@ -21,6 +22,7 @@ export type SchedulerDeps = {
   handlers: Pick<Handlers, 'recordCheck' | 'runMonitorTick' | 'keepGrantsAlive'>;
   clock: Clock;
   log: Logger;
+  metrics?: Metrics;
   checkIntervalMs: number;
   owner?: string;
   tickMs?: number;
@@ -42,7 +44,10 @@ const MONITOR_LEASE = 'monitor-tick';
 export function createScheduler(deps: SchedulerDeps) {
   const owner = deps.owner ?? `scheduler:${randomUUID()}`;
   const tickMs = deps.tickMs ?? 1_000;
-  const maxInFlight = deps.maxInFlight ?? 200;
+  // A check waits on Xero for one to two seconds (a token, GET /connections, the tenant), so the
+  // pace of a backlog (twice the steady rate: checksPerTick) at 100,000 connections keeps several
+  // hundred in flight; each holds a few KB, and the Xero budget bounds them as well.
+  const maxInFlight = deps.maxInFlight ?? 1_000;
   const leaseMs = deps.leaseMs ?? LEASE_TERM_MS;
   const renewEveryMs = deps.renewEveryMs ?? LEASE_RENEW_EVERY_MS;
   const log = deps.log.child({ component: 'scheduler', owner });
@@ -57,6 +62,14 @@ export function createScheduler(deps: SchedulerDeps) {
   const keepAliveEveryMs = deps.keepAliveEveryMs ?? 10 * 60_000;
   let lastKeepAliveAt = -Infinity;
   let keepingAlive: Promise<void> | undefined;
+  let monitoring: Promise<void> | undefined;
+  // What holds the pace back when checks fall behind: the bound each tick hit, how long a check
+  // takes from claim to write-back, and how many are in flight.
+  const tickBounds = deps.metrics?.counter('scheduler_ticks_total', 'Scheduler ticks, by what bounded the checks claimed', ['bound']);
+  const checkSeconds = deps.metrics?.histogram('scheduler_check_duration_seconds', 'One check from its claim to its write-back', [], [0.25, 0.5, 1, 2, 4, 8, 16, 32]);
+  deps.metrics?.gauge('scheduler_checks_in_flight', 'Checks claimed by this replica and not yet written back', [], function collect() {
+    this.set(inFlight.size);
+  });
 
   async function watchedCount(now: Date): Promise<number> {
     if (now.getTime() - watched.at > 30_000 || watched.at === 0) watched = { count: await deps.store.connections.countWatched(), at: now.getTime() };
@@ -68,17 +81,20 @@ export function createScheduler(deps: SchedulerDeps) {
     const room = maxInFlight - inFlight.size;
     // Checks in flight have not all taken their calls from the budget yet: count them as spent.
     const affordable = deps.xero.checkCapacity() - inFlight.size;
-    const limit = Math.min(room, affordable, checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs));
+    const pace = checksPerTick(await watchedCount(now), tickMs, deps.checkIntervalMs);
+    const limit = Math.min(room, affordable, pace);
     const started: Promise<void>[] = [];
     if (limit > 0) {
       // Another replica may win some of these; it then checks them, and we take fewer this tick.
       const candidates = await deps.store.connections.findDue(now, limit);
+      tickBounds?.inc({ bound: candidates.length < limit ? 'due' : limit === pace ? 'pace' : limit === room ? 'in_flight' : 'budget' });
       tickSeq += 1;
       const claimOwner = `${owner}#${tickSeq}`;
       const claimed = (await deps.store.connections.claimBatch(candidates.map((c) => c.id), claimOwner, now, leaseMs)).slice(0, limit);
       const cycle = deps.xero.newCycle();
       if (claimed.length > 0) held.set(claimOwner, new Set(claimed));
       for (const id of claimed) {
+        const timer = checkSeconds?.startTimer();
         const check = deps.handlers
           .recordCheck(id, cycle, claimOwner)
           .then((applied) => {
@@ -89,6 +105,7 @@ export function createScheduler(deps: SchedulerDeps) {
             log.error({ err: error, connectionId: id }, 'check failed');
           });
         const tracked = check.finally(() => {
+          timer?.();
           inFlight.delete(tracked);
           const ids = held.get(claimOwner);
           ids?.delete(id);
@@ -97,32 +114,40 @@ export function createScheduler(deps: SchedulerDeps) {
         inFlight.add(tracked);
         started.push(tracked);
       }
-    }
+    } else tickBounds?.inc({ bound: room <= 0 ? 'in_flight' : 'budget' });
     let monitor = false;
     // Checks run on in the background (a slow Xero must not stall the schedule); a break they find
-    // makes the next tick run the monitor at once, so it is announced within about a second.
-    const due = breakSeen || now.getTime() - lastMonitorAt >= monitorEveryMs;
+    // makes the next tick run the monitor at once, so it is announced within about a second. The
+    // monitor tick runs in the background too: announcing a mass revocation takes a while, and the
+    // checks due meanwhile must still be claimed.
+    const due = !monitoring && (breakSeen || now.getTime() - lastMonitorAt >= monitorEveryMs);
     const monitorLeaseMs = Math.max(3 * monitorEveryMs, leaseMs);
     if (due && (await deps.store.leases.acquire(MONITOR_LEASE, owner, now, monitorLeaseMs))) {
       monitor = true;
       breakSeen = false;
       lastMonitorAt = now.getTime();
-      // A long tick (a mass revocation announced) keeps the lease, so no other replica starts one alongside.
-      const keep = startHeartbeat(() => deps.store.leases.acquire(MONITOR_LEASE, owner, deps.clock.now(), monitorLeaseMs), log, renewEveryMs);
-      try {
-        await deps.handlers.runMonitorTick();
-      } catch (error) {
-        log.error({ err: error }, 'monitor tick failed');
-      } finally {
-        await keep.stop();
-      }
-      if (!keepingAlive && now.getTime() - lastKeepAliveAt >= keepAliveEveryMs) {
-        lastKeepAliveAt = now.getTime();
-        keepingAlive = startKeepAlive();
-      }
+      monitoring = runMonitor(now, monitorLeaseMs).finally(() => {
+        monitoring = undefined;
+      });
     }
-    const waitFor = keepingAlive ? [...started, keepingAlive] : started;
-    return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(waitFor).then(() => undefined) };
+    const waitFor = [...started, ...(monitoring ? [monitoring] : []), ...(keepingAlive ? [keepingAlive] : [])];
+    return { claimed: started.length, inFlight: inFlight.size, monitor, done: Promise.all(waitFor).then(() => keepingAlive) };
+  }
+
+  async function runMonitor(now: Date, monitorLeaseMs: number): Promise<void> {
+    // A long tick (a mass revocation announced) keeps the lease, so no other replica starts one alongside.
+    const keep = startHeartbeat(() => deps.store.leases.acquire(MONITOR_LEASE, owner, deps.clock.now(), monitorLeaseMs), log, renewEveryMs);
+    try {
+      await deps.handlers.runMonitorTick();
+    } catch (error) {
+      log.error({ err: error }, 'monitor tick failed');
+    } finally {
+      await keep.stop();
+    }
+    if (!keepingAlive && now.getTime() - lastKeepAliveAt >= keepAliveEveryMs) {
+      lastKeepAliveAt = now.getTime();
+      keepingAlive = startKeepAlive();
+    }
   }
 
   /** Extends the leases of every check in flight; the heartbeat calls it every `renewEveryMs`. */
@@ -162,6 +187,8 @@ export function createScheduler(deps: SchedulerDeps) {
 
   function loop() {
     if (stopped) return;
+    // Ticks keep their pace however long one takes (a slow claim query must not stretch the schedule).
+    const began = performance.now();
     current = tick()
       .catch((error: unknown) => {
         // A database hiccup: logged; the next tick tries again.
@@ -169,7 +196,7 @@ export function createScheduler(deps: SchedulerDeps) {
       })
       .finally(() => {
         current = undefined;
-        if (!stopped) timer = setTimeout(loop, tickMs);
+        if (!stopped) timer = setTimeout(loop, Math.max(0, tickMs - (performance.now() - began)));
       });
   }
 
@@ -191,6 +218,7 @@ export function createScheduler(deps: SchedulerDeps) {
       await current;
       await Promise.all(inFlight);
       await heartbeat?.stop();
+      await monitoring;
       await keepingAlive;
       await deps.store.leases.release(MONITOR_LEASE, owner);
     },

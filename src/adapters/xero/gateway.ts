@@ -76,7 +76,11 @@ export interface XeroGateway {
 }
 
 /** `onCall` hears every answer Xero gives (API and identity hosts), for the call metrics. */
-export function createXeroGateway(settings: XeroSettings, budget: RateBudget, onCall?: (operation: string) => void): XeroGateway {
+/** What the gateway reports as it goes: each answer received, and how long a call waited for the budget. */
+export type GatewayReports = { onCall?: (operation: string) => void; onBudgetWait?: (operation: string, ms: number) => void };
+
+export function createXeroGateway(settings: XeroSettings, budget: RateBudget, reports: GatewayReports = {}): XeroGateway {
+  const { onCall, onBudgetWait } = reports;
   const hosts: Hosts = { identityUrl: settings.identityUrl, apiUrl: settings.apiUrl };
   const timeoutMs = settings.timeoutMs;
   const maxWait = settings.maxBudgetWaitMs ?? 5_000;
@@ -105,7 +109,9 @@ export function createXeroGateway(settings: XeroSettings, budget: RateBudget, on
     for (let attempt = 0; ; attempt++) {
       let release: (() => void) | undefined;
       if (budgeted) {
+        const asked = performance.now();
         const slot = await budget.acquire(tenantId, maxWait);
+        onBudgetWait?.(operation, performance.now() - asked);
         if (!slot.ok) return err(budgetFailure(operation, slot.error.limit, slot.error.retryAfterMs));
         release = slot.value;
       }

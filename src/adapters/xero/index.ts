@@ -65,9 +65,13 @@ export function createXeroAdapter(deps: XeroAdapterDeps): XeroAdapter {
   });
   const calls = deps.metrics?.counter('xero_api_calls_total', 'Answers received from Xero, by operation (Xero bills API egress)', ['operation']);
   const callRate = createCallRate();
-  const gateway = createXeroGateway(deps.settings, budget, (operation) => {
-    calls?.inc({ operation });
-    callRate.record();
+  const budgetWait = deps.metrics?.histogram('xero_budget_wait_seconds', 'How long a call to Xero waited for room in the rate budget', ['operation'], [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5]);
+  const gateway = createXeroGateway(deps.settings, budget, {
+    onCall: (operation) => {
+      calls?.inc({ operation });
+      callRate.record();
+    },
+    onBudgetWait: (operation, ms) => budgetWait?.observe({ operation }, ms / 1000),
   });
   const { grantTokens, xeroConnections } = deps.repos;
   const grants = createGrantStore(grantTokens, cipher);

@@ -181,6 +181,7 @@ export class RateBudget {
   /** Calls made in the current and the previous second: the size of the next block. */
   private spent = { second: -1, calls: 0, previous: 0 };
   private lastRaiseSecond = -1;
+  private lastSweep = -Infinity;
 
   constructor(options: RateBudgetOptions = {}) {
     this.limits = { ...XERO_LIMITS, ...options.limits };
@@ -405,9 +406,14 @@ export class RateBudget {
     return t;
   }
 
-  /** Tenants idle for a day hold nothing worth keeping; drop them so memory follows the live set. */
+  /**
+   * Tenants idle for a day hold nothing worth keeping; drop them so memory follows the live set.
+   * At most once a minute: a sweep walks every tenant, and at 100,000 of them sweeping on every
+   * call cost more CPU than the check itself.
+   */
   private forgetIdle(now: number): void {
-    if (this.tenants.size < 20_000) return;
+    if (this.tenants.size < 20_000 || now - this.lastSweep < MINUTE) return;
+    this.lastSweep = now;
     for (const [id, t] of this.tenants) if (t.inFlight === 0 && now - t.lastUsed > DAY) this.tenants.delete(id);
   }
 }
