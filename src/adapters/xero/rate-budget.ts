@@ -255,6 +255,11 @@ export class RateBudget {
     return { minute: t.minute.count(now), inFlight: t.inFlight, day: this.dayUsed(t, now), blockedForMs: Math.max(0, t.blockedUntil - now) };
   }
 
+  /** Tenants whose counts are kept (those idle for a day are dropped). */
+  trackedTenants(): number {
+    return this.tenants.size;
+  }
+
   appCount(): number {
     return this.app.count(this.now());
   }

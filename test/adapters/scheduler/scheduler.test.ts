@@ -107,6 +107,38 @@ describe('check scheduler', () => {
     expect([...cycles.values()].map((c) => c.size)).toEqual([1, 1, 1]);
   });
 
+  it('keeps claiming due checks while a long monitor tick runs, and runs one monitor tick at a time', async () => {
+    h = await createMonitorHarness('sqlite', { settings: { checkIntervalMs: INTERVAL } });
+    for (let i = 0; i < 10; i += 1) await aConnection(h.store, { nextCheckAt: T0 });
+    // The monitor tick of a mass revocation: it announces for a while.
+    let finishAnnouncing = () => undefined as void;
+    const announcing = new Promise<void>((resolve) => (finishAnnouncing = resolve));
+    let monitorTicks = 0;
+    const handlers = {
+      ...h.handlers,
+      runMonitorTick: async () => {
+        monitorTicks += 1;
+        await announcing;
+        return h!.handlers.runMonitorTick();
+      },
+    };
+    const scheduler = createScheduler({ store: h.store, xero: h.xero, handlers, clock: h.clock, log: silentLog, checkIntervalMs: INTERVAL, monitorEveryMs: 1_000 });
+    const first = await scheduler.tick();
+    expect(first).toMatchObject({ claimed: 5, monitor: true });
+    h.clock.advance(1_000);
+    const second = await scheduler.tick();
+    expect(second).toMatchObject({ claimed: 5, monitor: false });
+    await expect.poll(() => h!.xero.checks.length).toBe(10);
+    expect(monitorTicks).toBe(1);
+    finishAnnouncing();
+    await Promise.all([first.done, second.done]);
+    h.clock.advance(1_000);
+    const third = await scheduler.tick();
+    await third.done;
+    expect(third.monitor).toBe(true);
+    expect(monitorTicks).toBe(2);
+  });
+
   it.runIf(POSTGRES_URL)('two replicas on Postgres share the checks and never check one connection twice in a slot', async () => {
     h = await createMonitorHarness('postgres', { settings: { checkIntervalMs: INTERVAL } });
     for (let i = 0; i < 40; i += 1) await aConnection(h.store, { nextCheckAt: T0 });

@@ -110,6 +110,21 @@ describe('RateBudget', () => {
     expect(!refused.ok && refused.error.limit).toBe('app_minute');
   });
 
+  it('forgets the tenants idle for a day once it tracks many, so memory follows the tenants in use', async () => {
+    const c = clock();
+    const budget = new RateBudget({ now: c.now, limits: { appPerMinute: 1_000_000 } });
+    for (let i = 0; i < 20_000; i++) {
+      const slot = await budget.acquire(`t${i}`, 0);
+      if (slot.ok) slot.value();
+    }
+    expect(budget.trackedTenants()).toBe(20_000);
+    c.advance(24 * 3_600_000 + 1_000);
+    const slot = await budget.acquire('in use', 0);
+    expect(slot.ok).toBe(true);
+    if (slot.ok) slot.value();
+    expect(budget.trackedTenants()).toBe(1);
+  });
+
   it('pauses a tenant for Retry-After on a 429, and the whole app for an app-wide problem', async () => {
     const c = clock();
     const budget = new RateBudget({ now: c.now });
