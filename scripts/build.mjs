@@ -35,7 +35,8 @@ if (!process.argv.includes('--force') && isFresh()) process.exit(0);
 const aside = path.join(root, `.dist-${process.pid}`);
 rmSync(aside, { recursive: true, force: true });
 await build({
-  entryPoints: [path.join(root, 'src/main.ts')],
+  // The engine thread's entry is a file of its own: src/main.ts starts it as a worker.
+  entryPoints: [path.join(root, 'src/main.ts'), path.join(root, 'src/engine.ts')],
   bundle: true,
   splitting: true,
   format: 'esm',

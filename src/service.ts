@@ -10,7 +10,7 @@ import { createLogger, type Logger } from './adapters/observability/logger.ts';
 import { createMetrics } from './adapters/observability/metrics.ts';
 import { registerServiceGauges } from './adapters/observability/service-gauges.ts';
 import { createAfterAck } from './adapters/http/after-ack.ts';
-import { createHttpApp, finishHttpApp, listen, closeServer } from './adapters/http/server.ts';
+import { createHttpApp, finishHttpApp, listen, closeServer, recordRequest, type RequestRecord } from './adapters/http/server.ts';
 import { consentRouter } from './adapters/http/consent-routes.ts';
 import { createApiRouter } from './adapters/http/api.ts';
 import { createXeroAdapter, xeroSettingsFrom, type XeroAdapter } from './adapters/xero/index.ts';
@@ -35,10 +35,20 @@ export type RunningService = {
   port: number;
   /** The use cases, as the chat adapters and the scheduler call them. */
   handlers: Handlers;
+  /** Slack over HTTP: where the front thread hands the requests it acknowledged (src/front.ts). */
+  slack?: Pick<SlackSurface, 'takeAcked' | 'refusedAtFront'>;
+  /** Logs and counts a request the front thread answered itself, as if served here. */
+  recordRequest(request: RequestRecord): void;
   stop(): Promise<void>;
 };
 
-export type ServiceOptions = { logger?: Logger };
+export type ServiceOptions = {
+  logger?: Logger;
+  /** Where to listen instead of PORT on every interface (the engine thread: loopback, any free port). */
+  listen?: { host: string; port: number };
+  /** Called once the server listens, before Slack is reached: the front thread opens the real port then. */
+  onListening?(port: number): void;
+};
 
 const systemClock: Clock = { now: () => new Date() };
 
@@ -190,9 +200,10 @@ export async function startService(config: Config, options: ServiceOptions = {})
   scheduler.start();
 
   finishHttpApp(app, logger);
-  const server = await listen(app, config.PORT);
+  const server = await listen(app, options.listen?.port ?? config.PORT, options.listen?.host);
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port, slack: config.slackEnabled, teams: config.teamsEnabled }, 'xero guard listening');
+  if (options.onListening) options.onListening(port);
+  else logger.info({ port, slack: config.slackEnabled, teams: config.teamsEnabled }, 'xero guard listening');
 
   let stopped = false;
   const stop = async () => {
@@ -208,7 +219,17 @@ export async function startService(config: Config, options: ServiceOptions = {})
     await stop();
     throw error;
   }
-  return { config, database: storage.database, logger, server, port, handlers, stop };
+  return {
+    config,
+    database: storage.database,
+    logger,
+    server,
+    port,
+    handlers,
+    ...(slack?.mode === 'http' ? { slack } : {}),
+    recordRequest: (request) => recordRequest({ logger, metrics }, request),
+    stop,
+  };
 }
 
 /** A check later than this past its time counts as overdue (xero_guard_checks_overdue). */

@@ -85,20 +85,25 @@ export function finishHttpApp(app: Express, logger: Logger): void {
   });
 }
 
+/** One HTTP request as the log and the metrics keep it. */
+export type RequestRecord = { requestId: string; method: string; path: string; status: number; seconds: number; retry?: string | string[] | undefined };
+
+/** The log line and metrics of one request: those served here, and those the front thread answered itself (src/front.ts). */
+export function recordRequest(deps: Pick<HttpServerDeps, 'logger' | 'metrics'>, request: RequestRecord): void {
+  const route = routeLabel(request.path);
+  deps.metrics.httpRequests.inc({ route, status: String(request.status) });
+  deps.metrics.httpDuration.observe({ route }, request.seconds);
+  if (route === '/healthz' || route === '/metrics') return;
+  deps.logger.info({ requestId: request.requestId, method: request.method, route, status: request.status, ms: Math.round(request.seconds * 1000), retry: request.retry }, 'http request');
+}
+
 function requestLogging(deps: HttpServerDeps) {
   return (req: Request, res: Response, next: NextFunction) => {
     const started = process.hrtime.bigint();
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     res.on('finish', () => {
-      const route = routeLabel(req.path);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
-      deps.metrics.httpDuration.observe({ route }, seconds);
-      if (route === '/healthz' || route === '/metrics') return;
-      deps.logger.info(
-        { requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000), retry: req.headers['x-slack-retry-num'] },
-        'http request',
-      );
+      recordRequest(deps, { requestId, method: req.method, path: req.path, status: res.statusCode, seconds, retry: req.headers['x-slack-retry-num'] });
     });
     next();
   };
@@ -111,13 +116,14 @@ function routeLabel(path: string): string {
   return known.find((k) => path === k || path.startsWith(`${k}/`)) ?? 'other';
 }
 
-export async function listen(app: Express, port: number): Promise<http.Server> {
+export async function listen(app: Express | http.RequestListener, port: number, host?: string): Promise<http.Server> {
   const server = http.createServer(app);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => resolve());
+    if (host === undefined) server.listen(port, () => resolve());
+    else server.listen(port, host, () => resolve());
   });
   return server;
 }

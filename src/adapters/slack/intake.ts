@@ -10,6 +10,8 @@ import querystring from 'node:querystring';
 import express, { type Request, type Response } from 'express';
 import { isValidSlackRequest } from '@slack/bolt';
 import { answerMalformed } from '../chat/malformed.ts';
+import { ackBodyOf } from './note-modal.ts';
+import { decideTimestamp } from './request-guard.ts';
 
 const BODY_LIMIT = '1mb';
 const FORM = 'application/x-www-form-urlencoded';
@@ -46,50 +48,75 @@ export function shapeProblem(body: unknown): ShapeProblem | undefined {
   return undefined;
 }
 
+/**
+ * What a Slack request over HTTP gets, decided before any listener runs: refused (a stale or future
+ * timestamp, a bad signature: a bare 401), malformed (400 with a code), answered here (Slack's
+ * checks of the request URL), or taken: acknowledged, with the ack's own body where Slack reads
+ * one (a modal's field errors), and its parsed body handed on.
+ */
+export type SlackDecision =
+  | { kind: 'refused'; reason: 'timestamp' | 'signature'; detail?: string }
+  | { kind: 'malformed'; problem: ShapeProblem }
+  | { kind: 'answered'; json?: unknown }
+  | { kind: 'take'; body: Record<string, any>; ack?: unknown };
+
+export type SlackHeaders = { 'content-type'?: string | undefined; 'x-slack-signature'?: string | string[] | undefined; 'x-slack-request-timestamp'?: string | string[] | undefined };
+
+export function decideSlackRequest(signingSecret: string, raw: string, headers: SlackHeaders, nowMs: number): SlackDecision {
+  const timestamp = first(headers['x-slack-request-timestamp']);
+  const time = decideTimestamp(timestamp, nowMs);
+  if (!time.ok) return { kind: 'refused', reason: 'timestamp', detail: time.reason };
+  if (!signedBySlack(signingSecret, raw, first(headers['x-slack-signature']), timestamp)) return { kind: 'refused', reason: 'signature' };
+  const parsed = parseSlackBody(raw, headers['content-type']);
+  if (!parsed.ok) return { kind: 'malformed', problem: parsed.problem };
+  if (parsed.body.ssl_check) return { kind: 'answered' };
+  if (parsed.body.type === 'url_verification') return { kind: 'answered', json: { challenge: parsed.body.challenge } };
+  const ack = ackBodyOf(parsed.body);
+  return ack === undefined ? { kind: 'take', body: parsed.body } : { kind: 'take', body: parsed.body, ack };
+}
+
+/** Answers a decision that ends at the door; a taken request is the caller's to acknowledge. */
+export function answerAtTheDoor(decision: Exclude<SlackDecision, { kind: 'take' }>, res: Response): void {
+  if (decision.kind === 'refused') res.status(401).send();
+  else if (decision.kind === 'malformed') answerMalformed(res, decision.problem);
+  else if (decision.json === undefined) res.send();
+  else res.json(decision.json);
+}
+
 export type IntakeOptions = {
   signingSecret: string;
   /** Bolt's ExpressReceiver.requestHandler: takes the request with req.body parsed. */
   handle(req: Request, res: Response): Promise<void>;
-  onUnsigned?(): void;
-  onRefused?(problem: ShapeProblem): void;
+  onRefused?(decision: Extract<SlackDecision, { kind: 'refused' | 'malformed' }>): void;
+  now?: () => number;
 };
 
 /** The express handlers for POST /slack/events, in front of (and instead of) Bolt's body parser. */
 export function slackIntake(options: IntakeOptions) {
   const readBody = express.raw({ type: () => true, limit: BODY_LIMIT });
+  const now = options.now ?? Date.now;
   const take = async (req: Request, res: Response) => {
     const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
-    if (!signedBySlack(options.signingSecret, raw, req)) {
-      options.onUnsigned?.();
-      res.status(401).send();
+    const decision = decideSlackRequest(options.signingSecret, raw, req.headers, now());
+    if (decision.kind !== 'take') {
+      if (decision.kind !== 'answered') options.onRefused?.(decision);
+      answerAtTheDoor(decision, res);
       return;
     }
-    const parsed = parseSlackBody(raw, req.headers['content-type']);
-    if (!parsed.ok) {
-      options.onRefused?.(parsed.problem);
-      answerMalformed(res, parsed.problem);
-      return;
-    }
-    // Slack's checks of the request URL, answered as Bolt answers them.
-    if (parsed.body.ssl_check) {
-      res.send();
-      return;
-    }
-    if (parsed.body.type === 'url_verification') {
-      res.json({ challenge: parsed.body.challenge });
-      return;
-    }
-    req.body = parsed.body;
+    req.body = decision.body;
     await options.handle(req, res);
   };
   return [readBody, take];
 }
 
-function signedBySlack(signingSecret: string, body: string, req: Request): boolean {
-  const signature = req.headers['x-slack-signature'];
-  const timestamp = Number(req.headers['x-slack-request-timestamp']);
-  if (typeof signature !== 'string' || !Number.isFinite(timestamp)) return false;
+function signedBySlack(signingSecret: string, body: string, signature: string | undefined, timestampHeader: string | undefined): boolean {
+  const timestamp = Number(timestampHeader);
+  if (signature === undefined || !Number.isFinite(timestamp)) return false;
   return isValidSlackRequest({ signingSecret, body, headers: { 'x-slack-signature': signature, 'x-slack-request-timestamp': timestamp } });
+}
+
+function first(header: string | string[] | undefined): string | undefined {
+  return Array.isArray(header) ? header[0] : header;
 }
 
 function parseJson(text: string): unknown {

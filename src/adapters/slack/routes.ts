@@ -4,10 +4,10 @@
 // its private answer goes back through response_url. Alerts themselves are edited by the outbox.
 import type { Logger } from 'pino';
 import type { App, BlockAction, ButtonAction as SlackButtonAction, SlashCommand, StaticSelectAction, UsersSelectAction, ViewSubmitAction } from '@slack/bolt';
-import { ACTION_IDS, NOTE_MAX_CHARS, parseSendLinkBlockId, USE_CHANNEL_ACTION } from '../../domain/actions.ts';
-import { ANSWERS, LIFECYCLE_ANSWERS } from '../../domain/views/wording.ts';
+import { ACTION_IDS, parseSendLinkBlockId, USE_CHANNEL_ACTION } from '../../domain/actions.ts';
+import { ANSWERS } from '../../domain/views/wording.ts';
 import { channelOfferView, textView } from '../../domain/views/text.ts';
-import { NOTE_BLOCK_ID, NOTE_CALLBACK_ID, NOTE_INPUT_ID, noteModal, readNoteContext } from './note-modal.ts';
+import { NOTE_CALLBACK_ID, noteErrors, noteModal, noteOf, readNoteContext } from './note-modal.ts';
 import type { SlackPeople } from './people.ts';
 import type { ChatActor } from '../../domain/permissions.ts';
 import type { View } from '../../domain/views/model.ts';
@@ -127,9 +127,10 @@ export function registerRoutes(app: App, deps: RouteDeps): void {
   // "What fixed it?" submitted: an empty or too long note is refused inside the modal; a good one
   // closes it, and the handler's answer reaches the person privately in the alert's channel.
   app.view<ViewSubmitAction>(NOTE_CALLBACK_ID, async ({ ack, body, view }) => {
-    const note = view.state.values[NOTE_BLOCK_ID]?.[NOTE_INPUT_ID]?.value?.trim() ?? '';
-    if (note.length === 0 || note.length > NOTE_MAX_CHARS) {
-      await ack({ response_action: 'errors', errors: { [NOTE_BLOCK_ID]: note.length === 0 ? LIFECYCLE_ANSWERS.noteEmpty : LIFECYCLE_ANSWERS.noteTooLong(NOTE_MAX_CHARS) } });
+    const note = noteOf(view);
+    const errors = noteErrors(note);
+    if (errors) {
+      await ack(errors);
       return;
     }
     await ack();

@@ -11,8 +11,7 @@ import { EVENTS_PATH } from './app-facts.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { ChatHandlers } from '../../handlers/types.ts';
 import { createHomeTabs } from './home.ts';
-import { slackIntake } from './intake.ts';
-import { timestampGuard } from './request-guard.ts';
+import { parseSlackBody, slackIntake, type SlackDecision } from './intake.ts';
 import { registerRoutes } from './routes.ts';
 import { createSlackPeople } from './people.ts';
 import type { AfterAck } from '../http/after-ack.ts';
@@ -49,7 +48,17 @@ export type SlackSurface = {
   stop(): Promise<void>;
   /** Resolves when the work acknowledged so far has finished (tests). */
   idle(): Promise<void>;
+  /**
+   * A request the front thread already verified and acknowledged (src/front.ts): its listeners
+   * run here as if Bolt's receiver had taken it, with an ack that sends nothing.
+   */
+  takeAcked(request: AckedSlackRequest): void;
+  /** A request the front thread refused at the door: logged and counted here, as the intake would. */
+  refusedAtFront(decision: Extract<SlackDecision, { kind: 'refused' | 'malformed' }>): void;
 };
+
+/** What the front thread hands on of a Slack request it acknowledged: the verified body as it came. */
+export type AckedSlackRequest = { raw: string; contentType?: string; retryNum?: number; retryReason?: string };
 
 /** Views whose delivery means a connection's state changed: the App Home table follows them. */
 const STATE_VIEWS = new Set(['alert', 'summary', 'notice']);
@@ -111,6 +120,12 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     ...(options.handlerTimeoutMs !== undefined ? { handlerTimeoutMs: options.handlerTimeoutMs } : {}),
   });
 
+  const refused = (decision: Extract<SlackDecision, { kind: 'refused' | 'malformed' }>) => {
+    if (decision.kind === 'malformed') pipeline.malformed(decision.problem);
+    else if (decision.reason === 'timestamp') log.warn({ reason: decision.detail }, 'slack request refused: timestamp');
+    else log.warn('slack request refused: signature');
+  };
+
   let receiver: Receiver;
   let socketReceiver: SocketModeReceiver | undefined;
   if (socketMode) {
@@ -128,17 +143,9 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     });
   } else {
     const router = express.Router();
-    router.post(EVENTS_PATH, timestampGuard({ onRefused: (reason) => log.warn({ reason }, 'slack request refused: timestamp') }));
-    // The intake verifies, parses and hands on; Bolt's own parser, mounted after it, is never reached.
-    router.post(
-      EVENTS_PATH,
-      ...slackIntake({
-        signingSecret: config.SLACK_SIGNING_SECRET!,
-        handle: (req, res) => expressReceiver.requestHandler(req, res),
-        onUnsigned: () => log.warn('slack request refused: signature'),
-        onRefused: (problem) => pipeline.malformed(problem),
-      }),
-    );
+    // The intake checks the timestamp and signature, parses and hands on; Bolt's own parser,
+    // mounted after it, is never reached.
+    router.post(EVENTS_PATH, ...slackIntake({ signingSecret: config.SLACK_SIGNING_SECRET!, handle: (req, res) => expressReceiver.requestHandler(req, res), onRefused: refused }));
     const expressReceiver = new ExpressReceiver({
       signingSecret: config.SLACK_SIGNING_SECRET!,
       endpoints: EVENTS_PATH,
@@ -199,5 +206,18 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
       await pipeline.idle(10_000);
     },
     idle: () => pipeline.idle(),
+    takeAcked(request) {
+      const parsed = parseSlackBody(request.raw, request.contentType);
+      if (!parsed.ok) return; // the front parsed the same body; nothing Slack sends gets here
+      const event = {
+        body: parsed.body,
+        ack: async () => undefined,
+        ...(request.retryNum !== undefined ? { retryNum: request.retryNum } : {}),
+        ...(request.retryReason !== undefined ? { retryReason: request.retryReason } : {}),
+        customProperties: {},
+      };
+      pipeline.track(bolt.processEvent(event)).catch((error: unknown) => log.error({ err: error }, 'slack request failed after the front acknowledged it'));
+    },
+    refusedAtFront: refused,
   };
 }
