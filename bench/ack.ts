@@ -209,7 +209,7 @@ function figuresOf(ours: PhaseResult[], bare: PhaseResult[] | undefined): Figure
     const label = LABEL[r.kind];
     // The spread-out load is compared with the bare app's clicks: to Bolt a click is a click.
     const base = bare?.find((b) => b.rate === r.rate && b.kind === (r.kind === 'command' ? 'command' : 'click'));
-    const loop = r.loop ? `; service event loop over the phase: delay p99 ${fmt(r.loop.p99)} ms, max ${fmt(r.loop.max)} ms` : '';
+    const loop = r.loop ? `; engine thread's event loop over the phase (acks no longer wait on it): delay p99 ${fmt(r.loop.p99)} ms, max ${fmt(r.loop.max)} ms` : '';
     figures.push(
       {
         scenario,
