@@ -9,7 +9,7 @@ import { blockActionsBody, blockActionsPayload, slashCommandBody } from '../test
 import { encodeButtonValue } from '../src/domain/actions.ts';
 import { freePort } from '../test/support/service-process.ts';
 import type { LoadJob } from './load-process.ts';
-import { cpuSecondsOf, type LatencySummary } from './stats.ts';
+import { cpuPressureUsOf, cpuSecondsOf, runQueueWaitMsOf, type LatencySummary } from './stats.ts';
 import type { Figure } from './report.ts';
 import { ADMIN, ALERT_CHANNEL, SIGNING_SECRET, sleep, startStack, until, type Stack } from './stack.ts';
 import { formatSummary, summariseProfile, type CpuProfile } from './profile-summary.ts';
@@ -30,7 +30,17 @@ export type AckOptions = {
 
 type Kind = 'command' | 'click' | 'spread';
 type Phase = { rate: number; kind: Kind };
-type PhaseResult = Phase & { summary: LatencySummary; answers: number; drainS: number; loop?: LoopFigures; profile?: string; cpuMsPerRequest?: number };
+type PhaseResult = Phase & {
+  summary: LatencySummary;
+  answers: number;
+  drainS: number;
+  loop?: LoopFigures;
+  profile?: string;
+  cpuMsPerRequest?: number;
+  /** How long the acking thread waited for a core over the load, and how much of the load's time the machine's CPUs were contended. */
+  contention?: { waitMs?: number; pressure?: number };
+};
+type Measured = { results: PhaseResult[]; clickBlocks: unknown[] };
 type LoopFigures = { p50: number; p99: number; max: number };
 
 const LABEL: Record<Kind, string> = { command: 'slash commands', click: 'button clicks, one alert', spread: 'button clicks, many alerts' };
@@ -44,11 +54,12 @@ export async function benchAck(options: AckOptions): Promise<Figure[]> {
     ])
     .filter((p) => !options.kinds || options.kinds.includes(p.kind));
   const ours = await measureService(options, phases);
-  const bare = options.baseline ? await measureBare(options, phases) : undefined;
-  return figuresOf(ours, bare);
+  // The bare app gets the same clicks: the same message blocks inside, as Slack sends them.
+  const bare = options.baseline ? await measureBare(options, phases, ours.clickBlocks) : undefined;
+  return figuresOf(ours.results, bare);
 }
 
-async function measureService(options: AckOptions, phases: Phase[]): Promise<PhaseResult[]> {
+async function measureService(options: AckOptions, phases: Phase[]): Promise<Measured> {
   const profiling = options.profileDir
     ? { NODE_OPTIONS: `--import ${path.resolve('bench/profile-hook.mjs')}`, BENCH_PROFILE_DIR: path.resolve(options.profileDir) }
     : undefined;
@@ -95,21 +106,39 @@ async function measureService(options: AckOptions, phases: Phase[]): Promise<Pha
       const cpuBefore = cpuSecondsOf(stack.pid);
       await scrapeLoop(stack.base); // resets prom-client's event-loop histogram
       if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
-      const summary = await loadInOwnProcess({ base: stack.base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
+      const { summary, contention } = await underLoad(stack.pid, { base: stack.base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
       if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
       const loop = await scrapeLoop(stack.base);
       const drainS = await drainOfAnswers(stack);
       // The service's CPU for the phase and its queued work, per request: unlike latency, it does
       // not depend on what else the machine runs.
       const cpuMsPerRequest = ((cpuSecondsOf(stack.pid) - cpuBefore) * 1000) / bodies.length;
-      const result: PhaseResult = { ...phase, summary, answers: stack.slack.calls('response_url').length - answersBefore, drainS, cpuMsPerRequest, ...(loop ? { loop } : {}) };
+      const result: PhaseResult = { ...phase, summary, contention, answers: stack.slack.calls('response_url').length - answersBefore, drainS, cpuMsPerRequest, ...(loop ? { loop } : {}) };
       if (options.profileDir) result.profile = await writeProfileFindings(options.profileDir, results.length + 1, phase);
       results.push(result);
     }
-    return results;
+    return { results, clickBlocks: targets[0]!.blocks };
   } finally {
     await stack.close();
   }
+}
+
+/** One load, with how long the acking thread of `pid` waited for a core meanwhile and how contended the CPUs were. */
+async function underLoad(pid: number, job: LoadJob): Promise<{ summary: LatencySummary; contention: NonNullable<PhaseResult['contention']> }> {
+  const waitBefore = runQueueWaitMsOf(pid);
+  const pressureBefore = cpuPressureUsOf();
+  const started = Date.now();
+  const summary = await loadInOwnProcess(job);
+  const waitAfter = runQueueWaitMsOf(pid);
+  const pressureAfter = cpuPressureUsOf();
+  const wallUs = (Date.now() - started) * 1000;
+  return {
+    summary,
+    contention: {
+      ...(waitBefore !== undefined && waitAfter !== undefined ? { waitMs: waitAfter - waitBefore } : {}),
+      ...(pressureBefore !== undefined && pressureAfter !== undefined ? { pressure: (pressureAfter - pressureBefore) / wallUs } : {}),
+    },
+  };
 }
 
 /** The service's own event-loop delay over the last phase (prom-client: reset at every scrape). */
@@ -173,7 +202,7 @@ async function writeProfileFindings(dir: string, n: number, phase: Phase): Promi
 }
 
 /** The bare Bolt app under the same phases (its own process, nothing else running). */
-async function measureBare(options: AckOptions, phases: Phase[]): Promise<PhaseResult[]> {
+async function measureBare(options: AckOptions, phases: Phase[], clickBlocks: unknown[]): Promise<PhaseResult[]> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--max-old-space-size=160', '--import', 'tsx', 'bench/bare-bolt.ts'], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), SLACK_SIGNING_SECRET: SIGNING_SECRET },
@@ -185,14 +214,14 @@ async function measureBare(options: AckOptions, phases: Phase[]): Promise<PhaseR
       child.once('exit', (code) => reject(new Error(`bare Bolt app exited with ${code}`)));
     });
     const base = `http://127.0.0.1:${port}`;
-    const target = { value: encodeButtonValue({ incidentId: 'bench-incident', connectionId: 'bench-connection' }), ts: '1700000000.000100', blocks: [] as unknown[] };
+    const target = { value: encodeButtonValue({ incidentId: 'bench-incident', connectionId: 'bench-connection' }), ts: '1700000000.000100', blocks: clickBlocks };
     const names = ['Bench Org'];
     const bodiesOf = (kind: Kind, count: number) => Array.from({ length: count }, (_, i) => (kind === 'command' ? slashBody(i, names, base) : clickBody(i, target, base)));
     await loadInOwnProcess({ base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies: bodiesOf('command', 100).concat(bodiesOf('click', 100)) });
     const results: PhaseResult[] = [];
     for (const phase of phases.filter((p) => p.kind !== 'spread')) {
-      const summary = await loadInOwnProcess({ base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies: bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000)) });
-      results.push({ ...phase, summary, answers: 0, drainS: 0 });
+      const { summary, contention } = await underLoad(child.pid!, { base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies: bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000)) });
+      results.push({ ...phase, summary, contention, answers: 0, drainS: 0 });
       await sleep(1_000);
     }
     return results;
@@ -218,7 +247,7 @@ function figuresOf(ours: PhaseResult[], bare: PhaseResult[] | undefined): Figure
         unit: 'ms',
         note: `${r.summary.count} requests, ${r.summary.errors} non-200; ${r.answers} private answers, ${Number.isFinite(r.drainS) ? `the last ${r.drainS.toFixed(1)} s after the load ended` : `still arriving ${DRAIN_LIMIT_MS / 1000} s after the load ended`}${r.cpuMsPerRequest !== undefined ? `; service CPU ${r.cpuMsPerRequest.toFixed(1)} ms per request, its queued work included` : ''}${loop}${base ? `; bare Bolt p50 ${base.summary.p50.toFixed(2)} ms` : ''}`,
       },
-      { scenario, measure: `${label} p99`, value: r.summary.p99, unit: 'ms', bar: { limit: 100, kind: 'max', source: 'DESIGN §9' }, ...(base ? { note: `bare Bolt p99 ${base.summary.p99.toFixed(2)} ms` } : {}) },
+      { scenario, measure: `${label} p99`, value: r.summary.p99, unit: 'ms', bar: { limit: 100, kind: 'max', source: 'DESIGN §9' }, note: [base ? `bare Bolt p99 ${base.summary.p99.toFixed(2)} ms` : '', contentionOf(r, 'the front thread'), base ? contentionOf(base, "the bare app's thread") : ''].filter(Boolean).join('; ') },
     );
     if (base) {
       figures.push({
@@ -237,11 +266,22 @@ function figuresOf(ours: PhaseResult[], bare: PhaseResult[] | undefined): Figure
     const label = b.kind === 'command' ? 'slash commands' : 'button clicks';
     figures.push(
       { scenario, measure: `${label} p50`, value: b.summary.p50, unit: 'ms', note: `${b.summary.count} requests, ${b.summary.errors} non-200` },
-      { scenario, measure: `${label} p99`, value: b.summary.p99, unit: 'ms' },
+      { scenario, measure: `${label} p99`, value: b.summary.p99, unit: 'ms', note: contentionOf(b, 'its thread') },
       { scenario, measure: `${label} max`, value: b.summary.max, unit: 'ms' },
     );
   }
   return figures;
+}
+
+/** "waited 120 ms for a core over the load (60 µs a request); CPUs contended 35% of the time". */
+function contentionOf(r: PhaseResult, whose: string): string {
+  const c = r.contention;
+  if (!c) return '';
+  const parts = [
+    c.waitMs !== undefined ? `${whose} waited ${c.waitMs.toFixed(0)} ms for a core over the load (${((c.waitMs * 1000) / r.summary.count).toFixed(0)} µs a request)` : '',
+    c.pressure !== undefined ? `CPUs contended ${(c.pressure * 100).toFixed(0)}% of the time` : '',
+  ];
+  return parts.filter(Boolean).join(', ');
 }
 
 /** Work queued after the acks may take this long to drain before the next phase starts anyway. */

@@ -29,6 +29,28 @@ export function cpuSecondsOf(pid: number): number {
   return ticks / 100;
 }
 
+/**
+ * How long one thread has waited for a core so far, in ms (/proc/<pid>/task/<tid>/schedstat: time
+ * on a CPU, time runnable but waiting on a run queue, slices). The thread whose id is the process
+ * id is its main thread: the service's front, or the bare app's only JavaScript thread.
+ */
+export function runQueueWaitMsOf(pid: number, tid = pid): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of wall time in which some runnable task waited for a CPU, so far (/proc/pressure/cpu "some" total, µs). */
+export function cpuPressureUsOf(): number | undefined {
+  try {
+    return Number(/^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'))?.[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resets VmHWM so a phase measures its own peak (Linux: write 5 to clear_refs). */
 export function resetPeakMemory(pid: number): void {
   try {

@@ -8,7 +8,9 @@
 // the message's blocks that Slack sends with it included: the largest share of an ack's own cost.)
 import querystring from 'node:querystring';
 import express, { type Request, type Response } from 'express';
-import { isValidSlackRequest } from '@slack/bolt';
+// Bolt's own check, from its module: the front thread (src/main.ts) verifies every request and
+// need not load the rest of Bolt for it.
+import { isValidSlackRequest } from '@slack/bolt/dist/receivers/verify-request.js';
 import { answerMalformed } from '../chat/malformed.ts';
 import { ackBodyOf } from './note-modal.ts';
 import { decideTimestamp } from './request-guard.ts';
