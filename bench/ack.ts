@@ -17,6 +17,11 @@ import { formatSummary, summariseProfile, type CpuProfile } from './profile-summ
 export type AckOptions = {
   rates: number[];
   durationMs: number;
+  /**
+   * Each phase runs at least long enough to send this many requests: a p99 is then the 20th slowest
+   * of 2,000, not the 5th of 500 (10 s at 50/s), which moved by half between runs of the same code.
+   */
+  minRequests?: number;
   dialect: 'sqlite' | 'postgres';
   /** Organisations broken for the spread-out click load (clicks over many alerts). */
   alerts: number;
@@ -101,12 +106,13 @@ async function measureService(options: AckOptions, phases: Phase[]): Promise<Mea
 
     const results: PhaseResult[] = [];
     for (const phase of phases) {
-      const bodies = bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000));
+      const durationMs = phaseMs(options, phase.rate);
+      const bodies = bodiesOf(phase.kind, Math.ceil((phase.rate * durationMs) / 1000));
       const answersBefore = stack.slack.calls('response_url').length;
       const cpuBefore = cpuSecondsOf(stack.pid);
       await scrapeLoop(stack.base); // resets prom-client's event-loop histogram
       if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
-      const { summary, contention } = await underLoad(stack.pid, { base: stack.base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies });
+      const { summary, contention } = await underLoad(stack.pid, { base: stack.base, ratePerSecond: phase.rate, durationMs, signingSecret: SIGNING_SECRET, bodies });
       if (options.profileDir) process.kill(stack.pid, 'SIGUSR2');
       const loop = await scrapeLoop(stack.base);
       const drainS = await drainOfAnswers(stack);
@@ -121,6 +127,11 @@ async function measureService(options: AckOptions, phases: Phase[]): Promise<Mea
   } finally {
     await stack.close();
   }
+}
+
+/** How long a phase at `rate` runs: the set duration, or longer to send the least number of requests. */
+function phaseMs(options: AckOptions, rate: number): number {
+  return Math.max(options.durationMs, ((options.minRequests ?? 0) / rate) * 1000);
 }
 
 /** One load, with how long the acking thread of `pid` waited for a core meanwhile and how contended the CPUs were. */
@@ -220,7 +231,8 @@ async function measureBare(options: AckOptions, phases: Phase[], clickBlocks: un
     await loadInOwnProcess({ base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies: bodiesOf('command', 100).concat(bodiesOf('click', 100)) });
     const results: PhaseResult[] = [];
     for (const phase of phases.filter((p) => p.kind !== 'spread')) {
-      const { summary, contention } = await underLoad(child.pid!, { base, ratePerSecond: phase.rate, durationMs: options.durationMs, signingSecret: SIGNING_SECRET, bodies: bodiesOf(phase.kind, Math.ceil((phase.rate * options.durationMs) / 1000)) });
+      const durationMs = phaseMs(options, phase.rate);
+      const { summary, contention } = await underLoad(child.pid!, { base, ratePerSecond: phase.rate, durationMs, signingSecret: SIGNING_SECRET, bodies: bodiesOf(phase.kind, Math.ceil((phase.rate * durationMs) / 1000)) });
       results.push({ ...phase, summary, contention, answers: 0, drainS: 0 });
       await sleep(1_000);
     }
