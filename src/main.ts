@@ -38,7 +38,6 @@ async function main(): Promise<void> {
 
   const listening = await heard.next(['listening', 'failed']);
   if (listening.type === 'failed') return failed(listening.message);
-  if (listening.type !== 'listening') return;
   const doors: Door[] = listening.slackHttp ? [{ path: EVENTS_PATH, handlers: slackDoor(config, tell) }] : [];
   const server = await listen(createFront({ upstream: { host: ENGINE_HOST, port: listening.port }, doors, logger }), config.PORT);
   logger.info({ port: config.PORT, slack: config.slackEnabled, teams: config.teamsEnabled }, 'xero guard listening');

@@ -35,7 +35,7 @@ export type RunningService = {
   port: number;
   /** The use cases, as the chat adapters and the scheduler call them. */
   handlers: Handlers;
-  /** Slack over HTTP: where the front thread hands the requests it acknowledged (src/front.ts). */
+  /** Slack over HTTP: where the front thread hands the requests it acknowledged (src/main.ts). */
   slack?: Pick<SlackSurface, 'takeAcked' | 'refusedAtFront'>;
   /** Logs and counts a request the front thread answered itself, as if served here. */
   recordRequest(request: RequestRecord): void;

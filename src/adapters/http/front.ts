@@ -1,4 +1,4 @@
-// The front thread's HTTP server (src/front.ts): it owns the public port, answers the requests
+// The front thread's HTTP server (src/main.ts): it owns the public port, answers the requests
 // it can answer alone (the doors: Slack's events, acknowledged at once) and passes every other
 // request, unchanged, to the engine thread's server on the loopback interface. The engine sees
 // the client's address and scheme in X-Forwarded-* (it trusts them, as behind any proxy).

@@ -88,7 +88,7 @@ export function finishHttpApp(app: Express, logger: Logger): void {
 /** One HTTP request as the log and the metrics keep it. */
 export type RequestRecord = { requestId: string; method: string; path: string; status: number; seconds: number; retry?: string | string[] | undefined };
 
-/** The log line and metrics of one request: those served here, and those the front thread answered itself (src/front.ts). */
+/** The log line and metrics of one request: those served here, and those the front thread answered itself (src/main.ts). */
 export function recordRequest(deps: Pick<HttpServerDeps, 'logger' | 'metrics'>, request: RequestRecord): void {
   const route = routeLabel(request.path);
   deps.metrics.httpRequests.inc({ route, status: String(request.status) });

@@ -1,15 +1,13 @@
-// POST /slack/events on the front thread (src/front.ts): the request is checked, parsed and
+// POST /slack/events on the front thread (src/main.ts): the request is checked, parsed and
 // acknowledged here, on a thread that does nothing else, and handed to the engine thread, whose
 // listeners run it exactly as if Bolt's receiver had taken it (SlackSurface.takeAcked). An ack
 // therefore never waits behind a handler, a database query or a garbage collection of the engine.
 // Everything an ack can carry is known from the request alone (src/adapters/slack/intake.ts).
 import { randomUUID } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import type { RequestRecord } from '../http/server.ts';
-import { answerAtTheDoor, decideSlackRequest, type SlackDecision } from './intake.ts';
+import { answerAtTheDoor, decideSlackRequest, rawBodyOf, readSlackBody, type SlackDecision } from './intake.ts';
 import type { AckedSlackRequest } from './surface.ts';
-
-const BODY_LIMIT = '1mb';
 
 export type SlackFrontDoorOptions = {
   signingSecret: string;
@@ -24,10 +22,9 @@ export type SlackFrontDoorOptions = {
 
 export function slackFrontDoor(options: SlackFrontDoorOptions) {
   const now = options.now ?? Date.now;
-  const readBody = express.raw({ type: () => true, limit: BODY_LIMIT });
   const take = (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
-    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const raw = rawBodyOf(req);
     const decision = decideSlackRequest(options.signingSecret, raw, req.headers, now());
     if (decision.kind !== 'take') {
       if (decision.kind !== 'answered') options.refused(decision);
@@ -53,5 +50,5 @@ export function slackFrontDoor(options: SlackFrontDoorOptions) {
       retry: req.headers['x-slack-retry-num'],
     });
   };
-  return [readBody, take];
+  return [readSlackBody(), take];
 }

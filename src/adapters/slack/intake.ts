@@ -93,12 +93,17 @@ export type IntakeOptions = {
   now?: () => number;
 };
 
+/** Reads a Slack request's body as it came, whatever its content type (the signature covers those bytes). */
+export const readSlackBody = () => express.raw({ type: () => true, limit: BODY_LIMIT });
+
+/** The body readSlackBody read, as text. */
+export const rawBodyOf = (req: Request): string => (Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '');
+
 /** The express handlers for POST /slack/events, in front of (and instead of) Bolt's body parser. */
 export function slackIntake(options: IntakeOptions) {
-  const readBody = express.raw({ type: () => true, limit: BODY_LIMIT });
   const now = options.now ?? Date.now;
   const take = async (req: Request, res: Response) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body.toString('utf8') : '';
+    const raw = rawBodyOf(req);
     const decision = decideSlackRequest(options.signingSecret, raw, req.headers, now());
     if (decision.kind !== 'take') {
       if (decision.kind !== 'answered') options.onRefused?.(decision);
@@ -108,7 +113,7 @@ export function slackIntake(options: IntakeOptions) {
     req.body = decision.body;
     await options.handle(req, res);
   };
-  return [readBody, take];
+  return [readSlackBody(), take];
 }
 
 function signedBySlack(signingSecret: string, body: string, signature: string | undefined, timestampHeader: string | undefined): boolean {

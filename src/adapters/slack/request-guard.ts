@@ -1,8 +1,7 @@
 // Slack request checks that Bolt does not do itself. Bolt verifies the signature and refuses
 // timestamps more than 5 minutes old, but accepts timestamps in the future (reference/chat-facts.md
-// 0.4), so a captured request could be replayed later; this guard refuses both directions before
-// Bolt reads the body.
-import type { NextFunction, Request, Response } from 'express';
+// 0.4), so a captured request could be replayed later; decideSlackRequest (intake.ts) refuses
+// both directions before the signature is even checked.
 
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 
@@ -15,15 +14,4 @@ export function decideTimestamp(header: string | undefined, nowMs: number): Time
   if (skew < -MAX_CLOCK_SKEW_SECONDS) return { ok: false, reason: 'stale' };
   if (skew > MAX_CLOCK_SKEW_SECONDS) return { ok: false, reason: 'future' };
   return { ok: true };
-}
-
-export function timestampGuard(options: { now?: () => number; onRefused?: (reason: string) => void } = {}) {
-  const now = options.now ?? Date.now;
-  return (req: Request, res: Response, next: NextFunction) => {
-    const header = req.headers['x-slack-request-timestamp'];
-    const decision = decideTimestamp(Array.isArray(header) ? header[0] : header, now());
-    if (decision.ok) return next();
-    options.onRefused?.(decision.reason);
-    res.status(401).send();
-  };
 }

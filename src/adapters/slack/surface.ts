@@ -49,7 +49,7 @@ export type SlackSurface = {
   /** Resolves when the work acknowledged so far has finished (tests). */
   idle(): Promise<void>;
   /**
-   * A request the front thread already verified and acknowledged (src/front.ts): its listeners
+   * A request the front thread already verified and acknowledged (src/main.ts): its listeners
    * run here as if Bolt's receiver had taken it, with an ack that sends nothing.
    */
   takeAcked(request: AckedSlackRequest): void;
@@ -207,6 +207,7 @@ export function createSlackSurface(options: SlackSurfaceOptions): SlackSurface {
     },
     idle: () => pipeline.idle(),
     takeAcked(request) {
+      // Parsed again here: a parsed copy sent across threads would cost the front its clone.
       const parsed = parseSlackBody(request.raw, request.contentType);
       if (!parsed.ok) return; // the front parsed the same body; nothing Slack sends gets here
       const event = {
