@@ -21,6 +21,9 @@ if (dir && /dist\/main\.js$/.test(process.argv[1] ?? '')) {
   const post = (method, params = {}) => new Promise((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
   let phase = 0;
   let running;
+  // The engine thread (src/engine.ts) is profiled through this thread's inspector: a hook loaded
+  // with --import does not run in worker threads, and signals reach only this one.
+  const engine = engineProfiler(session, post);
   // SIGWINCH: a full garbage collection, then the live heap appended to heap.jsonl (what the process
   // keeps, not what it has not collected yet).
   process.on('SIGWINCH', async () => {
@@ -55,6 +58,7 @@ if (dir && /dist\/main\.js$/.test(process.argv[1] ?? '')) {
       await post('Profiler.enable');
       await post('Profiler.setSamplingInterval', { interval: 500 });
       await post('Profiler.start');
+      await engine.start();
       return;
     }
     const { loop, stalls, probe, gcs, gcObserver, startedAt } = running;
@@ -64,6 +68,8 @@ if (dir && /dist\/main\.js$/.test(process.argv[1] ?? '')) {
     loop.disable();
     const { profile } = await post('Profiler.stop');
     writeFileSync(path.join(dir, `${phase}.cpuprofile`), JSON.stringify(profile));
+    const engineProfile = await engine.stop();
+    if (engineProfile) writeFileSync(path.join(dir, `${phase}.engine.cpuprofile`), JSON.stringify(engineProfile));
     const ms = (ns) => ns / 1e6;
     writeFileSync(
       path.join(dir, `${phase}.loop.json`),
@@ -82,4 +88,45 @@ if (dir && /dist\/main\.js$/.test(process.argv[1] ?? '')) {
       }),
     );
   });
+}
+
+/** Starts and stops a CPU profile of the first worker thread, through the NodeWorker domain. */
+function engineProfiler(session, post) {
+  let sessionId;
+  let nextId = 1;
+  const pending = new Map();
+  session.on('NodeWorker.attachedToWorker', ({ params }) => {
+    sessionId ??= params.sessionId;
+  });
+  session.on('NodeWorker.receivedMessageFromWorker', ({ params }) => {
+    const message = JSON.parse(params.message);
+    const waiter = pending.get(message.id);
+    if (!waiter) return;
+    pending.delete(message.id);
+    if (message.error) waiter.reject(new Error(message.error.message));
+    else waiter.resolve(message.result);
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      void post('NodeWorker.sendMessageToWorker', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
+    });
+  return {
+    async start() {
+      if (!sessionId) {
+        await post('NodeWorker.enable', { waitForDebuggerOnStart: false });
+        for (let i = 0; i < 50 && !sessionId; i++) await new Promise((r) => setTimeout(r, 20));
+      }
+      if (!sessionId) return;
+      await send('Profiler.enable');
+      await send('Profiler.setSamplingInterval', { interval: 500 });
+      await send('Profiler.start');
+    },
+    async stop() {
+      if (!sessionId) return undefined;
+      const { profile } = await send('Profiler.stop');
+      return profile;
+    },
+  };
 }
