@@ -10,7 +10,7 @@ export async function runOpenLoop(options: {
   ratePerSecond: number;
   durationMs: number;
   makeRequest: (index: number) => RequestSpec;
-}): Promise<LatencySummary> {
+}): Promise<LatencySummary & { latencies: number[] }> {
   const url = new URL(options.base);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
   const latencies: number[] = [];
@@ -43,7 +43,7 @@ export async function runOpenLoop(options: {
   }
   await Promise.all(inFlight);
   agent.destroy();
-  return summarise(latencies, errors);
+  return { ...summarise(latencies, errors), latencies };
 }
 
 function send(agent: http.Agent, base: URL, spec: RequestSpec): Promise<number> {

@@ -7,9 +7,10 @@
 //
 // Sizes can be scaled down for a trial (the report names what was run):
 //   BENCH_SCALE_OUT=10000 BENCH_SCALE_OUT_INTERVAL=2m   connections and interval of the scale-out run
-//   BENCH_ACK_RATES=50,200 BENCH_ACK_SECONDS=10        ack rates and seconds per phase
-//   BENCH_ACK_MIN_REQUESTS=2000                         a phase runs longer when needed to send this many (50/s: 40 s)
+//   BENCH_ACK_RATES=50,200 BENCH_ACK_SECONDS=30        ack rates and seconds of load per phase and app
+//   BENCH_ACK_MIN_REQUESTS=3000                         a phase runs longer when needed to send this many (50/s: 60 s)
 //   BENCH_ACK_PHASES=command,click,spread               which ack phases; BENCH_BASELINE=0 skips the bare Bolt app
+//   BENCH_ACK_ROUNDS=4                                  rounds of each phase, the service's and the bare app's in turn
 //   BENCH_PROFILE=dir                                   CPU profile and event-loop/GC record of each ack phase
 //   BENCH_LOAD_SLOW_MS=300                              names every ack slower than this (when it was due)
 //   BENCH_POSTGRES_URL                                  the PostgreSQL server for the scale-out databases
@@ -67,11 +68,12 @@ async function scenario(name: (typeof SCENARIOS)[number], run: () => Promise<Fig
 await scenario('ack', () =>
   benchAck({
     rates: env('BENCH_ACK_RATES', '50,200').split(',').map(Number),
-    durationMs: Number(env('BENCH_ACK_SECONDS', quick ? '3' : '10')) * 1000,
-    minRequests: Number(env('BENCH_ACK_MIN_REQUESTS', quick ? '0' : '2000')),
+    durationMs: Number(env('BENCH_ACK_SECONDS', quick ? '3' : '30')) * 1000,
+    minRequests: Number(env('BENCH_ACK_MIN_REQUESTS', quick ? '0' : '3000')),
     dialect: 'sqlite',
     alerts: 20,
     baseline: env('BENCH_BASELINE', '1') !== '0',
+    rounds: Number(env('BENCH_ACK_ROUNDS', quick ? '1' : '4')),
     ...(process.env.BENCH_ACK_PHASES ? { kinds: process.env.BENCH_ACK_PHASES.split(',') } : {}),
     ...(process.env.BENCH_PROFILE ? { profileDir: process.env.BENCH_PROFILE } : {}),
   }),

@@ -7,7 +7,9 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[index]!;
 }
 
-export type LatencySummary = { count: number; errors: number; p50: number; p99: number; max: number };
+export type LatencySummary = { count: number; errors: number; p50: number; p99: number; max: number; instrument?: Instrument };
+/** How the load generator itself fared: a delay of its own is latency it adds to every app it measures. */
+export type Instrument = { raised: boolean; loopP99Ms: number; loopMaxMs: number; longestPauseMs: number };
 
 export function summarise(latenciesMs: number[], errors: number): LatencySummary {
   const sorted = [...latenciesMs].sort((a, b) => a - b);
