@@ -71,7 +71,7 @@ export async function benchAck(options: AckOptions): Promise<Figure[]> {
   // The bare app starts first and stays up: each of its phases runs right after the service's
   // phase it is compared with, so both meet the machine in the same minute (a shared virtual
   // machine's background varies from one minute to the next; minutes apart, the bare app's p99
-  // moved between 5.7 and 14 ms from run to run).
+  // moved between 5.7 and 23 ms from run to run).
   const bare = options.baseline ? await startBare() : undefined;
   try {
     return figuresOf(await measureService(options, phases, bare));
@@ -297,7 +297,7 @@ async function writeProfileFindings(dir: string, n: number, phase: Phase): Promi
 
 type Bare = { base: string; pid: number; stop(): void };
 
-/** The bare Bolt app in its own process, warmed up like the service, then idle until its phases. */
+/** The bare Bolt app in its own process, idle until the service's warm-up requests warm it too. */
 async function startBare(): Promise<Bare> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--max-old-space-size=160', '--import', 'tsx', 'bench/bare-bolt.ts'], {
@@ -310,11 +310,7 @@ async function startBare(): Promise<Bare> {
       child.stdout!.on('data', (d) => String(d).includes('listening') && resolve());
       child.once('exit', (code) => reject(new Error(`bare Bolt app exited with ${code}`)));
     });
-    const base = `http://127.0.0.1:${port}`;
-    const target = { value: encodeButtonValue({ incidentId: 'bench-incident', connectionId: 'bench-connection' }), ts: '1700000000.000100', blocks: [] };
-    const bodies = Array.from({ length: 200 }, (_, i) => (i % 2 ? slashBody(i, ['Bench Org'], base) : clickBody(i, target, base)));
-    await loadInOwnProcess({ base, ratePerSecond: 40, durationMs: 5_000, signingSecret: SIGNING_SECRET, bodies });
-    return { base, pid: child.pid!, stop };
+    return { base: `http://127.0.0.1:${port}`, pid: child.pid!, stop };
   } catch (error) {
     stop();
     throw error;
